@@ -1,0 +1,56 @@
+import type { Item } from '../api/items.js';
+import type { ModelEvent } from '../engine/model-events.js';
+
+/** A function the model may call, as the model sees it (gateway tools are shown this way too). */
+export interface ModelTool {
+  name: string;
+  description?: string | null;
+  parameters?: Record<string, unknown> | null;
+  strict?: boolean | null;
+}
+
+export type ModelToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict?: boolean | null; description?: string | null };
+
+/**
+ * Everything one upstream turn needs. `items` is the whole model-facing history in order
+ * (hydrated history, this request's input, and items produced by earlier turns of the tool
+ * loop). Gateway-tool items have already been rewritten by the tool loop into plain
+ * `function_call` + `function_call_output` pairs, so adapters only meet message, reasoning,
+ * function_call and function_call_output items.
+ */
+export interface TurnRequest {
+  model: string;
+  instructions: string | null;
+  items: Item[];
+  tools: ModelTool[];
+  toolChoice: ModelToolChoice;
+  parallelToolCalls: boolean | null;
+  maxOutputTokens: number | null;
+  temperature: number | null;
+  topP: number | null;
+  presencePenalty: number | null;
+  frequencyPenalty: number | null;
+  /** Ask the upstream for token logprobs; `topLogprobs` alternatives per token (0 = none). */
+  logprobs: boolean;
+  topLogprobs: number | null;
+  reasoningEffort: string | null;
+  responseFormat: ResponseFormat | null;
+  user: string | null;
+  /** Extra headers for the upstream call (trace context). */
+  headers?: Record<string, string>;
+  signal: AbortSignal;
+}
+
+export interface UpstreamAdapter {
+  /**
+   * Run one turn and yield model events as upstream bytes arrive.
+   * Throws ApiError for HTTP errors (status and message kept), transport failures
+   * (502 upstream_unavailable / 504 upstream_timeout) and streams that end abnormally.
+   */
+  streamTurn(req: TurnRequest): AsyncGenerator<ModelEvent, void, undefined>;
+}
