@@ -1,0 +1,98 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { ApiError } from '../../api/errors.js';
+import { newId } from '../../api/ids.js';
+import type { ModelEvent } from '../../engine/model-events.js';
+import { mapTransportError } from '../map-transport-error.js';
+import { createChunkInterpreter, malformed } from './interpret-chunks.js';
+
+export interface ParseChunksOptions {
+  /** The turn's abort signal: a read failure after it fired is the caller's abort, not a 502. */
+  signal?: AbortSignal;
+  /** Id for tool calls the upstream sent without one (tests pass a deterministic one). */
+  generateCallId?: () => string;
+}
+
+/**
+ * Upstream SSE bytes of a streaming chat completion → model events, yielded as each network
+ * chunk is parsed (nothing is buffered beyond one read). See interpret-chunks.ts for the event
+ * contract. Throws ApiError 502/504 when the stream breaks, rethrows the caller's abort.
+ *
+ * When the consumer stops early (generator `return()`), a destroyable body is destroyed so the
+ * upstream connection closes and the model server stops generating.
+ */
+export async function* parseChatCompletionChunks(
+  body: AsyncIterable<Uint8Array | string>,
+  options: ParseChunksOptions = {},
+): AsyncGenerator<ModelEvent, void, undefined> {
+  const interpreter = createChunkInterpreter(options.generateCallId ?? (() => newId('call')));
+  const messages: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (message) => messages.push(message) });
+  const decoder = new TextDecoder();
+  let sawDone = false;
+  let ended = false;
+  try {
+    const iterator = body[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<Uint8Array | string>;
+      try {
+        next = await iterator.next();
+      } catch (err) {
+        throw mapTransportError(err, options.signal);
+      }
+      if (next.done) break;
+      if (sawDone) continue; // drain what follows [DONE] so the keep-alive connection is reusable
+      parser.feed(typeof next.value === 'string' ? next.value : decoder.decode(next.value, { stream: true }));
+      const events = drain(messages, interpreter);
+      if (events.done) {
+        sawDone = true;
+        // Everything is known at [DONE]: hand the final events over now, before draining.
+        yield* events.events;
+        yield* interpreter.end(true);
+        continue;
+      }
+      yield* events.events;
+    }
+    ended = true;
+    if (!sawDone) {
+      parser.feed(decoder.decode() + '\n\n'); // flush a last event the server did not terminate
+      const events = drain(messages, interpreter);
+      yield* events.events;
+      yield* interpreter.end(events.done);
+    }
+  } finally {
+    if (!ended) destroyIfPossible(body);
+  }
+}
+
+function drain(
+  messages: EventSourceMessage[],
+  interpreter: ReturnType<typeof createChunkInterpreter>,
+): { events: ModelEvent[]; done: boolean } {
+  const events: ModelEvent[] = [];
+  let done = false;
+  for (const message of messages.splice(0)) {
+    if (done) break;
+    const data = message.data.trim();
+    if (data === '[DONE]') {
+      done = true;
+      break;
+    }
+    if (message.event === 'error') {
+      throw new ApiError(502, `The upstream model server failed while streaming: ${data || 'error event'}`, 'upstream_error', null, 'upstream_error');
+    }
+    if (!data) continue;
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(data);
+    } catch {
+      throw malformed(`a malformed stream chunk: ${data.slice(0, 200)}`);
+    }
+    events.push(...interpreter.chunk(chunk));
+  }
+  return { events, done };
+}
+
+function destroyIfPossible(body: unknown): void {
+  const destroy = (body as { destroy?: unknown }).destroy;
+  if (typeof destroy === 'function') (destroy as () => void).call(body);
+}

@@ -1,0 +1,136 @@
+import type { Readable } from 'node:stream';
+import { Pool } from 'undici';
+import { mapTransportError } from './map-transport-error.js';
+import { mapUpstreamHttpError } from './map-upstream-http-error.js';
+
+export interface UpstreamClientOptions {
+  /** The upstream API base, with or without the `/v1` suffix (`http://h:8000` ≡ `http://h:8000/v1`). */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer …` (the `VR_OPENAI_API_KEY` value). */
+  apiKey?: string | null;
+  /** TCP/TLS connect timeout. */
+  connectTimeoutMs?: number;
+  /** Time allowed until the response headers arrive (a non-streaming completion sends them only at the end). */
+  headersTimeoutMs?: number;
+  /** Longest silence allowed between two body chunks (not the whole body's duration). */
+  bodyTimeoutMs?: number;
+}
+
+export interface UpstreamRequestOptions {
+  body?: string | Uint8Array | Readable | null;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The raw body, unread. Consume it or `destroy()` it, otherwise the pooled connection leaks. */
+  body: Readable;
+}
+
+export interface UpstreamClient {
+  /** Normalised base URL, always ending in `/v1` (no trailing slash). */
+  readonly baseUrl: string;
+  /**
+   * Low-level request relative to the base URL (`path` like `/chat/completions`, may carry a
+   * query string). Resolves as soon as headers arrive, for any status. Transport failures reject
+   * with ApiError 502/504; the caller's abort rejects with the abort reason.
+   */
+  request(method: string, path: string, options?: UpstreamRequestOptions): Promise<UpstreamResponse>;
+  /** `GET {base}/models` parsed as JSON; non-2xx → ApiError keeping the upstream status. */
+  getModels(signal?: AbortSignal): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+// LLM answers are slow by nature: a non-streaming completion only sends headers when it is done,
+// and a stream may pause while a long prompt is prefilled. Defaults are generous; connect is not.
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_HEADERS_TIMEOUT_MS = 600_000;
+const DEFAULT_BODY_TIMEOUT_MS = 600_000;
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+export function normalizeBaseUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new TypeError(`Invalid upstream URL: ${raw}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`Upstream URL must be http or https: ${raw}`);
+  }
+  let path = url.pathname.replace(/\/+$/, '');
+  if (!path.endsWith('/v1')) path = `${path}/v1`;
+  url.pathname = path;
+  url.search = '';
+  url.hash = '';
+  return url;
+}
+
+export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
+  const base = normalizeBaseUrl(options.baseUrl);
+  const basePath = base.pathname;
+  const baseUrl = `${base.origin}${basePath}`;
+  // One pool per upstream origin: keep-alive connections are reused across requests, and the
+  // pool size is unbounded so that many concurrent streams never queue behind each other.
+  const pool = new Pool(base.origin, {
+    connect: { timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
+    headersTimeout: options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+    bodyTimeout: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+  });
+  const authHeader = options.apiKey ? `Bearer ${options.apiKey}` : null;
+
+  async function request(method: string, path: string, opts: UpstreamRequestOptions = {}): Promise<UpstreamResponse> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (authHeader) {
+      // Our key replaces whatever the client sent: the upstream trusts the gateway, not callers.
+      for (const key of Object.keys(headers)) if (key.toLowerCase() === 'authorization') delete headers[key];
+      headers.authorization = authHeader;
+    }
+    try {
+      const res = await pool.request({
+        method: method.toUpperCase() as 'GET',
+        path: `${basePath}${path.startsWith('/') ? path : `/${path}`}`,
+        headers,
+        body: opts.body ?? null,
+        signal: opts.signal,
+      });
+      return { status: res.statusCode, headers: res.headers, body: res.body };
+    } catch (err) {
+      throw mapTransportError(err, opts.signal);
+    }
+  }
+
+  async function getModels(signal?: AbortSignal): Promise<unknown> {
+    const res = await request('GET', '/models', { headers: { accept: 'application/json' }, signal });
+    const text = await readBodyText(res.body, MAX_ERROR_BODY_BYTES * 16, signal);
+    if (res.status < 200 || res.status >= 300) throw mapUpstreamHttpError(res.status, text);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw mapUpstreamHttpError(502, `Upstream /models answered with invalid JSON: ${text.slice(0, 200)}`);
+    }
+  }
+
+  return { baseUrl, request, getModels, close: () => pool.close() };
+}
+
+/**
+ * Reads a (small) body as text, up to `limit` bytes; the rest is discarded. Used for error
+ * bodies and small JSON answers; transport failures while reading map like any other.
+ */
+export async function readBodyText(body: Readable, limit = MAX_ERROR_BODY_BYTES, signal?: AbortSignal): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer | string>) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      if (size < limit) chunks.push(buf.subarray(0, limit - size));
+      size += buf.length;
+    }
+  } catch (err) {
+    throw mapTransportError(err, signal);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
