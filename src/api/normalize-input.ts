@@ -1,0 +1,59 @@
+import { invalidRequest } from './errors.js';
+import type { IdGenerator } from './ids.js';
+import type { ContentPart, Item, MessageItem } from './items.js';
+import type { InputItem } from './request-schema.js';
+
+function messageContent(role: MessageItem['role'], content: string | ContentPart[]): ContentPart[] {
+  if (typeof content !== 'string') return content;
+  return role === 'assistant' ? [{ type: 'output_text', text: content, annotations: [] }] : [{ type: 'input_text', text: content }];
+}
+
+function normalizeOne(item: InputItem, index: number, newId: IdGenerator, lookup: (id: string) => Item | undefined): Item {
+  if (!('type' in item) || item.type === undefined || item.type === 'message') {
+    const msg = item as Extract<InputItem, { role: string }>;
+    const out: MessageItem = {
+      type: 'message',
+      id: msg.id ?? newId('msg'),
+      role: msg.role,
+      status: msg.status ?? 'completed',
+      content: messageContent(msg.role, msg.content as string | ContentPart[]),
+    };
+    if (msg.phase) out.phase = msg.phase;
+    return out;
+  }
+  switch (item.type) {
+    case 'item_reference': {
+      const found = lookup(item.id);
+      if (!found) throw invalidRequest(`Item with id '${item.id}' not found.`, `input[${index}].id`, 'item_not_found');
+      return found;
+    }
+    case 'function_call':
+      return { ...item, id: item.id ?? newId('fc'), status: item.status ?? 'completed' };
+    case 'function_call_output':
+      return { type: 'function_call_output', id: item.id ?? newId('fco'), call_id: item.call_id, output: item.output, status: item.status ?? 'completed' };
+    case 'reasoning': {
+      const out: Item = { type: 'reasoning', id: item.id ?? newId('rs'), summary: item.summary };
+      if (item.content) out.content = item.content;
+      if (item.encrypted_content) out.encrypted_content = item.encrypted_content;
+      return out;
+    }
+    case 'code_interpreter_call':
+      return { ...item, outputs: item.outputs ?? null };
+    case 'mcp_approval_response':
+      return { ...item, id: item.id ?? newId('mcpr') };
+    default:
+      return item as Item;
+  }
+}
+
+/**
+ * Turn the request's `input` into stored, model-facing items: string input becomes one user
+ * message, string content becomes parts, and every item gets an id. `item_reference`s are
+ * resolved against the conversation history (`lookup`).
+ */
+export function normalizeInput(input: string | InputItem[], newId: IdGenerator, lookup: (id: string) => Item | undefined): Item[] {
+  if (typeof input === 'string') {
+    return [{ type: 'message', id: newId('msg'), role: 'user', status: 'completed', content: [{ type: 'input_text', text: input }] }];
+  }
+  return input.map((item, i) => normalizeOne(item, i, newId, lookup));
+}

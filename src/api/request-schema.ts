@@ -1,0 +1,267 @@
+import { z } from 'zod';
+
+/**
+ * The public `POST /v1/responses` request body. This schema is the single source of truth for
+ * both validation and the request type. Top-level fields are strict (a typo is a 400 naming the
+ * field); items accept extra fields because clients resend output items verbatim as input.
+ */
+
+const detail = z.enum(['auto', 'low', 'high']);
+
+const inputText = z.object({ type: z.literal('input_text'), text: z.string() });
+const inputImage = z.object({
+  type: z.literal('input_image'),
+  image_url: z.string().nullish(),
+  file_id: z.string().nullish(),
+  detail: detail.default('auto'),
+});
+const inputFile = z.object({
+  type: z.literal('input_file'),
+  file_data: z.string().optional(),
+  file_url: z.string().optional(),
+  filename: z.string().optional(),
+  file_id: z.string().nullish(),
+});
+const outputText = z.object({
+  type: z.literal('output_text'),
+  text: z.string(),
+  annotations: z.array(z.any()).default([]),
+  logprobs: z.array(z.any()).optional(),
+});
+const refusal = z.object({ type: z.literal('refusal'), refusal: z.string() });
+
+const contentPart = z.discriminatedUnion('type', [inputText, inputImage, inputFile, outputText, refusal]);
+
+const messageItem = z.object({
+  type: z.literal('message').optional(),
+  id: z.string().optional(),
+  role: z.enum(['user', 'system', 'developer', 'assistant']),
+  content: z.union([z.string(), z.array(contentPart)]),
+  status: z.enum(['in_progress', 'completed', 'incomplete']).optional(),
+  phase: z.enum(['commentary', 'final_answer']).nullish(),
+});
+
+const functionCallItem = z.object({
+  type: z.literal('function_call'),
+  id: z.string().optional(),
+  call_id: z.string().min(1),
+  name: z.string().min(1),
+  arguments: z.string(),
+  status: z.enum(['in_progress', 'completed', 'incomplete']).optional(),
+});
+
+const functionCallOutputItem = z.object({
+  type: z.literal('function_call_output'),
+  id: z.string().nullish(),
+  call_id: z.string().min(1),
+  output: z.union([z.string(), z.array(z.union([inputText, inputImage, inputFile]))]),
+  status: z.enum(['in_progress', 'completed', 'incomplete']).nullish(),
+});
+
+const reasoningItem = z.object({
+  type: z.literal('reasoning'),
+  id: z.string().optional(),
+  summary: z.array(z.object({ type: z.literal('summary_text'), text: z.string() })).default([]),
+  content: z.array(z.object({ type: z.literal('reasoning_text'), text: z.string() })).nullish(),
+  encrypted_content: z.string().nullish(),
+  status: z.enum(['in_progress', 'completed', 'incomplete']).nullish(),
+});
+
+const codeInterpreterCallItem = z.object({
+  type: z.literal('code_interpreter_call'),
+  id: z.string(),
+  code: z.string().nullable(),
+  container_id: z.string().default(''),
+  status: z.enum(['in_progress', 'interpreting', 'completed', 'incomplete', 'failed']).default('completed'),
+  outputs: z
+    .array(z.union([z.object({ type: z.literal('logs'), logs: z.string() }), z.object({ type: z.literal('image'), url: z.string() })]))
+    .nullish(),
+});
+
+const webSearchCallItem = z.object({
+  type: z.literal('web_search_call'),
+  id: z.string(),
+  status: z.enum(['in_progress', 'searching', 'completed', 'failed']).default('completed'),
+  action: z.record(z.string(), z.unknown()).optional(),
+});
+
+const mcpCallItem = z.object({
+  type: z.literal('mcp_call'),
+  id: z.string(),
+  server_label: z.string(),
+  name: z.string(),
+  arguments: z.string(),
+  output: z.string().nullish(),
+  error: z.string().nullish(),
+  status: z.enum(['in_progress', 'completed', 'incomplete', 'calling', 'failed']).optional(),
+  approval_request_id: z.string().nullish(),
+});
+
+const mcpListToolsItem = z.object({
+  type: z.literal('mcp_list_tools'),
+  id: z.string(),
+  server_label: z.string(),
+  tools: z.array(z.object({ name: z.string(), description: z.string().nullish(), input_schema: z.unknown(), annotations: z.unknown().optional() })),
+  error: z.string().nullish(),
+});
+
+const mcpApprovalRequestItem = z.object({
+  type: z.literal('mcp_approval_request'),
+  id: z.string(),
+  server_label: z.string(),
+  name: z.string(),
+  arguments: z.string(),
+});
+
+const mcpApprovalResponseItem = z.object({
+  type: z.literal('mcp_approval_response'),
+  id: z.string().nullish(),
+  approval_request_id: z.string(),
+  approve: z.boolean(),
+  reason: z.string().nullish(),
+});
+
+const itemReference = z.object({ type: z.literal('item_reference'), id: z.string() });
+
+const typedItem = z.discriminatedUnion('type', [
+  functionCallItem,
+  functionCallOutputItem,
+  reasoningItem,
+  codeInterpreterCallItem,
+  webSearchCallItem,
+  mcpCallItem,
+  mcpListToolsItem,
+  mcpApprovalRequestItem,
+  mcpApprovalResponseItem,
+  itemReference,
+]);
+
+/** Items with no `type` but a `role` are messages, as in OpenAI's API. */
+export const inputItemSchema = z.union([messageItem, typedItem]);
+export type InputItem = z.infer<typeof inputItemSchema>;
+
+const jsonSchemaObject = z.record(z.string(), z.unknown());
+
+const functionTool = z.object({
+  type: z.literal('function'),
+  name: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.:-]+$/, 'Function names may contain only letters, digits, underscores, dots, colons and dashes.'),
+  description: z.string().nullish(),
+  parameters: jsonSchemaObject.nullish(),
+  strict: z.boolean().nullish(),
+});
+
+const codeInterpreterTool = z.object({
+  type: z.literal('code_interpreter'),
+  container: z.union([z.string(), z.object({ type: z.literal('auto'), file_ids: z.array(z.string()).optional(), memory_limit: z.string().nullish() })]).optional(),
+});
+
+const webSearchTool = z.object({
+  type: z.enum(['web_search', 'web_search_preview', 'web_search_2025_08_26', 'web_search_preview_2025_03_11']),
+  search_context_size: z.enum(['low', 'medium', 'high']).optional(),
+  user_location: z.unknown().optional(),
+  filters: z.unknown().optional(),
+});
+
+const mcpTool = z.object({
+  type: z.literal('mcp'),
+  server_label: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'server_label may contain only letters, digits, underscores and dashes.'),
+  server_url: z.string().optional(),
+  server_description: z.string().optional(),
+  connector_id: z.string().optional(),
+  headers: z.record(z.string(), z.string()).nullish(),
+  authorization: z.string().optional(),
+  allowed_tools: z.union([z.array(z.string()), z.object({ tool_names: z.array(z.string()).optional(), read_only: z.boolean().optional() })]).nullish(),
+  require_approval: z
+    .union([
+      z.enum(['always', 'never']),
+      z.object({
+        always: z.object({ tool_names: z.array(z.string()).optional() }).optional(),
+        never: z.object({ tool_names: z.array(z.string()).optional() }).optional(),
+      }),
+    ])
+    .nullish(),
+});
+
+export const toolSchema = z.discriminatedUnion('type', [functionTool, codeInterpreterTool, webSearchTool, mcpTool]);
+export type RequestTool = z.infer<typeof toolSchema>;
+
+const allowedToolRef = z.union([
+  z.object({ type: z.literal('function'), name: z.string() }),
+  z.object({ type: z.literal('mcp'), server_label: z.string(), name: z.string().optional() }),
+  z.object({ type: z.enum(['code_interpreter', 'web_search', 'web_search_preview']) }),
+]);
+
+export const toolChoiceSchema = z.union([
+  z.enum(['auto', 'none', 'required']),
+  z.object({ type: z.literal('function'), name: z.string() }),
+  z.object({ type: z.literal('mcp'), server_label: z.string(), name: z.string().nullish() }),
+  z.object({ type: z.literal('allowed_tools'), mode: z.enum(['auto', 'required']), tools: z.array(allowedToolRef) }),
+  z.object({ type: z.enum(['code_interpreter', 'web_search', 'web_search_preview']) }),
+]);
+export type ToolChoice = z.infer<typeof toolChoiceSchema>;
+
+const textFormat = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    name: z.string().min(1).max(64),
+    schema: jsonSchemaObject,
+    strict: z.boolean().nullish(),
+    description: z.string().nullish(),
+  }),
+]);
+
+export const INCLUDE_VALUES = [
+  'code_interpreter_call.outputs',
+  'web_search_call.action.sources',
+  'web_search_call.results',
+  'message.output_text.logprobs',
+  'reasoning.encrypted_content',
+  'message.input_image.image_url',
+  'computer_call_output.output.image_url',
+  'file_search_call.results',
+] as const;
+
+const metadata = z
+  .record(z.string().max(64, 'Metadata keys are at most 64 characters.'), z.string().max(512, 'Metadata values are at most 512 characters.'))
+  .refine((m) => Object.keys(m).length <= 16, 'Metadata may have at most 16 key-value pairs.');
+
+export const createResponseSchema = z.strictObject({
+  model: z.string().min(1),
+  input: z.union([z.string(), z.array(inputItemSchema)]).optional(),
+  instructions: z.string().nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_obfuscation: z.boolean().optional() }).nullish(),
+  previous_response_id: z.string().nullish(),
+  store: z.boolean().nullish(),
+  include: z.array(z.enum(INCLUDE_VALUES)).nullish(),
+  tools: z.array(toolSchema).nullish(),
+  tool_choice: toolChoiceSchema.nullish(),
+  parallel_tool_calls: z.boolean().nullish(),
+  max_tool_calls: z.number().int().min(1).nullish(),
+  max_output_tokens: z.number().int().min(1).nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  presence_penalty: z.number().min(-2).max(2).nullish(),
+  frequency_penalty: z.number().min(-2).max(2).nullish(),
+  top_logprobs: z.number().int().min(0).max(20).nullish(),
+  reasoning: z
+    .object({
+      effort: z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']).nullish(),
+      summary: z.enum(['auto', 'concise', 'detailed']).nullish(),
+      generate_summary: z.enum(['auto', 'concise', 'detailed']).nullish(),
+    })
+    .nullish(),
+  text: z.object({ format: textFormat.optional(), verbosity: z.enum(['low', 'medium', 'high']).nullish() }).nullish(),
+  truncation: z.enum(['auto', 'disabled']).nullish(),
+  metadata: metadata.nullish(),
+  user: z.string().max(512).nullish(),
+  safety_identifier: z.string().max(512).nullish(),
+  prompt_cache_key: z.string().max(1024).nullish(),
+  prompt_cache_retention: z.string().nullish(),
+  service_tier: z.enum(['auto', 'default', 'flex', 'scale', 'priority']).nullish(),
+  background: z.boolean().nullish(),
+});
+
+export type CreateResponseRequest = z.infer<typeof createResponseSchema>;

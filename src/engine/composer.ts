@@ -1,0 +1,365 @@
+import type { IdGenerator } from '../api/ids.js';
+import type { FunctionCallItem, Item, LogProb, MessageItem, ReasoningItem } from '../api/items.js';
+import type { ResponseResource, ResponseUsage } from '../api/response-object.js';
+import type { FinishReason, ModelEvent, ModelUsage } from './model-events.js';
+
+/** One Responses streaming event, as sent on the wire (`sequence_number` filled in by the composer). */
+export type StreamEvent = { type: string; sequence_number: number } & Record<string, unknown>;
+
+export interface ComposerOptions {
+  newId: IdGenerator;
+  /** Keep token logprobs on output text (`include: ["message.output_text.logprobs"]`). */
+  includeLogprobs: boolean;
+  /** `openai` → `response.reasoning_text.*`; `openresponses` → `response.reasoning.*`. */
+  reasoningEvents: 'openai' | 'openresponses';
+  clock: () => number;
+}
+
+interface OpenMessage {
+  item: MessageItem;
+  outputIndex: number;
+  kind: 'output_text' | 'refusal';
+  text: string;
+  logprobs: LogProb[];
+}
+
+interface OpenReasoning {
+  item: ReasoningItem;
+  outputIndex: number;
+  text: string;
+}
+
+interface PendingCall {
+  index: number;
+  item: FunctionCallItem;
+  /** Assigned when the item is announced (`output_item.added`), which is in call order. */
+  outputIndex: number | null;
+  /** Argument text received while another call was streaming; flushed when this one is announced. */
+  buffered: string;
+  upstreamDone: boolean;
+  closed: boolean;
+}
+
+/** What one upstream turn produced, for the tool loop to act on. */
+export interface TurnOutcome {
+  finishReason: FinishReason;
+  calls: FunctionCallItem[];
+  /** Items this turn added to `output`, in order (messages, reasoning, calls). */
+  items: Item[];
+}
+
+function emptyUsage(): ModelUsage {
+  return { input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 };
+}
+
+/**
+ * The only place that knows the Responses event grammar. It turns model events into
+ * Responses stream events, assigning item ids, output/content indexes and sequence numbers,
+ * enforcing added → delta → done ordering, and it builds the response object that the
+ * terminal event and the JSON body carry.
+ *
+ * Methods append to an internal queue; the pipeline `drain()`s it after each call and yields
+ * the events, so the composer itself stays synchronous and allocation-light.
+ */
+export class ResponseComposer {
+  readonly response: ResponseResource;
+  private seq = 0;
+  private queue: StreamEvent[] = [];
+  private message: OpenMessage | null = null;
+  private reasoning: OpenReasoning | null = null;
+  private calls: PendingCall[] = [];
+  private turnItems: Item[] = [];
+  private usage = emptyUsage();
+  private finishReason: FinishReason = 'stop';
+
+  constructor(
+    response: ResponseResource,
+    private readonly opts: ComposerOptions,
+  ) {
+    this.response = response;
+  }
+
+  drain(): StreamEvent[] {
+    const out = this.queue;
+    this.queue = [];
+    return out;
+  }
+
+  private emit(type: string, payload: Record<string, unknown>): void {
+    this.queue.push({ type, sequence_number: this.seq++, ...payload });
+  }
+
+  /** A deep-enough snapshot so later mutation of the live object never changes a sent event. */
+  private snapshot(): ResponseResource {
+    return structuredClone(this.response);
+  }
+
+  start(): void {
+    this.emit('response.created', { response: this.snapshot() });
+    this.emit('response.in_progress', { response: this.snapshot() });
+  }
+
+  // ---- items -------------------------------------------------------------------------------
+
+  /** Announce a new output item; returns its output_index. */
+  addItem(item: Item): number {
+    const outputIndex = this.response.output.length;
+    this.response.output.push(item);
+    this.emit('response.output_item.added', { output_index: outputIndex, item: structuredClone(item) });
+    return outputIndex;
+  }
+
+  /** Finish an item announced with addItem (the item object may have been mutated meanwhile). */
+  doneItem(item: Item): void {
+    const outputIndex = this.response.output.indexOf(item);
+    this.emit('response.output_item.done', { output_index: outputIndex, item: structuredClone(item) });
+  }
+
+  /** Emit a tool-specific event about an item already announced (e.g. code interpreter progress). */
+  itemEvent(type: string, item: Item, payload: Record<string, unknown> = {}): void {
+    this.emit(type, { output_index: this.response.output.indexOf(item), item_id: item.id, ...payload });
+  }
+
+  // ---- model turn --------------------------------------------------------------------------
+
+  beginTurn(): void {
+    this.turnItems = [];
+    this.calls = [];
+    this.finishReason = 'stop';
+  }
+
+  onModelEvent(ev: ModelEvent): void {
+    switch (ev.type) {
+      case 'text.delta':
+        if (ev.delta || ev.logprobs?.length) this.messageDelta('output_text', ev.delta, ev.logprobs);
+        return;
+      case 'refusal.delta':
+        if (ev.delta) this.messageDelta('refusal', ev.delta, undefined);
+        return;
+      case 'reasoning.delta':
+        if (ev.delta) this.reasoningDelta(ev.delta);
+        return;
+      case 'tool_call.start':
+        this.callStart(ev.index, ev.call_id, ev.name);
+        return;
+      case 'tool_call.arguments.delta':
+        this.callDelta(ev.index, ev.delta);
+        return;
+      case 'tool_call.done':
+        this.callUpstreamDone(ev.index);
+        return;
+      case 'usage':
+        this.usage.input_tokens += ev.usage.input_tokens;
+        this.usage.output_tokens += ev.usage.output_tokens;
+        this.usage.cached_tokens += ev.usage.cached_tokens;
+        this.usage.reasoning_tokens += ev.usage.reasoning_tokens;
+        return;
+      case 'finish':
+        this.finishReason = ev.reason;
+        return;
+    }
+  }
+
+  /** Close everything the turn left open and report what it produced. */
+  endTurn(): TurnOutcome {
+    this.closeReasoning();
+    this.closeMessage(this.finishReason === 'length' || this.finishReason === 'content_filter' ? 'incomplete' : 'completed');
+    for (const call of this.calls) this.closeCall(call);
+    const calls = this.calls.map((c) => c.item);
+    return { finishReason: this.finishReason, calls, items: this.turnItems };
+  }
+
+  private reasoningDelta(delta: string): void {
+    this.closeMessage('completed');
+    this.closeAnnouncedCalls();
+    if (!this.reasoning) {
+      const item: ReasoningItem = { type: 'reasoning', id: this.opts.newId('rs'), summary: [], content: [] };
+      const outputIndex = this.addItem(item);
+      this.turnItems.push(item);
+      this.reasoning = { item, outputIndex, text: '' };
+      if (this.opts.reasoningEvents === 'openai') {
+        this.emit('response.content_part.added', { item_id: item.id, output_index: outputIndex, content_index: 0, part: { type: 'reasoning_text', text: '' } });
+      }
+    }
+    const r = this.reasoning;
+    r.text += delta;
+    const type = this.opts.reasoningEvents === 'openai' ? 'response.reasoning_text.delta' : 'response.reasoning.delta';
+    this.emit(type, { item_id: r.item.id, output_index: r.outputIndex, content_index: 0, delta });
+  }
+
+  private closeReasoning(): void {
+    const r = this.reasoning;
+    if (!r) return;
+    this.reasoning = null;
+    const part = { type: 'reasoning_text' as const, text: r.text };
+    r.item.content = [part];
+    const openai = this.opts.reasoningEvents === 'openai';
+    this.emit(openai ? 'response.reasoning_text.done' : 'response.reasoning.done', { item_id: r.item.id, output_index: r.outputIndex, content_index: 0, text: r.text });
+    if (openai) this.emit('response.content_part.done', { item_id: r.item.id, output_index: r.outputIndex, content_index: 0, part });
+    this.doneItem(r.item);
+  }
+
+  private messageDelta(kind: 'output_text' | 'refusal', delta: string, logprobs: LogProb[] | undefined): void {
+    this.closeReasoning();
+    this.closeAnnouncedCalls();
+    let m = this.message;
+    if (m && m.kind !== kind) {
+      this.closePart(m);
+      m.kind = kind;
+      this.openPart(m);
+    }
+    if (!m) {
+      const item: MessageItem = { type: 'message', id: this.opts.newId('msg'), role: 'assistant', status: 'in_progress', content: [] };
+      const outputIndex = this.addItem(item);
+      this.turnItems.push(item);
+      m = { item, outputIndex, kind, text: '', logprobs: [] };
+      this.message = m;
+      this.openPart(m);
+    }
+    m.text += delta;
+    const base = { item_id: m.item.id, output_index: m.outputIndex, content_index: m.item.content.length };
+    if (kind === 'refusal') {
+      this.emit('response.refusal.delta', { ...base, delta });
+      return;
+    }
+    const lp = this.opts.includeLogprobs && logprobs ? logprobs : [];
+    if (lp.length) m.logprobs.push(...lp);
+    this.emit('response.output_text.delta', { ...base, delta, logprobs: lp });
+  }
+
+  private partFor(m: OpenMessage): MessageItem['content'][number] {
+    if (m.kind === 'refusal') return { type: 'refusal', refusal: m.text };
+    const part: MessageItem['content'][number] = { type: 'output_text', text: m.text, annotations: [] };
+    if (this.opts.includeLogprobs) part.logprobs = m.logprobs;
+    return part;
+  }
+
+  private openPart(m: OpenMessage): void {
+    m.text = '';
+    m.logprobs = [];
+    this.emit('response.content_part.added', { item_id: m.item.id, output_index: m.outputIndex, content_index: m.item.content.length, part: this.partFor(m) });
+  }
+
+  /** Finish the current content part and append it to the message. */
+  private closePart(m: OpenMessage): void {
+    const part = this.partFor(m);
+    const base = { item_id: m.item.id, output_index: m.outputIndex, content_index: m.item.content.length };
+    if (m.kind === 'refusal') this.emit('response.refusal.done', { ...base, refusal: m.text });
+    else this.emit('response.output_text.done', { ...base, text: m.text, logprobs: this.opts.includeLogprobs ? m.logprobs : [] });
+    this.emit('response.content_part.done', { ...base, part });
+    m.item.content.push(part);
+  }
+
+  private closeMessage(status: 'completed' | 'incomplete'): void {
+    const m = this.message;
+    if (!m) return;
+    this.message = null;
+    this.closePart(m);
+    m.item.status = status;
+    this.doneItem(m.item);
+  }
+
+  // ---- tool calls: announced strictly in call order; interleaved deltas are held back ----
+
+  private callStart(index: number, callId: string, name: string): void {
+    if (this.calls.some((c) => c.index === index)) return;
+    this.closeReasoning();
+    this.closeMessage('completed');
+    const item: FunctionCallItem = { type: 'function_call', id: this.opts.newId('fc'), call_id: callId, name, arguments: '', status: 'in_progress' };
+    this.turnItems.push(item);
+    const call: PendingCall = { index, item, outputIndex: null, buffered: '', upstreamDone: false, closed: false };
+    this.calls.push(call);
+    this.advanceCalls();
+  }
+
+  private callDelta(index: number, delta: string): void {
+    const call = this.calls.find((c) => c.index === index);
+    if (!call || call.closed || !delta) return;
+    if (call.outputIndex === null) {
+      call.buffered += delta;
+      return;
+    }
+    call.item.arguments += delta;
+    this.emit('response.function_call_arguments.delta', { item_id: call.item.id, output_index: call.outputIndex, delta });
+  }
+
+  private callUpstreamDone(index: number): void {
+    const call = this.calls.find((c) => c.index === index);
+    if (!call) return;
+    call.upstreamDone = true;
+    this.advanceCalls();
+  }
+
+  /** Announce the first unclosed call; close finished ones in order so the next can stream. */
+  private advanceCalls(): void {
+    for (const call of this.calls) {
+      if (call.closed) continue;
+      if (call.outputIndex === null) this.announceCall(call);
+      if (!call.upstreamDone) return;
+      this.closeCall(call);
+    }
+  }
+
+  private announceCall(call: PendingCall): void {
+    call.outputIndex = this.addItem(call.item);
+    if (call.buffered) {
+      const delta = call.buffered;
+      call.buffered = '';
+      call.item.arguments += delta;
+      this.emit('response.function_call_arguments.delta', { item_id: call.item.id, output_index: call.outputIndex, delta });
+    }
+  }
+
+  private closeCall(call: PendingCall): void {
+    if (call.closed) return;
+    if (call.outputIndex === null) this.announceCall(call);
+    call.closed = true;
+    call.item.status = 'completed';
+    this.emit('response.function_call_arguments.done', { item_id: call.item.id, output_index: call.outputIndex, arguments: call.item.arguments });
+    this.doneItem(call.item);
+  }
+
+  /** Text or reasoning after tool calls: the calls are over (the upstream moved on). */
+  private closeAnnouncedCalls(): void {
+    for (const call of this.calls) this.closeCall(call);
+  }
+
+  // ---- terminal ----------------------------------------------------------------------------
+
+  private finalUsage(): ResponseUsage {
+    const u = this.usage;
+    return {
+      input_tokens: u.input_tokens,
+      input_tokens_details: { cached_tokens: u.cached_tokens },
+      output_tokens: u.output_tokens,
+      output_tokens_details: { reasoning_tokens: u.reasoning_tokens },
+      total_tokens: u.input_tokens + u.output_tokens,
+    };
+  }
+
+  /** Settle the response object (status, usage, timestamps) without emitting anything yet. */
+  settle(status: 'completed' | 'incomplete', incompleteReason: string | null = null): ResponseResource {
+    this.response.status = status;
+    this.response.incomplete_details = incompleteReason ? { reason: incompleteReason } : null;
+    this.response.usage = this.finalUsage();
+    this.response.completed_at = status === 'completed' ? this.opts.clock() : null;
+    return this.response;
+  }
+
+  /** Emit the terminal event for a settled response (`response.completed` / `response.incomplete`). */
+  finish(): void {
+    this.emit(this.response.status === 'completed' ? 'response.completed' : 'response.incomplete', { response: this.snapshot() });
+  }
+
+  /** Fail the response: an `error` event, then `response.failed` (as OpenAI streams it). */
+  fail(error: { type: string; code: string; message: string; param: string | null }): void {
+    this.closeReasoning();
+    this.closeMessage('incomplete');
+    for (const call of this.calls) if (call.outputIndex !== null) this.closeCall(call);
+    this.response.status = 'failed';
+    this.response.error = { code: error.code, message: error.message };
+    this.response.usage = this.finalUsage();
+    this.emit('error', { error: { type: error.type, code: error.code, message: error.message, param: error.param } });
+    this.emit('response.failed', { response: this.snapshot() });
+  }
+}

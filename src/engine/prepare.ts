@@ -1,0 +1,130 @@
+import { invalidRequest } from '../api/errors.js';
+import { ID_PATTERN, type IdGenerator } from '../api/ids.js';
+import type { Item } from '../api/items.js';
+import { normalizeInput } from '../api/normalize-input.js';
+import { toolSchema, type CreateResponseRequest, type RequestTool, type ToolChoice } from '../api/request-schema.js';
+import { validateCreateResponse } from '../api/validate-request.js';
+import type { ResponseObject, ResponseStore } from '../store/types.js';
+
+/** A validated request with its conversation rebuilt: everything the run needs, nothing it must fetch. */
+export interface PreparedRequest {
+  req: CreateResponseRequest;
+  /** Items inherited through `previous_response_id` (root → anchor). */
+  history: Item[];
+  /** This request's own input, normalised (what gets stored for it). */
+  input: Item[];
+  tools: RequestTool[];
+  toolChoice: ToolChoice;
+  parentId: string | null;
+}
+
+export interface PrepareDeps {
+  store: ResponseStore | null;
+  newId: IdGenerator;
+  /** Built-in tool types this gateway can run (e.g. `code_interpreter`); others are rejected. */
+  enabledBuiltins: ReadonlySet<string>;
+}
+
+function previousNotFound(id: string) {
+  return invalidRequest(`Previous response with id '${id}' not found.`, 'previous_response_id', 'previous_response_not_found');
+}
+
+async function hydrate(store: ResponseStore | null, id: string): Promise<{ items: Item[]; response: ResponseObject }> {
+  if (!ID_PATTERN.test(id) || !id.startsWith('resp_') || !store) throw previousNotFound(id);
+  const history = await store.getHistory(id);
+  if (!history) throw previousNotFound(id);
+  return history;
+}
+
+/** Tools/tool_choice omitted on a continuation are inherited from the previous response. */
+function inheritedTools(prev: ResponseObject | null): { tools: RequestTool[]; toolChoice: ToolChoice | null } {
+  if (!prev) return { tools: [], toolChoice: null };
+  const tools: RequestTool[] = [];
+  for (const t of (prev.tools as unknown[] | undefined) ?? []) {
+    const parsed = toolSchema.safeParse(t);
+    if (parsed.success) tools.push(parsed.data);
+  }
+  return { tools, toolChoice: (prev.tool_choice as ToolChoice | undefined) ?? null };
+}
+
+function builtinKind(tool: RequestTool): string | null {
+  if (tool.type === 'function') return null;
+  if (tool.type.startsWith('web_search')) return 'web_search';
+  return tool.type;
+}
+
+function checkBuiltinsEnabled(tools: RequestTool[], enabled: ReadonlySet<string>): void {
+  tools.forEach((tool, i) => {
+    const kind = builtinKind(tool);
+    if (kind && !enabled.has(kind)) {
+      throw invalidRequest(`The '${kind}' tool is not enabled on this gateway.`, `tools[${i}].type`, 'tool_not_enabled');
+    }
+  });
+}
+
+function hasTool(tools: RequestTool[], pred: (t: RequestTool) => boolean): boolean {
+  return tools.some(pred);
+}
+
+/** A tool_choice that names a tool must name one that is present (also when `tools` is omitted). */
+function checkToolChoice(choice: ToolChoice, tools: RequestTool[]): void {
+  if (typeof choice === 'string') return;
+  const missing = (what: string) => invalidRequest(`Tool choice '${what}' not found in 'tools' parameter.`, 'tool_choice', 'invalid_value');
+  switch (choice.type) {
+    case 'function':
+      if (!hasTool(tools, (t) => t.type === 'function' && t.name === choice.name)) throw missing(choice.name);
+      return;
+    case 'mcp':
+      if (!hasTool(tools, (t) => t.type === 'mcp' && t.server_label === choice.server_label)) throw missing(`mcp:${choice.server_label}`);
+      return;
+    case 'allowed_tools':
+      for (const ref of choice.tools) {
+        if (ref.type === 'function') {
+          if (!hasTool(tools, (t) => t.type === 'function' && t.name === ref.name)) throw missing(ref.name);
+        } else if (ref.type === 'mcp') {
+          if (!hasTool(tools, (t) => t.type === 'mcp' && t.server_label === ref.server_label)) throw missing(`mcp:${ref.server_label}`);
+        } else if (!hasTool(tools, (t) => builtinKind(t) === (ref.type.startsWith('web_search') ? 'web_search' : ref.type))) {
+          throw missing(ref.type);
+        }
+      }
+      return;
+    default: {
+      const kind = choice.type.startsWith('web_search') ? 'web_search' : choice.type;
+      if (!hasTool(tools, (t) => builtinKind(t) === kind)) throw missing(choice.type);
+    }
+  }
+}
+
+/** Every function_call_output must answer a call that exists earlier in the conversation. */
+function checkToolOutputs(history: Item[], input: Item[]): void {
+  const calls = new Set<string>();
+  for (const item of history) if (item.type === 'function_call') calls.add(item.call_id);
+  input.forEach((item, i) => {
+    if (item.type === 'function_call') calls.add(item.call_id);
+    if (item.type === 'function_call_output' && !calls.has(item.call_id)) {
+      throw invalidRequest(`No tool call found for function call output with call_id ${item.call_id}.`, `input[${i}]`, 'invalid_value');
+    }
+  });
+}
+
+/** validate → hydrate: every error here is a plain HTTP error, even for streaming requests. */
+export async function prepareRequest(deps: PrepareDeps, body: unknown): Promise<PreparedRequest> {
+  const req = validateCreateResponse(body);
+  const parentId = req.previous_response_id ?? null;
+  const prev = parentId ? await hydrate(deps.store, parentId) : null;
+  const history = prev?.items ?? [];
+  const inherited = inheritedTools(prev?.response ?? null);
+  const tools = req.tools ?? inherited.tools;
+  const toolChoice: ToolChoice = req.tool_choice ?? (req.tools ? 'auto' : (inherited.toolChoice ?? 'auto'));
+  checkBuiltinsEnabled(tools, deps.enabledBuiltins);
+  checkToolChoice(toolChoice, tools);
+
+  let byId: Map<string, Item> | null = null;
+  const lookup = (id: string) => {
+    byId ??= new Map(history.map((it) => [it.id, it]));
+    return byId.get(id);
+  };
+  const input = normalizeInput(req.input ?? [], deps.newId, lookup);
+  checkToolOutputs(history, input);
+  return { req, history, input, tools, toolChoice, parentId };
+}

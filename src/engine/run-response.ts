@@ -1,0 +1,174 @@
+import { ApiError, internalError, toApiError } from '../api/errors.js';
+import type { IdGenerator } from '../api/ids.js';
+import type { FunctionCallItem, Item } from '../api/items.js';
+import { initialResponse, type ResponseResource } from '../api/response-object.js';
+import type { ResponseStore } from '../store/types.js';
+import type { GatewayTools } from '../tools/types.js';
+import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
+import { ResponseComposer, type StreamEvent } from './composer.js';
+import { modelToolsFor } from './model-tools.js';
+import type { PreparedRequest } from './prepare.js';
+import { filterOutputForClient } from './include-filter.js';
+
+/** Upstream turns one request may take before the gateway stops a runaway tool loop. */
+export const MAX_TURNS = 16;
+
+export interface EngineDeps {
+  adapter: UpstreamAdapter;
+  store: ResponseStore | null;
+  tools: GatewayTools;
+  newId: IdGenerator;
+  /** Unix seconds. */
+  clock: () => number;
+  reasoningEvents: 'openai' | 'openresponses';
+  /** Extra headers for upstream calls of this request (trace context). */
+  upstreamHeaders?: () => Record<string, string>;
+}
+
+/** The outcome of a run, readable once its event stream has ended. */
+export interface RunResult {
+  response: ResponseResource;
+  /** Set when the response failed: the error a JSON client receives (status kept). */
+  error: ApiError | null;
+}
+
+function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps, withGatewayTools: boolean, signal: AbortSignal): TurnRequest {
+  const { req } = prepared;
+  const { tools, choice } = modelToolsFor(prepared.tools, prepared.toolChoice, deps.tools, withGatewayTools);
+  const wantLogprobs = (req.include ?? []).includes('message.output_text.logprobs') || (req.top_logprobs ?? 0) > 0;
+  const format = req.text?.format;
+  return {
+    model: req.model,
+    instructions: req.instructions ?? null,
+    items,
+    tools,
+    toolChoice: tools.length ? choice : 'auto',
+    parallelToolCalls: req.parallel_tool_calls ?? null,
+    maxOutputTokens: req.max_output_tokens ?? null,
+    temperature: req.temperature ?? null,
+    topP: req.top_p ?? null,
+    presencePenalty: req.presence_penalty ?? null,
+    frequencyPenalty: req.frequency_penalty ?? null,
+    logprobs: wantLogprobs,
+    topLogprobs: req.top_logprobs ?? null,
+    reasoningEffort: req.reasoning?.effort ?? null,
+    responseFormat: format && format.type !== 'text' ? (format as TurnRequest['responseFormat']) : null,
+    user: req.safety_identifier ?? req.user ?? null,
+    headers: deps.upstreamHeaders?.(),
+    signal,
+  };
+}
+
+/** Gateway-tool items become the plain function items the upstream understands. */
+function modelFacing(items: Item[], tools: GatewayTools): Item[] {
+  const out: Item[] = [];
+  for (const item of items) {
+    if (item.type === 'message' || item.type === 'reasoning' || item.type === 'function_call' || item.type === 'function_call_output') {
+      out.push(item);
+      continue;
+    }
+    const replay = tools.toModelItems(item);
+    if (replay) out.push(...replay);
+  }
+  return out;
+}
+
+/**
+ * The one pipeline behind every `POST /v1/responses`: tool loop → composer → persist.
+ * Yields Responses stream events; non-streaming callers drain it and read `result`.
+ */
+export class ResponseRun {
+  readonly result: RunResult;
+  private readonly composer: ResponseComposer;
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly prepared: PreparedRequest,
+    private readonly signal: AbortSignal,
+  ) {
+    const { req } = prepared;
+    const response = initialResponse(req, deps.newId('resp'), deps.clock(), prepared.tools, prepared.toolChoice);
+    this.composer = new ResponseComposer(response, {
+      newId: deps.newId,
+      includeLogprobs: (req.include ?? []).includes('message.output_text.logprobs'),
+      reasoningEvents: deps.reasoningEvents,
+      clock: deps.clock,
+    });
+    this.result = { response, error: null };
+  }
+
+  async *events(): AsyncGenerator<StreamEvent, void, undefined> {
+    const c = this.composer;
+    c.start();
+    yield* c.drain();
+    try {
+      const { status, reason } = yield* this.loop();
+      c.settle(status, reason);
+      yield* c.drain();
+      await this.persist();
+      c.finish();
+    } catch (err) {
+      if (this.signal.aborted) throw err;
+      const apiErr = err instanceof ApiError ? err : toApiError(err);
+      this.result.error = apiErr;
+      c.fail({ type: apiErr.type, code: apiErr.code ?? 'server_error', message: apiErr.message, param: apiErr.param });
+    }
+    yield* c.drain();
+  }
+
+  private async *loop(): AsyncGenerator<StreamEvent, { status: 'completed' | 'incomplete'; reason: string | null }, undefined> {
+    const { deps, prepared, composer: c } = this;
+    const conversation = modelFacing([...prepared.history, ...prepared.input], deps.tools);
+    const maxToolCalls = prepared.req.max_tool_calls ?? Infinity;
+    let executed = 0;
+    for (let turn = 0; turn < MAX_TURNS; turn++) {
+      c.beginTurn();
+      const withGatewayTools = executed < maxToolCalls;
+      const req = turnRequest(prepared, conversation, deps, withGatewayTools, this.signal);
+      for await (const ev of deps.adapter.streamTurn(req)) {
+        c.onModelEvent(ev);
+        yield* c.drain();
+      }
+      const outcome = c.endTurn();
+      yield* c.drain();
+      if (outcome.finishReason === 'length') return { status: 'incomplete', reason: 'max_output_tokens' };
+      if (outcome.finishReason === 'content_filter') return { status: 'incomplete', reason: 'content_filter' };
+
+      const gatewayCalls = outcome.calls.filter((call) => deps.tools.resolve(call.name, prepared.tools));
+      const clientCalls = outcome.calls.length - gatewayCalls.length;
+      if (gatewayCalls.length === 0) return { status: 'completed', reason: null };
+      conversation.push(...outcome.items.filter((it) => it.type !== 'function_call' || !gatewayCalls.includes(it)));
+      for (const call of gatewayCalls) {
+        yield* this.runGatewayCall(call, conversation);
+        executed++;
+      }
+      // Client calls in the same turn end the response: the client must answer them first.
+      if (clientCalls > 0) return { status: 'completed', reason: null };
+    }
+    throw internalError(`The tool loop stopped after ${MAX_TURNS} upstream turns without a final answer.`, 'tool_loop_limit');
+  }
+
+  /** Placeholder the tool-loop issue fills in: execute one gateway call and extend the conversation. */
+  private async *runGatewayCall(call: FunctionCallItem, _conversation: Item[]): AsyncGenerator<StreamEvent, void, undefined> {
+    throw internalError(`Gateway tool '${call.name}' cannot run: no executor is registered.`);
+  }
+
+  /** Store before the terminal event, so a client that continues at once finds the response. */
+  private async persist(): Promise<void> {
+    const { deps, prepared } = this;
+    const response = this.result.response;
+    if (!deps.store || prepared.req.store === false) return;
+    try {
+      await deps.store.put({
+        id: response.id,
+        parentId: prepared.parentId,
+        inputItems: prepared.input,
+        outputItems: response.output,
+        response: filterOutputForClient(response, prepared.req.include ?? []) as unknown as Record<string, unknown> & { id: string; status: string },
+        createdAt: response.created_at,
+      });
+    } catch {
+      throw internalError('The response was generated but could not be stored; it is not available for retrieval or continuation.', 'store_error');
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import { newId } from '../api/ids.js';
+import type { EnvSettings } from '../config/env.js';
+import type { ServeOptions } from '../config/serve-options.js';
+import type { EngineDeps } from '../engine/run-response.js';
+import type { ResponseStore } from '../store/types.js';
+import { createGatewayTools, type GatewayTool } from '../tools/types.js';
+import { createChatCompletionsAdapter } from '../upstream/chat-completions/adapter.js';
+import { createUpstreamClient, type UpstreamClient } from '../upstream/http-client.js';
+import type { UpstreamAdapter } from '../upstream/types.js';
+import { buildApp } from './app.js';
+
+export interface GatewayDeps {
+  serve: ServeOptions;
+  env: EnvSettings;
+  store: ResponseStore | null;
+  tools?: GatewayTool[];
+  logger?: boolean | object;
+}
+
+export interface RunningGateway {
+  app: FastifyInstance;
+  upstream: UpstreamClient;
+  /** The bound `http://host:port` address. */
+  url: string;
+  close(): Promise<void>;
+}
+
+function createAdapter(kind: ServeOptions['upstreamApiKind'], client: UpstreamClient): UpstreamAdapter {
+  if (kind === 'responses') {
+    throw new Error('--upstream-api-kind responses is not yet supported by this gateway; use chat_completions.');
+  }
+  return createChatCompletionsAdapter(client);
+}
+
+/** Composition root of one gateway process: wire upstream, store and tools into the app. */
+export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstream: UpstreamClient } {
+  const upstream = createUpstreamClient({ baseUrl: deps.serve.upstream, apiKey: deps.env.upstreamApiKey });
+  const engine: EngineDeps = {
+    adapter: createAdapter(deps.serve.upstreamApiKind, upstream),
+    store: deps.store,
+    tools: createGatewayTools(deps.tools ?? []),
+    newId,
+    clock: () => Math.floor(Date.now() / 1000),
+    reasoningEvents: deps.env.reasoningEvents,
+  };
+  const app = buildApp({ engine, upstream, logger: deps.logger });
+  return { app, upstream };
+}
+
+export async function startGateway(deps: GatewayDeps): Promise<RunningGateway> {
+  const { app, upstream } = createGateway(deps);
+  const url = await app.listen({ host: deps.serve.gatewayHost, port: deps.serve.gatewayPort });
+  return {
+    app,
+    upstream,
+    url,
+    async close() {
+      await app.close();
+      await upstream.close();
+    },
+  };
+}

@@ -1,0 +1,5 @@
+import type { FastifyInstance } from 'fastify';
+
+export function registerHealthRoute(app: FastifyInstance): void {
+  app.get('/health', async () => ({}));
+}

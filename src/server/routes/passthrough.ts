@@ -1,0 +1,42 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { UpstreamClient } from '../../upstream/http-client.js';
+
+// Connection-level headers describe one hop, not the message: never forward them.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'content-length', 'host']);
+
+function forwardableRequestHeaders(request: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['content-type', 'accept', 'traceparent', 'tracestate']) {
+    const v = request.headers[name];
+    if (typeof v === 'string') out[name] = v;
+  }
+  return out;
+}
+
+async function forward(client: UpstreamClient, request: FastifyRequest, reply: FastifyReply, path: string, body: Buffer | null) {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));
+  });
+  const res = await client.request(request.method, path, { body, headers: forwardableRequestHeaders(request), signal: controller.signal });
+  reply.status(res.status);
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name.toLowerCase())) reply.header(name, value);
+  }
+  // The upstream body stream is piped as bytes arrive (SSE included), with backpressure.
+  return reply.send(res.body);
+}
+
+/** `GET /v1/models` and `POST /v1/chat/completions` forwarded unchanged for older clients. */
+export function registerPassthroughRoutes(app: FastifyInstance, client: UpstreamClient): void {
+  app.get('/v1/models', async (request, reply) => {
+    const qs = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+    return forward(client, request, reply, `/models${qs}`, null);
+  });
+  // Bodies are forwarded as the exact bytes received: an encapsulated scope with a raw parser.
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    scope.post('/v1/chat/completions', async (request, reply) => forward(client, request, reply, '/chat/completions', request.body as Buffer));
+  });
+}

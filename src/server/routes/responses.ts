@@ -1,0 +1,100 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { invalidRequest, notFound } from '../../api/errors.js';
+import { ID_PATTERN } from '../../api/ids.js';
+import { filterOutputForClient } from '../../engine/include-filter.js';
+import { prepareRequest } from '../../engine/prepare.js';
+import { ResponseRun, type EngineDeps } from '../../engine/run-response.js';
+import { encodeSseEvent, SSE_DONE } from '../../engine/sse.js';
+
+/** Abort the run as soon as the client goes away before the response is finished. */
+function abortOnDisconnect(reply: FastifyReply): AbortController {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));
+  });
+  return controller;
+}
+
+async function* sseBody(run: ResponseRun): AsyncGenerator<string, void, undefined> {
+  for await (const ev of run.events()) yield encodeSseEvent(ev);
+  yield SSE_DONE;
+}
+
+function responseNotFound(id: string) {
+  return notFound(`Response with id '${id}' not found.`, 'response_id', 'response_not_found');
+}
+
+function checkId(id: string): void {
+  if (!ID_PATTERN.test(id) || !id.startsWith('resp_')) throw responseNotFound(id);
+}
+
+export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps): void {
+  const prepareDeps = { store: deps.store, newId: deps.newId, enabledBuiltins: deps.tools.enabledKinds };
+
+  app.post('/v1/responses', async (request, reply) => {
+    // validate → hydrate happen before any byte is sent: their errors are plain HTTP errors.
+    const prepared = await prepareRequest(prepareDeps, request.body);
+    const controller = abortOnDisconnect(reply);
+    const run = new ResponseRun(deps, prepared, controller.signal);
+
+    if (prepared.req.stream) {
+      // Readable.from pulls from the generator only as fast as the socket drains: backpressure
+      // reaches the upstream read, and a disconnect destroys the stream, ending the generator.
+      return reply
+        .header('content-type', 'text/event-stream; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .header('x-accel-buffering', 'no')
+        .send(Readable.from(sseBody(run), { objectMode: false, highWaterMark: 16 * 1024 }));
+    }
+
+    for await (const _ev of run.events()) {
+      // Non-streaming is the same pipeline run to its end.
+    }
+    const { response, error } = run.result;
+    if (error) return reply.status(error.status).send(error.toBody());
+    return filterOutputForClient(response, prepared.req.include ?? []);
+  });
+
+  app.get<{ Params: { response_id: string } }>('/v1/responses/:response_id', async (request) => {
+    const id = request.params.response_id;
+    checkId(id);
+    const found = deps.store ? await deps.store.get(id) : null;
+    if (!found) throw responseNotFound(id);
+    return found;
+  });
+
+  app.delete<{ Params: { response_id: string } }>('/v1/responses/:response_id', async (request) => {
+    const id = request.params.response_id;
+    checkId(id);
+    const deleted = deps.store ? await deps.store.delete(id) : false;
+    if (!deleted) throw responseNotFound(id);
+    return { id, object: 'response', deleted: true };
+  });
+
+  app.get<{ Params: { response_id: string }; Querystring: Record<string, string | undefined> }>(
+    '/v1/responses/:response_id/input_items',
+    async (request) => {
+      const id = request.params.response_id;
+      checkId(id);
+      const q = request.query;
+      const limit = q.limit === undefined ? 20 : Number(q.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw invalidRequest('limit must be an integer between 1 and 100.', 'limit', 'invalid_value');
+      const order = q.order ?? 'desc';
+      if (order !== 'asc' && order !== 'desc') throw invalidRequest("order must be 'asc' or 'desc'.", 'order', 'invalid_value');
+      for (const key of ['after', 'before'] as const) {
+        const v = q[key];
+        if (v !== undefined && !ID_PATTERN.test(v)) throw invalidRequest(`${key} must be an item id.`, key, 'invalid_value');
+      }
+      const page = deps.store ? await deps.store.listInputItems(id, { limit, order, after: q.after, before: q.before }) : null;
+      if (!page) throw responseNotFound(id);
+      return {
+        object: 'list',
+        data: page.data,
+        first_id: page.data[0]?.id ?? null,
+        last_id: page.data.at(-1)?.id ?? null,
+        has_more: page.hasMore,
+      };
+    },
+  );
+}

@@ -1,0 +1,179 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A scripted OpenAI-compatible upstream on 127.0.0.1 for tests, benchmarks and the README's
+ * quick start. It records every request, and each chat completion is answered by a handler
+ * the test sets (default: stream back a short echo of the last user message).
+ */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: any;
+  rawBody: string;
+}
+
+export type ChatHandler = (req: RecordedRequest, res: ServerResponse) => void | Promise<void>;
+
+export interface FakeUpstream {
+  /** Base URL including `/v1`. */
+  url: string;
+  port: number;
+  requests: RecordedRequest[];
+  /** Chat-completions requests whose client went away before the answer was finished. */
+  aborts: number;
+  setChatHandler(handler: ChatHandler): void;
+  close(): Promise<void>;
+}
+
+export interface ChunkOptions {
+  model?: string;
+  id?: string;
+}
+
+let chunkCounter = 0;
+
+/** One `chat.completion.chunk` object with the given delta. */
+export function chunk(delta: Record<string, unknown>, finishReason: string | null = null, opts: ChunkOptions = {}): Record<string, unknown> {
+  return {
+    id: opts.id ?? `chatcmpl-fake${chunkCounter++}`,
+    object: 'chat.completion.chunk',
+    created: 1_700_000_000,
+    model: opts.model ?? 'fake-model',
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+  };
+}
+
+export function usageChunk(prompt: number, completion: number, opts: ChunkOptions = {}): Record<string, unknown> {
+  return {
+    id: opts.id ?? 'chatcmpl-fake-usage',
+    object: 'chat.completion.chunk',
+    created: 1_700_000_000,
+    model: opts.model ?? 'fake-model',
+    choices: [],
+    usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+  };
+}
+
+/** The chunks of a plain text answer split into the given pieces, vLLM style. */
+export function textChunks(pieces: string[], finishReason = 'stop', usage: [number, number] = [10, pieces.length]): Record<string, unknown>[] {
+  return [
+    chunk({ role: 'assistant', content: '' }),
+    ...pieces.map((p) => chunk({ content: p })),
+    chunk({}, finishReason),
+    usageChunk(usage[0], usage[1]),
+  ];
+}
+
+export interface SseOptions {
+  delayMs?: number;
+  /** Omit the final `data: [DONE]` and destroy the socket (an upstream that dies mid-stream). */
+  dieAfter?: number;
+}
+
+/** Stream chunk objects (or raw `data:` payload strings) as SSE, respecting backpressure. */
+export async function sendSse(res: ServerResponse, chunks: (Record<string, unknown> | string)[], opts: SseOptions = {}): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+  for (let i = 0; i < chunks.length; i++) {
+    if (opts.dieAfter !== undefined && i >= opts.dieAfter) {
+      res.socket?.destroy();
+      return;
+    }
+    if (res.destroyed) return;
+    const c = chunks[i]!;
+    const payload = typeof c === 'string' ? c : JSON.stringify(c);
+    if (!res.write(`data: ${payload}\n\n`)) await new Promise((r) => res.once('drain', r));
+    if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+  }
+  res.end('data: [DONE]\n\n');
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function lastUserText(body: any): string {
+  const messages: any[] = Array.isArray(body?.messages) ? body.messages : [];
+  const last = [...messages].reverse().find((m) => m.role === 'user');
+  if (!last) return '';
+  if (typeof last.content === 'string') return last.content;
+  return (last.content as any[]).map((p) => p.text ?? '').join('');
+}
+
+/** Default model: answers "You said: <last user message>" word by word. */
+export const echoHandler: ChatHandler = async (req, res) => {
+  const words = `You said: ${lastUserText(req.body)}`.split(/(?<= )/);
+  if (req.body?.stream) {
+    await sendSse(res, textChunks(words));
+    return;
+  }
+  sendJson(res, 200, {
+    id: 'chatcmpl-fake',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model: req.body?.model ?? 'fake-model',
+    choices: [{ index: 0, message: { role: 'assistant', content: words.join('') }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 10, completion_tokens: words.length, total_tokens: 10 + words.length },
+  });
+};
+
+export async function startFakeUpstream(opts: { port?: number; models?: string[]; handler?: ChatHandler } = {}): Promise<FakeUpstream> {
+  let handler: ChatHandler = opts.handler ?? echoHandler;
+  const models = opts.models ?? ['fake-model'];
+  const state = { aborts: 0 };
+  const requests: RecordedRequest[] = [];
+
+  const server: Server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => {
+      const rawBody = Buffer.concat(parts).toString('utf8');
+      let body: any = null;
+      try {
+        body = rawBody ? JSON.parse(rawBody) : null;
+      } catch {
+        body = rawBody;
+      }
+      const path = (req.url ?? '/').split('?')[0]!;
+      const recorded: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body, rawBody };
+      requests.push(recorded);
+      if (req.method === 'GET' && path === '/v1/models') {
+        sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' })) });
+        return;
+      }
+      if (req.method === 'POST' && path === '/v1/chat/completions') {
+        res.on('close', () => {
+          if (!res.writableFinished) state.aborts++;
+        });
+        Promise.resolve(handler(recorded, res)).catch((err: unknown) => {
+          if (!res.headersSent) sendJson(res, 500, { error: { message: String(err), type: 'server_error', param: null, code: null } });
+          else res.destroy();
+        });
+        return;
+      }
+      sendJson(res, 404, { error: { message: `no route ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: null } });
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    port,
+    requests,
+    get aborts() {
+      return state.aborts;
+    },
+    setChatHandler(h) {
+      handler = h;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+/**
+ * Validators compiled straight from the Open Responses OpenAPI document (a copy of the
+ * project spec lives in test/fixtures/spec), so tests check our output against the spec
+ * itself rather than a hand-copied schema.
+ */
+const specPath = new URL('../fixtures/spec/openresponses-openapi.json', import.meta.url);
+const spec = JSON.parse(readFileSync(specPath, 'utf8')) as { components: { schemas: Record<string, unknown> } };
+
+const ajv = new Ajv({ strict: false, allErrors: true, discriminator: false, validateFormats: false });
+const addFormats = (addFormatsModule as unknown as { default?: (a: Ajv) => void }).default ?? (addFormatsModule as unknown as (a: Ajv) => void);
+addFormats(ajv);
+ajv.addSchema({ $id: 'openresponses', components: spec.components } as Record<string, unknown>);
+
+const cache = new Map<string, ValidateFunction>();
+
+export function schemaValidator(name: string): ValidateFunction {
+  let v = cache.get(name);
+  if (!v) {
+    if (!spec.components.schemas[name]) throw new Error(`No schema named ${name} in the spec`);
+    v = ajv.compile({ $ref: `openresponses#/components/schemas/${name}` });
+    cache.set(name, v);
+  }
+  return v;
+}
+
+/** Streaming event type → spec schema name, for every event the spec defines. */
+const EVENT_SCHEMAS: Record<string, string> = {
+  'response.created': 'ResponseCreatedStreamingEvent',
+  'response.queued': 'ResponseQueuedStreamingEvent',
+  'response.in_progress': 'ResponseInProgressStreamingEvent',
+  'response.completed': 'ResponseCompletedStreamingEvent',
+  'response.failed': 'ResponseFailedStreamingEvent',
+  'response.incomplete': 'ResponseIncompleteStreamingEvent',
+  'response.output_item.added': 'ResponseOutputItemAddedStreamingEvent',
+  'response.output_item.done': 'ResponseOutputItemDoneStreamingEvent',
+  'response.reasoning_summary_part.added': 'ResponseReasoningSummaryPartAddedStreamingEvent',
+  'response.reasoning_summary_part.done': 'ResponseReasoningSummaryPartDoneStreamingEvent',
+  'response.content_part.added': 'ResponseContentPartAddedStreamingEvent',
+  'response.content_part.done': 'ResponseContentPartDoneStreamingEvent',
+  'response.output_text.delta': 'ResponseOutputTextDeltaStreamingEvent',
+  'response.output_text.done': 'ResponseOutputTextDoneStreamingEvent',
+  'response.refusal.delta': 'ResponseRefusalDeltaStreamingEvent',
+  'response.refusal.done': 'ResponseRefusalDoneStreamingEvent',
+  'response.reasoning.delta': 'ResponseReasoningDeltaStreamingEvent',
+  'response.reasoning.done': 'ResponseReasoningDoneStreamingEvent',
+  'response.reasoning_summary_text.delta': 'ResponseReasoningSummaryDeltaStreamingEvent',
+  'response.reasoning_summary_text.done': 'ResponseReasoningSummaryDoneStreamingEvent',
+  'response.output_text.annotation.added': 'ResponseOutputTextAnnotationAddedStreamingEvent',
+  'response.function_call_arguments.delta': 'ResponseFunctionCallArgumentsDeltaStreamingEvent',
+  'response.function_call_arguments.done': 'ResponseFunctionCallArgumentsDoneStreamingEvent',
+  error: 'ErrorStreamingEvent',
+};
+
+/** Errors of one value against a spec schema, or [] when valid. */
+export function specErrors(name: string, value: unknown): string[] {
+  const v = schemaValidator(name);
+  if (v(value)) return [];
+  return (v.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+}
+
+/** Validate a streaming event against the spec when the spec defines it; returns errors. */
+export function eventSpecErrors(event: { type: string }): string[] | null {
+  const name = EVENT_SCHEMAS[event.type];
+  if (!name) return null;
+  return specErrors(name, event);
+}
