@@ -57,3 +57,12 @@ export interface ResponseStore {
   listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null>;
   close(): Promise<void>;
 }
+
+/**
+ * The logging surface the store needs (pino-compatible: `logger.warn(obj, msg)` or
+ * `logger.warn(msg)`), injected so the store never reaches for a global logger.
+ */
+export interface StoreLogger {
+  warn(objOrMsg: unknown, msg?: string): void;
+  info?(objOrMsg: unknown, msg?: string): void;
+}

@@ -1,0 +1,85 @@
+/**
+ * The store's composition root: pick the backend from `VR_DB_PATH`, optionally wrap it in the
+ * Redis cache. The server calls `createStoreFromEnv(process.env, logger)` then `await store.init()`.
+ */
+import { parseDbUrl, type DbTarget } from './db-url.js';
+import { PostgresResponseStore } from './postgres-store.js';
+import { RedisCachedStore } from './redis-cache.js';
+import { SqliteResponseStore } from './sqlite-store.js';
+import type { ResponseStore, StoreLogger } from './types.js';
+
+export { parseDbUrl, DEFAULT_SQLITE_PATH, type DbTarget } from './db-url.js';
+export { ParentNotFoundError, InvalidRecordError } from './errors.js';
+export { SqliteResponseStore, type SqliteStoreOptions } from './sqlite-store.js';
+export { PostgresResponseStore, type PostgresStoreOptions } from './postgres-store.js';
+export { RedisCachedStore, type RedisCacheOptions } from './redis-cache.js';
+export type * from './types.js';
+
+export interface CacheOptions {
+  enabled: boolean;
+  host: string;
+  port: number;
+  ttlSeconds: number;
+  /** Key prefix in Redis (default `vllm_responses:v1:`); tests use one per run. */
+  keyPrefix?: string;
+}
+
+export interface CreateStoreOptions {
+  /** The `VR_DB_PATH` value; unset → `vllm_responses.db` in the working directory. */
+  dbPath?: string;
+  cache?: CacheOptions;
+  logger?: StoreLogger;
+  /** PostgreSQL only: keep the tables in this schema (tests isolate runs this way). */
+  schema?: string;
+}
+
+export function createStore(opts: CreateStoreOptions = {}): ResponseStore {
+  const target: DbTarget = parseDbUrl(opts.dbPath);
+  const base: ResponseStore =
+    target.kind === 'sqlite'
+      ? new SqliteResponseStore({ path: target.path })
+      : new PostgresResponseStore({ connectionString: target.connectionString, schema: opts.schema, logger: opts.logger });
+  if (!opts.cache?.enabled) return base;
+  return new RedisCachedStore({
+    inner: base,
+    redis: { host: opts.cache.host, port: opts.cache.port },
+    ttlSeconds: opts.cache.ttlSeconds,
+    keyPrefix: opts.cache.keyPrefix,
+    logger: opts.logger,
+  });
+}
+
+/** Read `VR_DB_PATH` and the cache variables; invalid values throw with the variable's name. */
+export function storeOptionsFromEnv(env: Record<string, string | undefined>, logger?: StoreLogger): CreateStoreOptions {
+  const dbPath = env.VR_DB_PATH?.trim() || undefined;
+  parseDbUrl(dbPath); // fail at start-up, not at the first request
+  return {
+    dbPath,
+    logger,
+    cache: {
+      enabled: parseBool('VR_RESPONSE_STORE_CACHE', env.VR_RESPONSE_STORE_CACHE),
+      host: env.VR_REDIS_HOST?.trim() || 'localhost',
+      port: parsePositiveInt('VR_REDIS_PORT', env.VR_REDIS_PORT, 6379, 65535),
+      ttlSeconds: parsePositiveInt('VR_RESPONSE_STORE_CACHE_TTL_SECONDS', env.VR_RESPONSE_STORE_CACHE_TTL_SECONDS, 3600),
+    },
+  };
+}
+
+export function createStoreFromEnv(env: Record<string, string | undefined>, logger?: StoreLogger): ResponseStore {
+  return createStore(storeOptionsFromEnv(env, logger));
+}
+
+function parseBool(name: string, raw: string | undefined): boolean {
+  const v = (raw ?? '').trim().toLowerCase();
+  if (v === '' || v === '0' || v === 'false' || v === 'no' || v === 'off') return false;
+  if (v === '1' || v === 'true' || v === 'yes' || v === 'on') return true;
+  throw new Error(`invalid ${name}=${JSON.stringify(raw)}: use 1/true or 0/false`);
+}
+
+function parsePositiveInt(name: string, raw: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  const v = (raw ?? '').trim();
+  if (v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`invalid ${name}=${JSON.stringify(raw)}: expected an integer from 1 to ${max}`);
+  return n;
+}

@@ -1,0 +1,149 @@
+/**
+ * Versioned schema migrations for both databases.
+ *
+ * Each migration has a version number that is recorded in `schema_migrations` once applied.
+ * The runners take a database-wide write lock first (SQLite: `BEGIN IMMEDIATE`; PostgreSQL:
+ * `pg_advisory_xact_lock`) and then apply only the versions that are missing, so several
+ * workers starting at the same moment apply each migration exactly once and never see a
+ * half-created schema. Never edit a migration that has shipped: add a new version.
+ *
+ * Shape (both databases):
+ * - `responses`: one row per stored response: its own response object JSON and `parent_id`
+ *   (the previous response), never a copy of the history. `deleted_at` marks a tombstone: a
+ *   deleted response whose items are still part of a descendant's history (its JSON is cleared).
+ * - `response_items`: the items that response added, `seq` ordering inputs (`is_output` = 0)
+ *   before outputs (`is_output` = 1). Primary key (response_id, seq) is what the history CTE
+ *   and the input-item listing read.
+ * JSON is stored as text (not JSONB) so objects come back byte-for-byte, key order included.
+ */
+import type Database from 'better-sqlite3';
+import type { PoolClient } from 'pg';
+
+export interface Migration {
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'responses and response_items',
+    statements: [
+      `CREATE TABLE responses (
+         id TEXT PRIMARY KEY,
+         parent_id TEXT,
+         response_json TEXT,
+         created_at INTEGER NOT NULL,
+         deleted_at INTEGER
+       )`,
+      // Children lookups: deletion decides between tombstone and removal.
+      `CREATE INDEX responses_parent_id ON responses(parent_id)`,
+      // WITHOUT ROWID: rows are clustered by (response_id, seq), the order every query reads.
+      `CREATE TABLE response_items (
+         response_id TEXT NOT NULL,
+         seq INTEGER NOT NULL,
+         is_output INTEGER NOT NULL,
+         item_id TEXT,
+         item_json TEXT NOT NULL,
+         PRIMARY KEY (response_id, seq)
+       ) WITHOUT ROWID`,
+    ],
+  },
+];
+
+/** `tables` is the (already quoted) schema prefix, e.g. `"vr_test".` or empty for search_path. */
+export function postgresMigrations(tables: string): Migration[] {
+  return [
+    {
+      version: 1,
+      name: 'responses and response_items',
+      statements: [
+        `CREATE TABLE ${tables}responses (
+           id TEXT PRIMARY KEY,
+           parent_id TEXT,
+           response_json TEXT,
+           created_at BIGINT NOT NULL,
+           deleted_at BIGINT
+         )`,
+        `CREATE INDEX responses_parent_id ON ${tables}responses(parent_id)`,
+        `CREATE TABLE ${tables}response_items (
+           response_id TEXT NOT NULL,
+           seq INTEGER NOT NULL,
+           is_output BOOLEAN NOT NULL,
+           item_id TEXT,
+           item_json TEXT NOT NULL,
+           PRIMARY KEY (response_id, seq)
+         )`,
+      ],
+    },
+  ];
+}
+
+/** Apply missing SQLite migrations inside one IMMEDIATE transaction (blocks other writers). */
+export function migrateSqlite(db: Database.Database, migrations: readonly Migration[] = SQLITE_MIGRATIONS): number[] {
+  const run = db.transaction((): number[] => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+               version INTEGER PRIMARY KEY,
+               name TEXT NOT NULL,
+               applied_at INTEGER NOT NULL
+             )`);
+    const done = new Set(
+      (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+    );
+    const applied: number[] = [];
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const m of migrations) {
+      if (done.has(m.version)) continue;
+      for (const sql of m.statements) db.exec(sql);
+      record.run(m.version, m.name, Math.floor(Date.now() / 1000));
+      applied.push(m.version);
+    }
+    return applied;
+  });
+  return run.immediate();
+}
+
+/**
+ * Apply missing PostgreSQL migrations. The advisory lock is transaction-scoped, keyed by the
+ * schema, so concurrent starters queue behind the first one and then find nothing to do.
+ */
+export async function migratePostgres(client: PoolClient, schema: string | undefined): Promise<number[]> {
+  const tables = schema ? `${quoteIdent(schema)}.` : '';
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`vllm_responses:migrate:${schema ?? ''}`]);
+    if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${tables}schema_migrations (
+                          version INTEGER PRIMARY KEY,
+                          name TEXT NOT NULL,
+                          applied_at BIGINT NOT NULL
+                        )`);
+    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${tables}schema_migrations`);
+    const done = new Set(rows.map((r) => r.version));
+    const applied: number[] = [];
+    for (const m of postgresMigrations(tables)) {
+      if (done.has(m.version)) continue;
+      for (const sql of m.statements) await client.query(sql);
+      await client.query(`INSERT INTO ${tables}schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, [
+        m.version,
+        m.name,
+        Math.floor(Date.now() / 1000),
+      ]);
+      applied.push(m.version);
+    }
+    await client.query('COMMIT');
+    return applied;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** Schema names come from configuration, never from requests; still, only plain identifiers pass. */
+export function quoteIdent(name: string): string {
+  if (!IDENT.test(name)) throw new Error(`invalid PostgreSQL schema name ${JSON.stringify(name)}: use letters, digits and _`);
+  return `"${name}"`;
+}

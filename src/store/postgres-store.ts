@@ -1,0 +1,209 @@
+/**
+ * PostgreSQL store for multi-machine deployments, on a `pg` Pool.
+ *
+ * `put` is a single statement (data-modifying CTEs run as one implicit transaction): one round
+ * trip, all rows or none. The parent row is read `FOR SHARE`, which makes a concurrent
+ * `delete` of the parent wait for this write (and then see the new child and tombstone
+ * instead of removing), or makes this write see the parent gone and refuse.
+ */
+import pg from 'pg';
+import type { Item } from '../api/items.js';
+import { ParentNotFoundError } from './errors.js';
+import { inputItemsQueryParts, type CursorName } from './input-items-query.js';
+import { migratePostgres, quoteIdent } from './migrations.js';
+import { ANCHOR_ROW_SEQ, decodeHistory, encodeRecord, isImpossibleId } from './record-codec.js';
+import type {
+  ConversationHistory,
+  InputItemsPage,
+  ListInputItemsOptions,
+  ResponseObject,
+  ResponseStore,
+  StoreLogger,
+  StoredResponseRecord,
+} from './types.js';
+
+export interface PostgresStoreOptions {
+  /** A `postgresql://` / `postgres://` connection string. */
+  connectionString: string;
+  /** Keep the tables in this schema (created on init) instead of the connection's search_path. */
+  schema?: string;
+  /** Pool size per process. Default 10. */
+  poolSize?: number;
+  logger?: StoreLogger;
+}
+
+export class PostgresResponseStore implements ResponseStore {
+  readonly description: string;
+  readonly #pool: pg.Pool;
+  readonly #schema: string | undefined;
+  readonly #sql: ReturnType<typeof buildSql>;
+
+  constructor(opts: PostgresStoreOptions) {
+    this.#schema = opts.schema;
+    const t = opts.schema ? `${quoteIdent(opts.schema)}.` : '';
+    this.#sql = buildSql(t);
+    this.#pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.poolSize ?? 10 });
+    const logger = opts.logger ?? { warn: (o: unknown, m?: string) => console.warn(m ?? o, m ? o : '') };
+    // An idle client losing its connection must not crash the process; the pool replaces it.
+    this.#pool.on('error', (err) => logger.warn({ err }, 'postgres pool client error'));
+    this.description = `postgresql:${redact(opts.connectionString)}${opts.schema ? ` (schema ${opts.schema})` : ''}`;
+  }
+
+  async init(): Promise<void> {
+    const client = await this.#pool.connect();
+    try {
+      await migratePostgres(client, this.#schema);
+    } finally {
+      client.release();
+    }
+  }
+
+  async put(record: StoredResponseRecord): Promise<void> {
+    const rec = encodeRecord(record);
+    const { rows } = await this.#pool.query<{ inserted: string }>(this.#sql.put, [
+      rec.id,
+      rec.parentId,
+      rec.responseJson,
+      rec.createdAt,
+      rec.items.map((i) => i.seq),
+      rec.items.map((i) => i.isOutput),
+      rec.items.map((i) => i.itemId),
+      rec.items.map((i) => i.json),
+    ]);
+    if (Number(rows[0]?.inserted ?? 0) === 0 && rec.parentId !== null) throw new ParentNotFoundError(rec.parentId);
+  }
+
+  async get(id: string): Promise<ResponseObject | null> {
+    if (isImpossibleId(id)) return null;
+    const { rows } = await this.#pool.query<{ response_json: string | null }>(this.#sql.get, [id]);
+    const json = rows[0]?.response_json;
+    return typeof json === 'string' ? (JSON.parse(json) as ResponseObject) : null;
+  }
+
+  async getHistory(id: string): Promise<ConversationHistory | null> {
+    if (isImpossibleId(id)) return null;
+    const { rows } = await this.#pool.query<[number, string]>({ text: this.#sql.history, values: [id], rowMode: 'array' });
+    return decodeHistory(rows);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    if (isImpossibleId(id)) return false;
+    const client = await this.#pool.connect();
+    const sql = this.#sql;
+    try {
+      await client.query('BEGIN');
+      // Row locks (parent before its children's checks) serialise this against concurrent puts
+      // of children and concurrent deletes of siblings, so no tombstone is left orphaned.
+      const { rows } = await client.query<{ parent_id: string | null; deleted_at: string | null }>(sql.lock, [id]);
+      const row = rows[0];
+      let deleted = false;
+      if (row && row.deleted_at === null) {
+        deleted = true;
+        if ((await client.query(sql.hasChildren, [id])).rowCount) {
+          await client.query(sql.tombstone, [Math.floor(Date.now() / 1000), id]);
+        } else {
+          await client.query(sql.remove, [id]);
+          let parentId = row.parent_id;
+          while (parentId !== null) {
+            const parent = (await client.query<{ parent_id: string | null; deleted_at: string | null }>(sql.lock, [parentId])).rows[0];
+            if (!parent || parent.deleted_at === null || (await client.query(sql.hasChildren, [parentId])).rowCount) break;
+            await client.query(sql.remove, [parentId]);
+            parentId = parent.parent_id;
+          }
+        }
+      }
+      await client.query('COMMIT');
+      return deleted;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
+    if (isImpossibleId(id)) return null;
+    const parts = inputItemsQueryParts(opts);
+    const values: (string | number)[] = [id, parts.fetch];
+    const placeholder = new Map<CursorName, string>();
+    for (const c of parts.cursors) {
+      values.push(isImpossibleId(c.itemId) ? '' : c.itemId);
+      placeholder.set(c.name, `$${values.length}`);
+    }
+    const cursor = (name: CursorName): string =>
+      `(SELECT seq FROM ${this.#sql.t}response_items WHERE response_id = $1 AND NOT is_output AND item_id = ${placeholder.get(name)} ORDER BY seq LIMIT 1)`;
+    const where = parts.conditions.map((c) => ` AND ${c(cursor)}`).join('');
+    // The LEFT JOIN yields one row with NULL json for a live response with no page, and no row
+    // at all for an absent one: existence and page in one query and one snapshot.
+    const { rows } = await this.#pool.query<{ item_json: string | null }>(
+      `SELECT page.item_json FROM ${this.#sql.t}responses r
+       LEFT JOIN LATERAL (
+         SELECT item_json, seq FROM ${this.#sql.t}response_items
+          WHERE response_id = $1 AND NOT is_output${where}
+          ORDER BY seq ${parts.direction} LIMIT $2
+       ) page ON TRUE
+       WHERE r.id = $1 AND r.deleted_at IS NULL
+       ORDER BY page.seq ${parts.direction}`,
+      values,
+    );
+    if (rows.length === 0) return null;
+    const items = rows.flatMap((r) => (r.item_json === null ? [] : [JSON.parse(r.item_json) as Item]));
+    return { data: items.slice(0, parts.limit), hasMore: items.length > parts.limit };
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+}
+
+function buildSql(t: string) {
+  return {
+    t,
+    put: `
+      WITH parent AS (
+        SELECT id FROM ${t}responses WHERE id = $2 FOR SHARE
+      ), ins AS (
+        INSERT INTO ${t}responses (id, parent_id, response_json, created_at)
+        SELECT $1, $2, $3, $4 WHERE $2::text IS NULL OR EXISTS (SELECT 1 FROM parent)
+        RETURNING id
+      ), items AS (
+        INSERT INTO ${t}response_items (response_id, seq, is_output, item_id, item_json)
+        SELECT ins.id, x.seq, x.is_output, x.item_id, x.item_json
+          FROM ins, unnest($5::int[], $6::bool[], $7::text[], $8::text[]) AS x(seq, is_output, item_id, item_json)
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM ins) AS inserted, (SELECT count(*) FROM items) AS items`,
+    get: `SELECT response_json FROM ${t}responses WHERE id = $1 AND deleted_at IS NULL`,
+    // Same shape as the SQLite query: root → anchor, the anchor's object as one marker row.
+    history: `
+      WITH RECURSIVE chain(id, parent_id, depth) AS (
+        SELECT id, parent_id, 0 FROM ${t}responses WHERE id = $1 AND deleted_at IS NULL
+        UNION ALL
+        SELECT r.id, r.parent_id, chain.depth + 1 FROM ${t}responses r JOIN chain ON r.id = chain.parent_id
+      )
+      SELECT seq, json FROM (
+        SELECT 0 AS depth, ${ANCHOR_ROW_SEQ} AS seq, r.response_json AS json
+          FROM ${t}responses r JOIN chain USING (id) WHERE chain.depth = 0
+        UNION ALL
+        SELECT chain.depth, i.seq, i.item_json FROM chain JOIN ${t}response_items i ON i.response_id = chain.id
+      ) rows
+      ORDER BY depth DESC, seq ASC`,
+    lock: `SELECT parent_id, deleted_at FROM ${t}responses WHERE id = $1 FOR UPDATE`,
+    hasChildren: `SELECT 1 FROM ${t}responses WHERE parent_id = $1 LIMIT 1`,
+    tombstone: `UPDATE ${t}responses SET deleted_at = $1, response_json = NULL WHERE id = $2`,
+    remove: `WITH gone AS (DELETE FROM ${t}response_items WHERE response_id = $1)
+             DELETE FROM ${t}responses WHERE id = $1`,
+  };
+}
+
+/** Never print a password in the start-up summary. */
+function redact(connectionString: string): string {
+  try {
+    const u = new URL(connectionString);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgresql://…';
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * Redis read-through cache, as a decorator over any ResponseStore.
+ *
+ * What is cached, per response id (with TTL):
+ * - `resp:<id>`: the response object (`get`).
+ * - `hist:<id>`: the full hydrated history (`getHistory`), the hot path of every continuation.
+ *   `put` warms it in the background from the parent's cached history, so a conversation
+ *   whose turns land within the TTL hydrates from Redis without touching the database.
+ *
+ * Why this stays correct:
+ * - A response's history is immutable once written. Deleting an ancestor does not change a
+ *   descendant's history (the store keeps a deleted ancestor's items as a tombstone for its
+ *   descendants), so descendants' cached histories stay valid and only the deleted id's own
+ *   keys must go.
+ * - `delete` writes a `del:<id>` marker and removes the keys in one MULTI, and every fill is a
+ *   Lua script that refuses to write when the marker exists. So a read that loaded the object
+ *   from the database just before the delete cannot put it back into Redis afterwards.
+ * - If Redis is unreachable during a delete, the id is remembered and invalidated when Redis
+ *   is back (in this process; entries otherwise expire with the TTL).
+ *
+ * Outage behaviour: every Redis call is bounded (`commandTimeout`, no offline queue, plus our
+ * own timer as a backstop), a failure falls through to the database, and one warning is
+ * logged per outage (re-armed after Redis answers again), never one per request.
+ * `listInputItems` is not cached: it is rare and cheap on an indexed table.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import type {
+  ConversationHistory,
+  InputItemsPage,
+  ListInputItemsOptions,
+  ResponseObject,
+  ResponseStore,
+  StoreLogger,
+  StoredResponseRecord,
+} from './types.js';
+
+export interface RedisCacheOptions {
+  inner: ResponseStore;
+  /** `redis://` URL, or host and port. */
+  redis: string | { host: string; port: number };
+  ttlSeconds: number;
+  /** Prefix of every key, so several deployments (or test runs) can share one Redis. */
+  keyPrefix?: string;
+  /** Upper bound of one Redis operation. Default 250 ms. */
+  opTimeoutMs?: number;
+  /** Histories larger than this (serialised) are not cached. Default 8 MiB. */
+  maxEntryBytes?: number;
+  logger?: StoreLogger;
+}
+
+/** Write a cache entry unless its id was deleted (marker in KEYS[2]). */
+const FILL_SCRIPT = `
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1`;
+
+const MAX_PENDING_INVALIDATIONS = 10_000;
+
+export class RedisCachedStore implements ResponseStore {
+  readonly description: string;
+  readonly #inner: ResponseStore;
+  readonly #redis: Redis;
+  readonly #ttl: number;
+  readonly #prefix: string;
+  readonly #timeoutMs: number;
+  readonly #maxEntryBytes: number;
+  readonly #logger: StoreLogger;
+  /** True between the first failure of an outage and the next successful Redis call. */
+  #degraded = false;
+  readonly #background = new Set<Promise<unknown>>();
+  /** Deletes whose invalidation could not reach Redis; retried when it is back. */
+  readonly #pendingInvalidations = new Set<string>();
+
+  constructor(opts: RedisCacheOptions) {
+    this.#inner = opts.inner;
+    this.#ttl = Math.max(1, Math.floor(opts.ttlSeconds));
+    this.#prefix = opts.keyPrefix ?? 'vllm_responses:v1:';
+    this.#timeoutMs = opts.opTimeoutMs ?? 250;
+    this.#maxEntryBytes = opts.maxEntryBytes ?? 8 * 1024 * 1024;
+    this.#logger = opts.logger ?? { warn: (o: unknown, m?: string) => console.warn(m ?? o, m ? o : '') };
+    const options: RedisOptions = {
+      lazyConnect: true,
+      // Commands fail at once while disconnected instead of queueing behind a dead connection.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: this.#timeoutMs,
+      connectTimeout: Math.max(1000, this.#timeoutMs * 4),
+      // Keep reconnecting in the background, slowly; requests never wait for it.
+      retryStrategy: (times) => Math.min(100 * times, 2000),
+    };
+    this.#redis = typeof opts.redis === 'string' ? new Redis(opts.redis, options) : new Redis({ ...options, ...opts.redis });
+    this.#redis.on('error', (err: unknown) => this.#failed(err));
+    this.#redis.on('ready', () => this.#flushPendingInvalidations());
+    const where = typeof opts.redis === 'string' ? redactUrl(opts.redis) : `${opts.redis.host}:${opts.redis.port}`;
+    this.description = `${opts.inner.description} + redis cache ${where} (ttl ${this.#ttl}s)`;
+  }
+
+  async init(): Promise<void> {
+    await this.#inner.init();
+    // Give Redis a bounded moment to connect so the first requests can use it; an outage at
+    // start-up is not an error (the ready event brings the cache in later).
+    await withTimeout(this.#redis.connect(), this.#timeoutMs * 4).catch((err: unknown) => this.#failed(err));
+  }
+
+  async put(record: StoredResponseRecord): Promise<void> {
+    await this.#inner.put(record);
+    // Warming never delays the caller (the terminal SSE event waits on put).
+    this.#track(this.#warm(record));
+  }
+
+  async get(id: string): Promise<ResponseObject | null> {
+    const cached = await this.#call((r) => r.get(this.#key('resp', id)));
+    const hit = parseOrNull<ResponseObject>(cached);
+    if (hit) return hit;
+    const response = await this.#inner.get(id);
+    if (response) this.#track(this.#fill('resp', id, JSON.stringify(response)));
+    return response;
+  }
+
+  async getHistory(id: string): Promise<ConversationHistory | null> {
+    const cached = await this.#call((r) => r.get(this.#key('hist', id)));
+    const hit = parseOrNull<ConversationHistory>(cached);
+    if (hit) return hit;
+    const history = await this.#inner.getHistory(id);
+    if (history) this.#track(this.#fill('hist', id, JSON.stringify(history)));
+    return history;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const deleted = await this.#inner.delete(id);
+    // Invalidate even when nothing was deleted here: another process may have deleted it and
+    // failed to reach Redis. Awaited, so once delete returns no cache serves the id.
+    if (!(await this.#invalidate(id))) this.#rememberInvalidation(id);
+    return deleted;
+  }
+
+  listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
+    return this.#inner.listInputItems(id, opts);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#background]);
+    if (this.#redis.status === 'ready') await withTimeout(this.#redis.quit(), this.#timeoutMs).catch(() => undefined);
+    this.#redis.disconnect();
+    await this.#inner.close();
+  }
+
+  #key(kind: 'resp' | 'hist' | 'del', id: string): string {
+    return `${this.#prefix}${kind}:${id}`;
+  }
+
+  async #warm(record: StoredResponseRecord): Promise<void> {
+    await this.#fill('resp', record.id, JSON.stringify(record.response));
+    let items = [...record.inputItems, ...record.outputItems];
+    if (record.parentId !== null) {
+      const parentId = record.parentId;
+      const parent = parseOrNull<ConversationHistory>(await this.#call((r) => r.get(this.#key('hist', parentId))));
+      // Without the parent's history in Redis the first hydration reads the database instead.
+      if (!parent) return;
+      items = parent.items.concat(items);
+    }
+    const history: ConversationHistory = { response: record.response, items };
+    await this.#fill('hist', record.id, JSON.stringify(history));
+  }
+
+  async #fill(kind: 'resp' | 'hist', id: string, json: string): Promise<void> {
+    if (json.length > this.#maxEntryBytes) return;
+    await this.#call((r) => r.eval(FILL_SCRIPT, 2, this.#key(kind, id), this.#key('del', id), json, String(this.#ttl)));
+  }
+
+  /** True when Redis acknowledged the invalidation. */
+  async #invalidate(id: string): Promise<boolean> {
+    const result = await this.#call((r) =>
+      r
+        .multi()
+        // The marker outlives any entry a racing read could still be about to write.
+        .set(this.#key('del', id), '1', 'EX', this.#ttl + 60)
+        .del(this.#key('resp', id), this.#key('hist', id))
+        .exec(),
+    );
+    return Array.isArray(result) && result.every(([err]) => err === null);
+  }
+
+  #rememberInvalidation(id: string): void {
+    if (this.#pendingInvalidations.size < MAX_PENDING_INVALIDATIONS) this.#pendingInvalidations.add(id);
+  }
+
+  #flushPendingInvalidations(): void {
+    const ids = [...this.#pendingInvalidations];
+    this.#pendingInvalidations.clear();
+    for (const id of ids) {
+      this.#track(
+        this.#invalidate(id).then((ok) => {
+          if (!ok) this.#rememberInvalidation(id);
+        }),
+      );
+    }
+  }
+
+  /** Run one bounded Redis call; undefined on any failure (the caller falls back to the database). */
+  async #call<T>(op: (redis: Redis) => Promise<T>): Promise<T | undefined> {
+    if (this.#redis.status !== 'ready') {
+      this.#failed(new Error(`redis connection is ${this.#redis.status}`));
+      return undefined;
+    }
+    try {
+      const value = await withTimeout(op(this.#redis), this.#timeoutMs);
+      this.#recovered();
+      return value;
+    } catch (err) {
+      this.#failed(err);
+      return undefined;
+    }
+  }
+
+  #failed(err: unknown): void {
+    if (this.#degraded) return;
+    this.#degraded = true;
+    this.#logger.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'redis response cache unavailable; serving from the database until it is back',
+    );
+  }
+
+  #recovered(): void {
+    if (!this.#degraded) return;
+    this.#degraded = false;
+    this.#logger.info?.({}, 'redis response cache is back');
+  }
+
+  #track(p: Promise<unknown>): void {
+    const tracked = p.catch(() => undefined).finally(() => this.#background.delete(tracked));
+    this.#background.add(tracked);
+  }
+}
+
+function parseOrNull<T>(json: string | null | undefined): T | null {
+  if (typeof json !== 'string') return null;
+  try {
+    return JSON.parse(json) as T;
+  } catch {
+    return null;
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`redis operation timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'redis://…';
+  }
+}

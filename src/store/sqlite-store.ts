@@ -1,0 +1,226 @@
+/**
+ * The default, embedded store: one SQLite file shared by every worker process on a machine.
+ *
+ * Multi-process safety comes from three layers: WAL mode (readers never block the writer),
+ * every write in a `BEGIN IMMEDIATE` transaction (the write lock is taken up front, so a
+ * transaction can never fail half-way on a lock upgrade) with a busy timeout, and a short
+ * retry loop around SQLITE_BUSY for the rare cases the busy handler does not cover (e.g. the
+ * journal-mode switch while another process is opening the file). better-sqlite3 is
+ * synchronous; every call here is a handful of indexed statements, so it stays short.
+ */
+import { resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { ParentNotFoundError } from './errors.js';
+import { inputItemsQueryParts } from './input-items-query.js';
+import { migrateSqlite } from './migrations.js';
+import { ANCHOR_ROW_SEQ, decodeHistory, encodeRecord, isImpossibleId } from './record-codec.js';
+import type {
+  ConversationHistory,
+  InputItemsPage,
+  ListInputItemsOptions,
+  ResponseObject,
+  ResponseStore,
+  StoredResponseRecord,
+} from './types.js';
+import type { Item } from '../api/items.js';
+
+export interface SqliteStoreOptions {
+  /** Filesystem path of the database file (or `:memory:`). */
+  path: string;
+  /** How long a statement waits for another process's lock before SQLITE_BUSY. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Root → anchor in one statement. The anchor must be live; ancestors may be tombstones (their
+ * items still belong to this history). The anchor's response object rides along as one extra
+ * row with seq = ANCHOR_ROW_SEQ, sorted just before the anchor's own items.
+ */
+const HISTORY_SQL = `
+  WITH RECURSIVE chain(id, parent_id, depth) AS (
+    SELECT id, parent_id, 0 FROM responses WHERE id = @id AND deleted_at IS NULL
+    UNION ALL
+    SELECT r.id, r.parent_id, chain.depth + 1 FROM responses r JOIN chain ON r.id = chain.parent_id
+  )
+  SELECT depth, ${ANCHOR_ROW_SEQ} AS seq, response_json AS json
+    FROM responses JOIN chain USING (id) WHERE depth = 0
+  UNION ALL
+  SELECT chain.depth, i.seq, i.item_json FROM chain JOIN response_items i ON i.response_id = chain.id
+  ORDER BY depth DESC, seq ASC`;
+
+interface ResponseRow {
+  parent_id: string | null;
+  deleted_at: number | null;
+}
+
+/** Prepared once per connection: preparing is not free and these run on every request. */
+function prepareStatements(db: Database.Database) {
+  return {
+    exists: db.prepare('SELECT 1 FROM responses WHERE id = ?').pluck(),
+    live: db.prepare('SELECT 1 FROM responses WHERE id = ? AND deleted_at IS NULL').pluck(),
+    find: db.prepare('SELECT parent_id, deleted_at FROM responses WHERE id = ?'),
+    responseJson: db.prepare('SELECT response_json FROM responses WHERE id = ? AND deleted_at IS NULL').pluck(),
+    hasChildren: db.prepare('SELECT 1 FROM responses WHERE parent_id = ? LIMIT 1').pluck(),
+    insertResponse: db.prepare('INSERT INTO responses (id, parent_id, response_json, created_at) VALUES (?, ?, ?, ?)'),
+    insertItem: db.prepare(
+      'INSERT INTO response_items (response_id, seq, is_output, item_id, item_json) VALUES (?, ?, ?, ?, ?)',
+    ),
+    tombstone: db.prepare('UPDATE responses SET deleted_at = ?, response_json = NULL WHERE id = ?'),
+    removeItems: db.prepare('DELETE FROM response_items WHERE response_id = ?'),
+    removeResponse: db.prepare('DELETE FROM responses WHERE id = ?'),
+    history: db.prepare(HISTORY_SQL).raw(),
+  };
+}
+type Statements = ReturnType<typeof prepareStatements>;
+
+export class SqliteResponseStore implements ResponseStore {
+  readonly description: string;
+  readonly #path: string;
+  readonly #busyTimeoutMs: number;
+  #db: Database.Database | null = null;
+  #stmts: Statements | null = null;
+  readonly #listStatements = new Map<string, Database.Statement>();
+
+  constructor(opts: SqliteStoreOptions) {
+    this.#path = opts.path === ':memory:' ? opts.path : resolve(opts.path);
+    this.#busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
+    this.description = `sqlite:${this.#path}`;
+  }
+
+  async init(): Promise<void> {
+    if (this.#db) return;
+    // `timeout` installs the busy handler before the first statement, including the pragmas.
+    const db = new Database(this.#path, { timeout: this.#busyTimeoutMs });
+    try {
+      await withBusyRetry(() => db.pragma('journal_mode = WAL'));
+      // NORMAL in WAL mode: a killed process loses nothing that committed; only an OS crash or
+      // power loss can drop the last transactions, and never corrupts the file.
+      db.pragma('synchronous = NORMAL');
+      await withBusyRetry(() => migrateSqlite(db));
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.#db = db;
+    this.#stmts = prepareStatements(db);
+  }
+
+  #open(): { db: Database.Database; st: Statements } {
+    if (!this.#db || !this.#stmts) throw new Error('SqliteResponseStore used before init() or after close()');
+    return { db: this.#db, st: this.#stmts };
+  }
+
+  async put(record: StoredResponseRecord): Promise<void> {
+    const { db, st } = this.#open();
+    const rec = encodeRecord(record);
+    const write = db.transaction(() => {
+      // A tombstoned parent is fine (its items are kept); a removed one is not.
+      if (rec.parentId !== null && st.exists.get(rec.parentId) === undefined) throw new ParentNotFoundError(rec.parentId);
+      st.insertResponse.run(rec.id, rec.parentId, rec.responseJson, rec.createdAt);
+      for (const item of rec.items) st.insertItem.run(rec.id, item.seq, item.isOutput ? 1 : 0, item.itemId, item.json);
+    });
+    await withBusyRetry(() => write.immediate());
+  }
+
+  async get(id: string): Promise<ResponseObject | null> {
+    if (isImpossibleId(id)) return null;
+    const json = this.#open().st.responseJson.get(id) as string | null | undefined;
+    return typeof json === 'string' ? (JSON.parse(json) as ResponseObject) : null;
+  }
+
+  async getHistory(id: string): Promise<ConversationHistory | null> {
+    if (isImpossibleId(id)) return null;
+    const rows = this.#open().st.history.all({ id }) as [number, number, string][];
+    return decodeHistory(rows.map(([, seq, json]) => [seq, json] as const));
+  }
+
+  async delete(id: string): Promise<boolean> {
+    if (isImpossibleId(id)) return false;
+    const { db, st } = this.#open();
+    const { find, hasChildren, tombstone } = st;
+    const remove = (rid: string): void => {
+      st.removeItems.run(rid);
+      st.removeResponse.run(rid);
+    };
+    const run = db.transaction((): boolean => {
+      const row = find.get(id) as ResponseRow | undefined;
+      if (!row || row.deleted_at !== null) return false;
+      if (hasChildren.get(id) !== undefined) {
+        // Descendants replay this response's items: keep them, hide the response.
+        tombstone.run(Math.floor(Date.now() / 1000), id);
+        return true;
+      }
+      remove(id);
+      // Tombstoned ancestors that just lost their last descendant are no longer needed.
+      let parentId = row.parent_id;
+      while (parentId !== null) {
+        const parent = find.get(parentId) as ResponseRow | undefined;
+        if (!parent || parent.deleted_at === null || hasChildren.get(parentId) !== undefined) break;
+        remove(parentId);
+        parentId = parent.parent_id;
+      }
+      return true;
+    });
+    return withBusyRetry(() => run.immediate());
+  }
+
+  async listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
+    if (isImpossibleId(id)) return null;
+    const { db, st } = this.#open();
+    const parts = inputItemsQueryParts(opts);
+    const key = `${parts.direction}:${opts.after !== undefined}:${opts.before !== undefined}`;
+    let stmt = this.#listStatements.get(key);
+    if (!stmt) {
+      const cursor = (name: string): string =>
+        `(SELECT seq FROM response_items WHERE response_id = @id AND is_output = 0 AND item_id = @${name} ORDER BY seq LIMIT 1)`;
+      const where = parts.conditions.map((c) => ` AND ${c(cursor)}`).join('');
+      stmt = db
+        .prepare(
+          `SELECT item_json FROM response_items WHERE response_id = @id AND is_output = 0${where}
+           ORDER BY seq ${parts.direction} LIMIT @fetch`,
+        )
+        .pluck();
+      this.#listStatements.set(key, stmt);
+    }
+    const listStmt = stmt;
+    const params: Record<string, string | number> = { id, fetch: parts.fetch };
+    for (const c of parts.cursors) params[c.name] = c.itemId;
+    // One read transaction: the existence check and the page come from the same snapshot.
+    const read = db.transaction((): string[] | null => {
+      if (st.live.get(id) === undefined) return null;
+      return listStmt.all(params) as string[];
+    });
+    const rows = read();
+    if (rows === null) return null;
+    return {
+      data: rows.slice(0, parts.limit).map((json) => JSON.parse(json) as Item),
+      hasMore: rows.length > parts.limit,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#db?.close();
+    this.#db = null;
+    this.#stmts = null;
+    this.#listStatements.clear();
+  }
+}
+
+const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED']);
+
+/**
+ * The busy timeout handles almost all contention; this covers the few paths where SQLite
+ * returns SQLITE_BUSY without consulting the busy handler. Bounded: a lock held this long is a
+ * real problem that should surface as an error.
+ */
+async function withBusyRetry<T>(fn: () => T, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return fn();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (attempt >= attempts || typeof code !== 'string' || !BUSY_CODES.has(code)) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+    }
+  }
+}
