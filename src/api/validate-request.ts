@@ -12,14 +12,41 @@ export function formatParamPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-function issueToError(issue: z.core.$ZodIssue): ApiError {
+function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: any = body;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = cur[seg as keyof typeof cur];
+  }
+  return cur;
+}
+
+/** A union failed: report the branch that got furthest, so `param` points at the real culprit. */
+function deepestIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union' || !issue.errors?.length) return issue;
+  let best = issue;
+  let bestDepth = issue.path.length;
+  for (const branch of issue.errors) {
+    for (const sub of branch) {
+      const candidate = deepestIssue({ ...sub, path: [...issue.path, ...sub.path] } as z.core.$ZodIssue);
+      if (candidate.path.length > bestDepth) {
+        best = candidate;
+        bestDepth = candidate.path.length;
+      }
+    }
+  }
+  return best;
+}
+
+function issueToError(rawIssue: z.core.$ZodIssue, body: unknown): ApiError {
+  const issue = deepestIssue(rawIssue);
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
     const param = formatParamPath([...issue.path, key]);
     return invalidRequest(`Unknown parameter: '${param}'.`, param, 'unknown_parameter');
   }
   const param = formatParamPath(issue.path);
-  if (issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined) {
+  if (issue.code === 'invalid_type' && valueAt(body, issue.path) === undefined) {
     return invalidRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
   }
   return invalidRequest(`Invalid value for '${param}': ${issue.message}`, param || null, 'invalid_value');
@@ -76,7 +103,7 @@ export function validateCreateResponse(body: unknown): CreateResponseRequest {
   const parsed = createResponseSchema.safeParse(body);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    throw first ? issueToError(first) : invalidRequest('Invalid request body.');
+    throw first ? issueToError(first, body) : invalidRequest('Invalid request body.');
   }
   const req = parsed.data;
   if (req.input === undefined) throw invalidRequest("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');

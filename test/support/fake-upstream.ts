@@ -77,6 +77,8 @@ export async function sendSse(res: ServerResponse, chunks: (Record<string, unkno
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
   for (let i = 0; i < chunks.length; i++) {
     if (opts.dieAfter !== undefined && i >= opts.dieAfter) {
+      // Let what was written reach the client first, then drop the connection mid-body.
+      await new Promise((r) => setTimeout(r, 30));
       res.socket?.destroy();
       return;
     }
