@@ -1,0 +1,127 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiError } from '../api/errors.js';
+import { startReplayServer, type ReplayServer } from './chat-completions/__fixtures__/replay-server.js';
+import { createUpstreamClient, normalizeBaseUrl, readBodyText, type UpstreamClient } from './http-client.js';
+
+let server: ReplayServer | null = null;
+let client: UpstreamClient | null = null;
+afterEach(async () => {
+  await client?.close();
+  await server?.close();
+  client = null;
+  server = null;
+});
+
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('normalizeBaseUrl', () => {
+  it.each([
+    ['http://h:8000', 'http://h:8000/v1'],
+    ['http://h:8000/', 'http://h:8000/v1'],
+    ['http://h:8000/v1', 'http://h:8000/v1'],
+    ['http://h:8000/v1/', 'http://h:8000/v1'],
+    ['https://api.example.test/openai', 'https://api.example.test/openai/v1'],
+    ['https://api.example.test/openai/v1//', 'https://api.example.test/openai/v1'],
+  ])('%s → %s', (input, expected) => {
+    expect(normalizeBaseUrl(input).href).toBe(expected);
+  });
+
+  it('rejects non-http URLs', () => {
+    expect(() => normalizeBaseUrl('ftp://h')).toThrow(/http/);
+    expect(() => normalizeBaseUrl('not a url')).toThrow(/Invalid upstream URL/);
+  });
+});
+
+describe('createUpstreamClient', () => {
+  it('sends requests under /v1 with our bearer key replacing any client key, and streams the body back', async () => {
+    server = await startReplayServer((_req, res) => {
+      res.writeHead(201, { 'content-type': 'text/plain', 'x-upstream': 'yes' });
+      res.end('hello');
+    });
+    client = createUpstreamClient({ baseUrl: `${server.url}/`, apiKey: 'sk-gw' });
+    expect(client.baseUrl).toBe(`${server.url}/v1`);
+    const res = await client.request('POST', '/chat/completions?x=1', { body: '{"a":1}', headers: { Authorization: 'Bearer client', 'content-type': 'application/json' } });
+    expect(res.status).toBe(201);
+    expect(res.headers['x-upstream']).toBe('yes');
+    expect(await readBodyText(res.body)).toBe('hello');
+    const seen = server.requests[0]!;
+    expect(seen).toMatchObject({ method: 'POST', url: '/v1/chat/completions?x=1', body: '{"a":1}' });
+    expect(seen.headers.authorization).toBe('Bearer sk-gw');
+  });
+
+  it('forwards the client authorization untouched when no key is configured', async () => {
+    server = await startReplayServer((_req, res) => void res.end("{}"));
+    client = createUpstreamClient({ baseUrl: server.url });
+    await readBodyText((await client.request('GET', 'models', { headers: { authorization: 'Bearer c' } })).body);
+    expect(server.requests[0]!.headers.authorization).toBe('Bearer c');
+    expect(server.requests[0]!.url).toBe('/v1/models');
+  });
+
+  it('maps connection refused to 502 upstream_unavailable', async () => {
+    client = createUpstreamClient({ baseUrl: `http://127.0.0.1:${await closedPort()}` });
+    const err = await client.request('GET', '/models').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 502, code: 'upstream_unavailable', type: 'upstream_error' });
+    expect((err as Error).message).toContain('connection refused');
+  });
+
+  it('maps a server that never answers to 504 upstream_timeout', async () => {
+    server = await startReplayServer(() => {}); // accepts, never responds
+    client = createUpstreamClient({ baseUrl: server.url, headersTimeoutMs: 150 });
+    await expect(client.request('GET', '/models')).rejects.toMatchObject({ status: 504, code: 'upstream_timeout' });
+  });
+
+  it('maps a stalled body to 504 while reading', async () => {
+    server = await startReplayServer((_req, res) => {
+      res.writeHead(200);
+      res.write('partial');
+    });
+    client = createUpstreamClient({ baseUrl: server.url, bodyTimeoutMs: 150 });
+    const res = await client.request('GET', '/models');
+    await expect(readBodyText(res.body)).rejects.toMatchObject({ status: 504, code: 'upstream_timeout' });
+  });
+
+  it('rethrows the caller abort instead of converting it into a 502', async () => {
+    server = await startReplayServer(() => {});
+    client = createUpstreamClient({ baseUrl: server.url });
+    const controller = new AbortController();
+    const pending = client.request('GET', '/models', { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    const err = await pending.catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(ApiError);
+    expect((err as Error).name).toBe('AbortError');
+    await server.clientAborted;
+  });
+
+  it('getModels parses JSON and keeps upstream error statuses', async () => {
+    let status = 200;
+    server = await startReplayServer((_req, res) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(status === 200 ? '{"object":"list","data":[{"id":"m"}]}' : '{"object":"error","message":"Unauthorized","type":"Unauthorized","code":401}');
+    });
+    client = createUpstreamClient({ baseUrl: server.url });
+    expect(await client.getModels()).toEqual({ object: 'list', data: [{ id: 'm' }] });
+    status = 401;
+    await expect(client.getModels()).rejects.toMatchObject({ status: 401, message: 'Unauthorized' });
+  });
+
+  it('reuses a keep-alive connection across requests', async () => {
+    const sockets = new Set<unknown>();
+    server = await startReplayServer((_req, res, raw) => {
+      sockets.add(raw.socket);
+      res.end('{}');
+    });
+    client = createUpstreamClient({ baseUrl: server.url });
+    for (let i = 0; i < 10; i++) await client.getModels();
+    // undici may open a second socket while the first is being released; never one per request.
+    expect(sockets.size).toBeLessThanOrEqual(2);
+  });
+});
