@@ -124,4 +124,19 @@ describe('createUpstreamClient', () => {
     // undici may open a second socket while the first is being released; never one per request.
     expect(sockets.size).toBeLessThanOrEqual(2);
   });
+
+  it('drops hop-by-hop headers and a stale content-length handed over by a passthrough caller', async () => {
+    server = await startReplayServer((_req, res) => void res.end('ok'));
+    client = createUpstreamClient({ baseUrl: server.url });
+    const res = await client.request('POST', '/chat/completions', {
+      body: '{"model":"m"}',
+      headers: { Connection: 'keep-alive, Upgrade', 'Transfer-Encoding': 'chunked', Host: 'gateway:5969', 'Content-Length': '999', 'x-keep': '1' },
+    });
+    expect(await readBodyText(res.body)).toBe('ok');
+    const seen = server.requests[0]!;
+    expect(seen.body).toBe('{"model":"m"}');
+    expect(seen.headers['x-keep']).toBe('1');
+    expect(seen.headers['content-length']).toBe('13');
+    expect(seen.headers.host).not.toBe('gateway:5969');
+  });
 });

@@ -82,7 +82,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const authHeader = options.apiKey ? `Bearer ${options.apiKey}` : null;
 
   async function request(method: string, path: string, opts: UpstreamRequestOptions = {}): Promise<UpstreamResponse> {
-    const headers: Record<string, string> = { ...opts.headers };
+    const headers = sanitizeHeaders(opts.headers, opts.body);
     if (authHeader) {
       // Our key replaces whatever the client sent: the upstream trusts the gateway, not callers.
       for (const key of Object.keys(headers)) if (key.toLowerCase() === 'authorization') delete headers[key];
@@ -133,4 +133,21 @@ export async function readBodyText(body: Readable, limit = MAX_ERROR_BODY_BYTES,
     throw mapTransportError(err, signal);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+// Hop-by-hop headers belong to one connection (RFC 9110 §7.6.1) and undici refuses some of them
+// outright; `host` is the upstream's own. Passthrough callers can hand us the client's headers.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'expect', 'proxy-authorization', 'proxy-authenticate']);
+
+function sanitizeHeaders(input: Record<string, string> | undefined, body: UpstreamRequestOptions['body']): Record<string, string> {
+  const out: Record<string, string> = {};
+  // A string/bytes body gets its length computed by undici; a stale client content-length
+  // (e.g. after the body was re-serialised) would make undici reject the request.
+  const dropLength = typeof body === 'string' || body instanceof Uint8Array;
+  for (const [key, value] of Object.entries(input ?? {})) {
+    const lower = key.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || (dropLength && lower === 'content-length')) continue;
+    out[key] = value;
+  }
+  return out;
 }

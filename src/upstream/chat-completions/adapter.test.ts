@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../api/errors.js';
 import type { Item } from '../../api/items.js';
@@ -82,5 +84,157 @@ describe('chat completions adapter over HTTP', () => {
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 404, type: 'invalid_request_error', param: 'model', code: null });
     expect((err as Error).message).toBe('The model `MiniMaxAI/MiniMax-M2.1` does not exist.');
+  });
+
+  it('replays the two MCP turns: split tool call, then the answer, sending tool_calls and tool messages', async () => {
+    const fixtures = ['openai-tool-call-split-arguments.chunks.txt', 'openai-text-after-tool-trailing-usage.chunks.txt'];
+    const { server, adapter } = await setup((_req, res) => writeSse(res, readFixture(fixtures[server.requests.length - 1]!)));
+    const tool = { name: 'mcp__github_docs__search_docs', description: 'Hosted MCP wrapper tool', parameters: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'], additionalProperties: false } };
+    const prompt = userItem("Call tool `mcp__github_docs__search_docs` with query='migration notes'. Do not answer directly before tool call.");
+    const step1 = await collect(adapter.streamTurn(turn({ items: [prompt], tools: [tool], toolChoice: { name: tool.name } })));
+    expect(step1.at(-1)).toEqual({ type: 'finish', reason: 'tool_calls' });
+    expect(JSON.parse(server.requests[0]!.body)).toMatchObject({
+      tool_choice: { type: 'function', function: { name: tool.name } },
+      tools: [{ type: 'function', function: tool }],
+    });
+
+    const callId = 'call_d4CgCQekJ22QhJPrbIduqXTO';
+    const items: Item[] = [
+      prompt,
+      { type: 'function_call', id: 'fc_1', call_id: callId, name: tool.name, arguments: '{"query":"migration notes"}', status: 'completed' },
+      { type: 'function_call_output', id: 'fco_1', call_id: callId, output: '{"results":[]}', status: 'completed' },
+    ];
+    const step2 = await collect(adapter.streamTurn(turn({ items, tools: [tool] })));
+    expect(step2.at(-1)).toEqual({ type: 'finish', reason: 'stop' });
+    expect(JSON.parse(server.requests[1]!.body).messages).toEqual([
+      { role: 'user', content: "Call tool `mcp__github_docs__search_docs` with query='migration notes'. Do not answer directly before tool call." },
+      { role: 'assistant', content: null, tool_calls: [{ id: callId, type: 'function', function: { name: tool.name, arguments: '{"query":"migration notes"}' } }] },
+      { role: 'tool', tool_call_id: callId, content: '{"results":[]}', name: tool.name },
+    ]);
+  });
+
+  it('forwards trace headers from the turn', async () => {
+    const { server, adapter } = await setup((_req, res) => writeSse(res, readFixture('openai-text-single.chunks.txt')));
+    await collect(adapter.streamTurn(turn({ headers: { traceparent: '00-abc-def-01' } })));
+    expect(server.requests[0]!.headers.traceparent).toBe('00-abc-def-01');
+    expect(server.requests[0]!.headers['content-type']).toBe('application/json');
+  });
+
+  it('maps a vLLM context-length 400 to context_length_exceeded', async () => {
+    const message = "This model's maximum context length is 4096 tokens. However, you requested 9000 tokens in the messages. Please reduce the length of the messages.";
+    const { adapter } = await setup((_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ object: 'error', message, type: 'BadRequestError', param: null, code: 400 }));
+    });
+    await expect(collect(adapter.streamTurn(turn()))).rejects.toMatchObject({ status: 400, code: 'context_length_exceeded', message, type: 'invalid_request_error' });
+  });
+
+  it('keeps a 5xx status with type upstream_error', async () => {
+    const { adapter } = await setup((_req, res) => {
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end('engine is overloaded');
+    });
+    await expect(collect(adapter.streamTurn(turn()))).rejects.toMatchObject({ status: 503, type: 'upstream_error', message: 'engine is overloaded' });
+  });
+
+  it('fails clearly when the upstream ignores stream:true and answers JSON', async () => {
+    const { adapter } = await setup((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"choices":[]}');
+    });
+    await expect(collect(adapter.streamTurn(turn()))).rejects.toMatchObject({ status: 502, code: 'upstream_error' });
+  });
+
+  it('maps connection refused to 502 upstream_unavailable', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((r) => probe.close(() => r()));
+    client = createUpstreamClient({ baseUrl: `http://127.0.0.1:${port}/v1` });
+    const err = await collect(createChatCompletionsAdapter(client).streamTurn(turn())).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 502, code: 'upstream_unavailable' });
+  });
+
+  it('maps a server that never answers to 504 upstream_timeout', async () => {
+    const { adapter } = await setup(() => {}, { headersTimeoutMs: 150 });
+    await expect(collect(adapter.streamTurn(turn()))).rejects.toMatchObject({ status: 504, code: 'upstream_timeout' });
+  });
+
+  it('maps a stream that stalls mid-way to 504 upstream_timeout', async () => {
+    const { adapter } = await setup((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(readFixture('truncated-mid-stream.chunks.txt'));
+    }, { bodyTimeoutMs: 150 });
+    await expect(collect(adapter.streamTurn(turn()))).rejects.toMatchObject({ status: 504, code: 'upstream_timeout' });
+  });
+
+  it('turns an upstream that dies mid-stream (socket destroyed) into a 502 after the first deltas', async () => {
+    const { adapter } = await setup(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(readFixture('truncated-mid-stream.chunks.txt'));
+      await new Promise((r) => setTimeout(r, 30));
+      res.socket?.destroy();
+    });
+    const seen: unknown[] = [];
+    const err = await (async () => {
+      for await (const event of adapter.streamTurn(turn())) seen.push(event);
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual([{ type: 'text.delta', delta: 'The answer is' }]);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 502 });
+    expect(['upstream_unavailable', 'upstream_error']).toContain((err as ApiError).code);
+  });
+
+  it('turns a stream that ends cleanly without finish or [DONE] into a 502 upstream_error', async () => {
+    const { adapter } = await setup((_req, res) => writeSse(res, readFixture('truncated-mid-stream.chunks.txt')));
+    await expect(collect(adapter.streamTurn(turn()))).rejects.toMatchObject({ status: 502, code: 'upstream_error' });
+  });
+
+  it('aborts the upstream request as soon as the turn signal fires', async () => {
+    const { server, adapter } = await setup((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(readFixture('truncated-mid-stream.chunks.txt')); // then hold the stream open
+    });
+    const controller = new AbortController();
+    const seen: unknown[] = [];
+    const err = await (async () => {
+      for await (const event of adapter.streamTurn(turn({ signal: controller.signal }))) {
+        seen.push(event);
+        controller.abort();
+      }
+    })().catch((e: unknown) => e);
+    expect(seen).toHaveLength(1);
+    expect(err).not.toBeInstanceOf(ApiError);
+    expect((err as Error).name).toBe('AbortError');
+    await server.clientAborted; // the upstream saw its connection close
+  });
+
+  it('closes the upstream connection when the consumer stops iterating early', async () => {
+    const { server, adapter } = await setup((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(readFixture('truncated-mid-stream.chunks.txt'));
+    });
+    for await (const event of adapter.streamTurn(turn())) {
+      expect(event.type).toBe('text.delta');
+      break;
+    }
+    await server.clientAborted;
+  });
+
+  it('aborts before the response headers arrive', async () => {
+    const { server, adapter } = await setup(() => {});
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const err = await collect(adapter.streamTurn(turn({ signal: controller.signal }))).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('AbortError');
+    await server.clientAborted;
+  });
+
+  it('rejects orphan tool outputs with a 400 before calling the upstream', async () => {
+    const { server, adapter } = await setup((_req, res) => writeSse(res, readFixture('openai-text-single.chunks.txt')));
+    const items: Item[] = [{ type: 'function_call_output', id: 'fco_1', call_id: 'call_nope', output: 'x', status: 'completed' }];
+    await expect(collect(adapter.streamTurn(turn({ items })))).rejects.toMatchObject({ status: 400, param: 'input' });
+    expect(server.requests).toHaveLength(0);
   });
 });
