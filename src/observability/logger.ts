@@ -1,0 +1,72 @@
+/**
+ * The gateway's pino logger: JSON lines in production, pino-pretty when attached to a terminal,
+ * and never a credential in the output (see redact.ts for the three layers).
+ */
+import { pino, type DestinationStream, type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
+import { parseLogLevel } from './log-settings.js';
+import { REDACT_PATHS, REDACTED, censorSecretKeys, createLineScrubber } from './redact.js';
+
+export type { Logger } from 'pino';
+
+export interface CreateLoggerOptions {
+  /** pino level; defaults to `VR_LOG_LEVEL` semantics (`info`). */
+  level?: string;
+  /** Human-readable output; defaults to `process.stdout.isTTY`. */
+  pretty?: boolean;
+  /** Bound as `name` on every line (e.g. `gateway`, `supervisor`, `worker-2`). */
+  name?: string;
+  /**
+   * Literal secret values to scrub from every line wherever they appear (client API keys,
+   * the upstream key). Values shorter than 6 characters are ignored.
+   */
+  secrets?: readonly string[];
+  /** Where lines go; defaults to stdout. Tests pass an in-memory stream. */
+  destination?: DestinationStream;
+}
+
+type FlushableStream = DestinationStream & { flush?: (cb?: (err?: Error) => void) => void; flushSync?: () => void };
+
+/**
+ * Wraps the destination so each finished line is scrubbed before it leaves the process. pino
+ * accepts any object with `write(line)`; `flush`/`flushSync` are forwarded so `logger.flush()`
+ * and exit-time flushing still work with sonic-boom.
+ */
+function scrubbingStream(target: FlushableStream, scrub: (line: string) => string): FlushableStream {
+  const stream: FlushableStream = { write: (line: string) => target.write(scrub(line)) };
+  if (target.flush) stream.flush = (cb) => target.flush?.(cb);
+  if (target.flushSync) stream.flushSync = () => target.flushSync?.();
+  return stream;
+}
+
+function buildDestination(pretty: boolean, destination: DestinationStream | undefined): FlushableStream {
+  if (!pretty) return destination ?? pino.destination({ dest: 1, sync: false });
+  // In-process pretty stream rather than a transport: no worker thread per gateway worker, and
+  // pretty output is a development convenience where throughput does not matter.
+  return pinoPretty({
+    colorize: destination === undefined,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    sync: true,
+    ...(destination === undefined ? {} : { destination }),
+  });
+}
+
+export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  const level = parseLogLevel(options.level, 'log level');
+  const pretty = options.pretty ?? process.stdout.isTTY === true;
+  const target = buildDestination(pretty, options.destination);
+  return pino(
+    {
+      level,
+      ...(options.name === undefined ? {} : { name: options.name }),
+      redact: { paths: [...REDACT_PATHS], censor: REDACTED },
+      formatters: {
+        // `log` sees the object passed to each call, `bindings` those of child loggers.
+        log: (object) => censorSecretKeys(object),
+        bindings: (bindings) => censorSecretKeys(bindings),
+      },
+    },
+    scrubbingStream(target, createLineScrubber(options.secrets)),
+  );
+}
