@@ -24,7 +24,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Long generations: never cut a request because it is slow.
     requestTimeout: 0,
     // Ids and paths are matched exactly; `/v1/responses/` is not `/v1/responses`.
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 8192 },
   });
   installErrorHandlers(app);
   registerHealthRoute(app);
