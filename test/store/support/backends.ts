@@ -1,0 +1,92 @@
+/**
+ * Real backends for the store tests, each isolated per test run: a temp SQLite file, a fresh
+ * PostgreSQL schema (dropped at the end), a Redis key prefix (keys removed at the end).
+ * PostgreSQL and Redis are used when VR_TEST_POSTGRES_URL / VR_TEST_REDIS_URL are set; when set
+ * and unreachable, opening fails and so do the tests (never a silent skip).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { PostgresResponseStore } from '../../../src/store/postgres-store.js';
+import { RedisCachedStore } from '../../../src/store/redis-cache.js';
+import { SqliteResponseStore } from '../../../src/store/sqlite-store.js';
+import type { ResponseStore, StoreLogger } from '../../../src/store/types.js';
+
+export const POSTGRES_URL = process.env.VR_TEST_POSTGRES_URL || undefined;
+export const REDIS_URL = process.env.VR_TEST_REDIS_URL || undefined;
+
+/** Everything a child process needs to open the same backend (JSON-serialisable). */
+export type BackendSpec =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; schema: string };
+
+export function openStore(spec: BackendSpec): ResponseStore {
+  return spec.kind === 'sqlite'
+    ? new SqliteResponseStore({ path: spec.path })
+    : new PostgresResponseStore({ connectionString: spec.url, schema: spec.schema });
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${process.pid}_${randomBytes(6).toString('hex')}`;
+}
+
+export interface Backend {
+  spec: BackendSpec;
+  cleanup(): Promise<void>;
+}
+
+export function sqliteBackend(): Backend {
+  const dir = mkdtempSync(join(tmpdir(), 'vr-store-'));
+  return {
+    spec: { kind: 'sqlite', path: join(dir, 'test.db') },
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export function postgresBackend(url: string): Backend {
+  const schema = uniqueName('vr_store_test');
+  return {
+    spec: { kind: 'postgres', url, schema },
+    cleanup: async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/** A raw client on the test Redis, for inspecting and cleaning a run's keys. */
+export function rawRedis(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+}
+
+export async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const redis = rawRedis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export function cachedStore(inner: ResponseStore, url: string, keyPrefix: string, logger?: StoreLogger): RedisCachedStore {
+  return new RedisCachedStore({ inner, redis: url, ttlSeconds: 600, keyPrefix, logger });
+}
+
+/** A logger that records warnings, for asserting "logged once". */
+export function recordingLogger(): StoreLogger & { warnings: unknown[][] } {
+  const warnings: unknown[][] = [];
+  return { warnings, warn: (...args: unknown[]) => void warnings.push(args), info: () => undefined };
+}

@@ -1,0 +1,242 @@
+/**
+ * The behaviour every ResponseStore must have, run against each backend (SQLite, PostgreSQL,
+ * Redis over either). `open` returns a fresh, initialised store on an isolated backend.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ParentNotFoundError } from '../../../src/store/errors.js';
+import type { ResponseStore } from '../../../src/store/types.js';
+import { assistantMessage, expectedItems, rid, turn, userMessage } from './records.js';
+
+export interface ContractHarness {
+  store: ResponseStore;
+  cleanup(): Promise<void>;
+}
+
+const BAD_IDS = [
+  "' OR 1=1 --",
+  "resp_x'); DROP TABLE responses; --",
+  '"; DELETE FROM response_items; --',
+  '%',
+  '_',
+  '*',
+  `resp_${'a'.repeat(100_000)}`,
+  'resp_🦀_ünïcødé_مرحبا',
+  'resp_\uD800',
+  'resp_\u0000null',
+  '',
+  ' ',
+  'msg_0123456789abcdef',
+  '../../etc/passwd',
+];
+
+export function describeStoreContract(name: string, open: () => Promise<ContractHarness>): void {
+  describe(`ResponseStore contract: ${name}`, () => {
+    let h: ContractHarness;
+    let store: ResponseStore;
+    beforeAll(async () => {
+      h = await open();
+      store = h.store;
+    });
+    afterAll(async () => {
+      await h?.cleanup();
+    });
+
+    it('round-trips a response object exactly', async () => {
+      const r = turn('one', { instructions: 'be brief', metadata: { k: 'v' } });
+      await store.put(r);
+      expect(await store.get(r.id)).toEqual(r.response);
+      // Key order survives too (JSON kept as text, not re-encoded).
+      expect(JSON.stringify(await store.get(r.id))).toBe(JSON.stringify(r.response));
+    });
+
+    it('rebuilds multi-turn history root → anchor, and branches independently', async () => {
+      const r1 = turn('1', { input: [userMessage('a'), userMessage('b')] });
+      const r2 = turn('2', { parentId: r1.id });
+      const r3 = turn('3', { parentId: r2.id, output: [] });
+      const r3b = turn('3b', { parentId: r2.id, input: [userMessage('branch')] });
+      const r4 = turn('4', { parentId: r3.id });
+      for (const r of [r1, r2, r3, r3b, r4]) await store.put(r);
+
+      expect(await store.getHistory(r1.id)).toEqual({ response: r1.response, items: expectedItems([r1]) });
+      expect(await store.getHistory(r3.id)).toEqual({ response: r3.response, items: expectedItems([r1, r2, r3]) });
+      expect(await store.getHistory(r3b.id)).toEqual({ response: r3b.response, items: expectedItems([r1, r2, r3b]) });
+      expect(await store.getHistory(r4.id)).toEqual({ response: r4.response, items: expectedItems([r1, r2, r3, r4]) });
+    });
+
+    it('keeps instructions in the response object only, never as an item', async () => {
+      const r1 = turn('i1', { instructions: 'SECRET SYSTEM PROMPT' });
+      const r2 = turn('i2', { parentId: r1.id, instructions: 'other' });
+      await store.put(r1);
+      await store.put(r2);
+      const history = await store.getHistory(r2.id);
+      expect(JSON.stringify(history?.items)).not.toContain('SECRET SYSTEM PROMPT');
+      expect((await store.get(r1.id))?.instructions).toBe('SECRET SYSTEM PROMPT');
+    });
+
+    it('returns null/false for unknown ids', async () => {
+      expect(await store.get(rid())).toBeNull();
+      expect(await store.getHistory(rid())).toBeNull();
+      expect(await store.listInputItems(rid(), { limit: 20, order: 'desc' })).toBeNull();
+      expect(await store.delete(rid())).toBe(false);
+    });
+
+    it('deletes: the response is gone, descendants keep their full history', async () => {
+      const r1 = turn('d1');
+      const r2 = turn('d2', { parentId: r1.id });
+      const r3 = turn('d3', { parentId: r2.id });
+      const r3b = turn('d3b', { parentId: r2.id });
+      for (const r of [r1, r2, r3, r3b]) await store.put(r);
+      // Warm any cache first: deletion must invalidate it.
+      await store.get(r2.id);
+      await store.getHistory(r2.id);
+      await store.getHistory(r3.id);
+
+      expect(await store.delete(r2.id)).toBe(true);
+      expect(await store.get(r2.id)).toBeNull();
+      expect(await store.getHistory(r2.id)).toBeNull();
+      expect(await store.listInputItems(r2.id, { limit: 20, order: 'asc' })).toBeNull();
+      expect(await store.delete(r2.id)).toBe(false);
+
+      expect(await store.getHistory(r3.id)).toEqual({ response: r3.response, items: expectedItems([r1, r2, r3]) });
+      expect(await store.getHistory(r3b.id)).toEqual({ response: r3b.response, items: expectedItems([r1, r2, r3b]) });
+      expect(await store.get(r1.id)).toEqual(r1.response);
+
+      // Continuing a descendant still works and still includes the deleted response's items.
+      const r4 = turn('d4', { parentId: r3.id });
+      await store.put(r4);
+      expect((await store.getHistory(r4.id))?.items).toEqual(expectedItems([r1, r2, r3, r4]));
+
+      // Deleting the root too: descendants still complete.
+      expect(await store.delete(r1.id)).toBe(true);
+      expect(await store.getHistory(r1.id)).toBeNull();
+      expect((await store.getHistory(r4.id))?.items).toEqual(expectedItems([r1, r2, r3, r4]));
+
+      // Once the last descendant goes, the tombstones are gone too: nothing can hang off them.
+      for (const r of [r4, r3, r3b]) expect(await store.delete(r.id)).toBe(true);
+      await expect(store.put(turn('late', { parentId: r2.id }))).rejects.toBeInstanceOf(ParentNotFoundError);
+      await expect(store.put(turn('late', { parentId: r1.id }))).rejects.toBeInstanceOf(ParentNotFoundError);
+    });
+
+    it('deleting a leaf leaves its parent and siblings untouched', async () => {
+      const r1 = turn('l1');
+      const r2 = turn('l2', { parentId: r1.id });
+      const r2b = turn('l2b', { parentId: r1.id });
+      for (const r of [r1, r2, r2b]) await store.put(r);
+      expect(await store.delete(r2.id)).toBe(true);
+      expect(await store.get(r1.id)).toEqual(r1.response);
+      expect((await store.getHistory(r2b.id))?.items).toEqual(expectedItems([r1, r2b]));
+    });
+
+    it('pages input items with limit/order/after/before/hasMore', async () => {
+      const inputs = Array.from({ length: 7 }, (_, i) => userMessage(`in ${i}`, `msg_in${i}`));
+      const r = turn('paging', { input: inputs, output: [assistantMessage('out', 'msg_out0')] });
+      await store.put(r);
+      const ids = async (o: Parameters<ResponseStore['listInputItems']>[1]) => {
+        const page = await store.listInputItems(r.id, o);
+        return page && { ids: page.data.map((i) => i.id), hasMore: page.hasMore };
+      };
+      expect(await ids({ limit: 3, order: 'asc' })).toEqual({ ids: ['msg_in0', 'msg_in1', 'msg_in2'], hasMore: true });
+      expect(await ids({ limit: 3, order: 'asc', after: 'msg_in2' })).toEqual({ ids: ['msg_in3', 'msg_in4', 'msg_in5'], hasMore: true });
+      expect(await ids({ limit: 3, order: 'asc', after: 'msg_in5' })).toEqual({ ids: ['msg_in6'], hasMore: false });
+      expect(await ids({ limit: 1, order: 'asc', after: 'msg_in5' })).toEqual({ ids: ['msg_in6'], hasMore: false });
+      expect(await ids({ limit: 20, order: 'asc', after: 'msg_in6' })).toEqual({ ids: [], hasMore: false });
+      expect(await ids({ limit: 3, order: 'desc' })).toEqual({ ids: ['msg_in6', 'msg_in5', 'msg_in4'], hasMore: true });
+      expect(await ids({ limit: 3, order: 'desc', after: 'msg_in4' })).toEqual({ ids: ['msg_in3', 'msg_in2', 'msg_in1'], hasMore: true });
+      expect(await ids({ limit: 3, order: 'desc', after: 'msg_in1' })).toEqual({ ids: ['msg_in0'], hasMore: false });
+      expect(await ids({ limit: 20, order: 'asc', before: 'msg_in3' })).toEqual({ ids: ['msg_in0', 'msg_in1', 'msg_in2'], hasMore: false });
+      expect(await ids({ limit: 2, order: 'desc', before: 'msg_in3' })).toEqual({ ids: ['msg_in6', 'msg_in5'], hasMore: true });
+      expect(await ids({ limit: 20, order: 'asc', after: 'msg_in1', before: 'msg_in5' })).toEqual({ ids: ['msg_in2', 'msg_in3', 'msg_in4'], hasMore: false });
+      expect(await ids({ limit: 20, order: 'desc', after: 'msg_in5', before: 'msg_in1' })).toEqual({ ids: ['msg_in4', 'msg_in3', 'msg_in2'], hasMore: false });
+      expect(await ids({ limit: 100, order: 'asc' })).toEqual({ ids: inputs.map((i) => i.id), hasMore: false });
+      // Output items are never input items, and unknown cursors give an empty page.
+      expect(await ids({ limit: 20, order: 'asc', after: 'msg_out0' })).toEqual({ ids: [], hasMore: false });
+      expect(await ids({ limit: 20, order: 'asc', after: "x' OR 1=1 --" })).toEqual({ ids: [], hasMore: false });
+      expect(await ids({ limit: 20, order: 'asc', before: 'msg_\u0000' })).toEqual({ ids: [], hasMore: false });
+      // Full item objects come back, not just ids.
+      expect((await store.listInputItems(r.id, { limit: 1, order: 'asc' }))?.data[0]).toEqual(inputs[0]);
+    });
+
+    it('lists only the response’s own input items, not inherited history', async () => {
+      const r1 = turn('own1');
+      const r2 = turn('own2', { parentId: r1.id });
+      await store.put(r1);
+      await store.put(r2);
+      expect((await store.listInputItems(r2.id, { limit: 20, order: 'asc' }))?.data).toEqual(r2.inputItems);
+      const empty = turn('own3', { parentId: r2.id, input: [] });
+      await store.put(empty);
+      expect(await store.listInputItems(empty.id, { limit: 20, order: 'asc' })).toEqual({ data: [], hasMore: false });
+    });
+
+    it('writes atomically: a refused write leaves nothing behind', async () => {
+      const r1 = turn('a1');
+      await store.put(r1);
+      // Same id again: refused, and the original is intact.
+      const dup = turn('a1-dup', { id: r1.id, input: [userMessage('x'), userMessage('y')] });
+      await expect(store.put(dup)).rejects.toThrow();
+      expect(await store.getHistory(r1.id)).toEqual({ response: r1.response, items: expectedItems([r1]) });
+      // Unknown parent: refused, nothing stored.
+      const orphan = turn('orphan', { parentId: rid() });
+      await expect(store.put(orphan)).rejects.toBeInstanceOf(ParentNotFoundError);
+      expect(await store.get(orphan.id)).toBeNull();
+      expect(await store.listInputItems(orphan.id, { limit: 20, order: 'asc' })).toBeNull();
+      // Self-parent is refused up front.
+      const self = rid();
+      await expect(store.put(turn('self', { id: self, parentId: self }))).rejects.toThrow();
+      expect(await store.get(self)).toBeNull();
+      // An item the database may reject mid-write (NUL in an id column): all or nothing.
+      const nul = turn('nul', { input: [userMessage('ok'), userMessage('bad', 'msg_\u0000x')] });
+      const stored = await store.put(nul).then(() => true, () => false);
+      if (stored) expect((await store.getHistory(nul.id))?.items).toEqual(expectedItems([nul]));
+      else {
+        expect(await store.get(nul.id)).toBeNull();
+        expect(await store.getHistory(nul.id)).toBeNull();
+      }
+    });
+
+    it('treats hostile and odd ids as unknown, never throwing', async () => {
+      const keep = turn('keep');
+      await store.put(keep);
+      for (const id of BAD_IDS) {
+        expect(await store.get(id)).toBeNull();
+        expect(await store.getHistory(id)).toBeNull();
+        expect(await store.listInputItems(id, { limit: 20, order: 'desc', after: id, before: id })).toBeNull();
+        expect(await store.delete(id)).toBe(false);
+      }
+      expect(await store.getHistory(keep.id)).toEqual({ response: keep.response, items: expectedItems([keep]) });
+    });
+
+    it('round-trips unicode ids and content', async () => {
+      const id = `resp_ünï_🦀_${rid()}`;
+      const r = turn('uni', { id, input: [userMessage('emoji 🦀 rtl مرحبا nul-escaped \u0000 lone \uDFFF')] });
+      await store.put(r);
+      const history = await store.getHistory(id);
+      expect(history?.response).toEqual(JSON.parse(JSON.stringify(r.response)));
+      expect(history?.items).toEqual(JSON.parse(JSON.stringify(expectedItems([r]))));
+    });
+
+    it('round-trips huge metadata and huge items', async () => {
+      const metadata = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`key_${i}_${'k'.repeat(50)}`, 'v'.repeat(512)]));
+      const big = 'x'.repeat(2 * 1024 * 1024);
+      const r = turn('huge', { metadata, extra: { blob: big }, input: [userMessage(big)] });
+      await store.put(r);
+      expect(await store.get(r.id)).toEqual(r.response);
+      const child = turn('huge-child', { parentId: r.id });
+      await store.put(child);
+      const history = await store.getHistory(child.id);
+      expect(history?.items).toEqual(expectedItems([r, child]));
+    });
+
+    it('handles many concurrent continuations from one process', async () => {
+      const root = turn('c-root');
+      await store.put(root);
+      const children = Array.from({ length: 40 }, (_, i) => turn(`c${i}`, { parentId: root.id }));
+      await Promise.all(children.map((c) => store.put(c)));
+      const histories = await Promise.all(children.map((c) => store.getHistory(c.id)));
+      histories.forEach((h, i) => expect(h?.items).toEqual(expectedItems([root, children[i]!])));
+      // Concurrent deletes of every child and of the root: all succeed exactly once.
+      const results = await Promise.all([root, ...children].map((c) => store.delete(c.id)));
+      expect(results.every(Boolean)).toBe(true);
+      await expect(store.put(turn('after', { parentId: root.id }))).rejects.toBeInstanceOf(ParentNotFoundError);
+    });
+  });
+}
