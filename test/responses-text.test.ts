@@ -52,7 +52,7 @@ describe('POST /v1/responses (text)', () => {
       { role: 'user', content: 'What is the capital of France?' },
     ]);
     expect(upstreamBody).toMatchObject({ model: 'fake-model', stream: true, stream_options: { include_usage: true }, temperature: 0.2, top_p: 0.9 });
-    expect(upstreamBody.max_tokens ?? upstreamBody.max_completion_tokens).toBe(50);
+    expect(upstreamBody.max_tokens).toBe(50);
   });
 
   it('streams events in the documented order with increasing sequence numbers, each valid against the spec', async () => {

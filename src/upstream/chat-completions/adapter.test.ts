@@ -70,7 +70,7 @@ describe('chat completions adapter over HTTP', () => {
       ],
       stream: true,
       stream_options: { include_usage: true },
-      max_completion_tokens: 50,
+      max_tokens: 50,
       temperature: 0.2,
     });
   });

@@ -37,10 +37,10 @@ describe('buildChatRequest', () => {
     });
   });
 
-  it('passes sampling options, max_completion_tokens, user and reasoning effort (zeros included)', () => {
+  it('passes sampling options, max_tokens, user and reasoning effort (zeros included)', () => {
     const body = buildChatRequest(turn({ maxOutputTokens: 64, temperature: 0, topP: 0.9, presencePenalty: 0.1, frequencyPenalty: -0.2, user: 'u1', reasoningEffort: 'low' }));
-    expect(body).toMatchObject({ max_completion_tokens: 64, temperature: 0, top_p: 0.9, presence_penalty: 0.1, frequency_penalty: -0.2, user: 'u1', reasoning_effort: 'low' });
-    expect(body).not.toHaveProperty('max_tokens');
+    expect(body).toMatchObject({ max_tokens: 64, temperature: 0, top_p: 0.9, presence_penalty: 0.1, frequency_penalty: -0.2, user: 'u1', reasoning_effort: 'low' });
+    expect(body).not.toHaveProperty('max_completion_tokens');
   });
 
   it('maps tools, tool_choice and parallel_tool_calls', () => {

@@ -6,9 +6,9 @@ import { convertToChatMessages, type ConvertOptions } from './convert-to-chat-me
  * TurnRequest → Chat Completions request body. The upstream is always asked to stream (with
  * usage in the trailing chunk): the gateway's non-streaming mode simply consumes the stream.
  *
- * `max_output_tokens` is sent as `max_completion_tokens`: OpenAI accepts it for every model
- * while rejecting `max_tokens` for reasoning models (gpt-5, o-series), and vLLM accepts it
- * (preferring it over `max_tokens`).
+ * `max_output_tokens` is sent as `max_tokens`, the field every vLLM release and every
+ * OpenAI-compatible server understands (the product contract names it). OpenAI's own reasoning
+ * models want `max_completion_tokens` instead; the gateway targets self-hosted servers first.
  */
 export function buildChatRequest(req: TurnRequest, options: ConvertOptions = {}): ChatCompletionRequestBody {
   const body: ChatCompletionRequestBody = {
@@ -17,7 +17,7 @@ export function buildChatRequest(req: TurnRequest, options: ConvertOptions = {})
     stream: true,
     stream_options: { include_usage: true },
   };
-  if (req.maxOutputTokens !== null) body.max_completion_tokens = req.maxOutputTokens;
+  if (req.maxOutputTokens !== null) body.max_tokens = req.maxOutputTokens;
   if (req.temperature !== null) body.temperature = req.temperature;
   if (req.topP !== null) body.top_p = req.topP;
   if (req.presencePenalty !== null) body.presence_penalty = req.presencePenalty;

@@ -39,7 +39,7 @@ export interface ChatCompletionRequestBody {
   messages: ChatMessage[];
   stream: true;
   stream_options: { include_usage: true };
-  max_completion_tokens?: number;
+  max_tokens?: number;
   temperature?: number;
   top_p?: number;
   presence_penalty?: number;
