@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { invalidRequest, type ApiError } from './errors.js';
+import { jsonSchemaProblem } from './json-schema-check.js';
 import { createResponseSchema, type CreateResponseRequest, type RequestTool } from './request-schema.js';
 
 /** `['input', 0, 'content']` → `input[0].content`, the way OpenAI names params in errors. */
@@ -24,7 +25,7 @@ function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
 /** A union failed: report the branch that got furthest, so `param` points at the real culprit. */
 function deepestIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
   if (issue.code !== 'invalid_union' || !issue.errors?.length) return issue;
-  let best = issue;
+  let best: z.core.$ZodIssue = issue;
   let bestDepth = issue.path.length;
   for (const branch of issue.errors) {
     for (const sub of branch) {
@@ -86,6 +87,10 @@ function checkTools(req: CreateResponseRequest): void {
     if (tool.type === 'function' && (tool.name === 'code_interpreter' || tool.name === 'web_search')) {
       throw invalidRequest(`Function name '${tool.name}' is reserved for the gateway's built-in tool of that name.`, `tools[${i}].name`, 'invalid_value');
     }
+    if (tool.type === 'function' && tool.parameters) {
+      const problem = jsonSchemaProblem(tool.parameters);
+      if (problem) throw invalidRequest(`Invalid JSON schema for function '${tool.name}' parameters: ${problem}.`, `tools[${i}].parameters`, 'invalid_function_parameters');
+    }
     const name = toolName(tool);
     if (seen.has(name)) {
       const what = tool.type === 'mcp' ? `MCP server_label '${tool.server_label}'` : tool.type === 'function' ? `function name '${tool.name}'` : `tool '${tool.type}'`;
@@ -109,5 +114,10 @@ export function validateCreateResponse(body: unknown): CreateResponseRequest {
   if (req.input === undefined) throw invalidRequest("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
   rejectUnsupported(req);
   checkTools(req);
+  const format = req.text?.format;
+  if (format?.type === 'json_schema') {
+    const problem = jsonSchemaProblem(format.schema);
+    if (problem) throw invalidRequest(`Invalid JSON schema for text.format: ${problem}.`, 'text.format.schema', 'invalid_json_schema');
+  }
   return req;
 }

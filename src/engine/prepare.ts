@@ -95,16 +95,29 @@ function checkToolChoice(choice: ToolChoice, tools: RequestTool[]): void {
   }
 }
 
-/** Every function_call_output must answer a call that exists earlier in the conversation. */
+/**
+ * Function calls and outputs must pair up, as OpenAI requires: every output answers an earlier
+ * call, and every call (including those inherited from the previous response) has an output.
+ */
 function checkToolOutputs(history: Item[], input: Item[]): void {
   const calls = new Set<string>();
-  for (const item of history) if (item.type === 'function_call') calls.add(item.call_id);
+  const answered = new Set<string>();
+  for (const item of history) {
+    if (item.type === 'function_call') calls.add(item.call_id);
+    if (item.type === 'function_call_output') answered.add(item.call_id);
+  }
   input.forEach((item, i) => {
     if (item.type === 'function_call') calls.add(item.call_id);
-    if (item.type === 'function_call_output' && !calls.has(item.call_id)) {
-      throw invalidRequest(`No tool call found for function call output with call_id ${item.call_id}.`, `input[${i}]`, 'invalid_value');
+    if (item.type === 'function_call_output') {
+      if (!calls.has(item.call_id)) {
+        throw invalidRequest(`No tool call found for function call output with call_id ${item.call_id}.`, `input[${i}]`, 'invalid_value');
+      }
+      answered.add(item.call_id);
     }
   });
+  for (const id of calls) {
+    if (!answered.has(id)) throw invalidRequest(`No tool output found for function call ${id}.`, 'input', 'invalid_value');
+  }
 }
 
 /** validate → hydrate: every error here is a plain HTTP error, even for streaming requests. */
