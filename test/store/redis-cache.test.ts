@@ -19,7 +19,8 @@ import { expectedItems, turn } from './support/records.js';
 import { describeStoreContract } from './support/store-contract.js';
 
 const backends: [string, () => Backend][] = [['sqlite', sqliteBackend]];
-if (POSTGRES_URL) backends.push(['postgres', () => postgresBackend(POSTGRES_URL)]);
+const postgresUrl = POSTGRES_URL;
+if (postgresUrl) backends.push(['postgres', () => postgresBackend(postgresUrl)]);
 
 describe.runIf(REDIS_URL)('redis cache', () => {
   const url = REDIS_URL!;
