@@ -131,10 +131,10 @@ describe('upstream errors', () => {
     try {
       const res = await fetch(`${dead.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', input: 'hi' }) });
       expect(res.status).toBe(502);
-      expect((await res.json()).error.code).toBe('upstream_unavailable');
+      expect(((await res.json()) as any).error.code).toBe('upstream_unavailable');
       const models = await fetch(`${dead.url}/v1/models`);
       expect(models.status).toBe(502);
-      expect((await models.json()).error.code).toBe('upstream_unavailable');
+      expect(((await models.json()) as any).error.code).toBe('upstream_unavailable');
     } finally {
       await dead.close();
     }

@@ -62,9 +62,42 @@ export function specErrors(name: string, value: unknown): string[] {
   return (v.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
 }
 
-/** Validate a streaming event against the spec when the spec defines it; returns errors. */
-export function eventSpecErrors(event: { type: string }): string[] | null {
+/**
+ * Events the Open Responses spec does not define follow OpenAI's definitions (the `openai`
+ * SDK's event types): the fields each must carry.
+ */
+const OPENAI_EVENT_FIELDS: Record<string, string[]> = {
+  'response.reasoning_text.delta': ['item_id', 'output_index', 'content_index', 'delta'],
+  'response.reasoning_text.done': ['item_id', 'output_index', 'content_index', 'text'],
+  'response.code_interpreter_call.in_progress': ['item_id', 'output_index'],
+  'response.code_interpreter_call_code.delta': ['item_id', 'output_index', 'delta'],
+  'response.code_interpreter_call_code.done': ['item_id', 'output_index', 'code'],
+  'response.code_interpreter_call.interpreting': ['item_id', 'output_index'],
+  'response.code_interpreter_call.completed': ['item_id', 'output_index'],
+  'response.web_search_call.in_progress': ['item_id', 'output_index'],
+  'response.web_search_call.searching': ['item_id', 'output_index'],
+  'response.web_search_call.completed': ['item_id', 'output_index'],
+  'response.mcp_list_tools.in_progress': ['item_id', 'output_index'],
+  'response.mcp_list_tools.completed': ['item_id', 'output_index'],
+  'response.mcp_list_tools.failed': ['item_id', 'output_index'],
+  'response.mcp_call.in_progress': ['item_id', 'output_index'],
+  'response.mcp_call_arguments.delta': ['item_id', 'output_index', 'delta'],
+  'response.mcp_call_arguments.done': ['item_id', 'output_index', 'arguments'],
+  'response.mcp_call.completed': ['item_id', 'output_index'],
+  'response.mcp_call.failed': ['item_id', 'output_index'],
+};
+
+/**
+ * Validate a streaming event: against the spec's schema when the spec defines it, otherwise
+ * against OpenAI's field list. Unknown event types are an error. Returns [] when valid.
+ */
+export function eventSpecErrors(event: { type: string }): string[] {
   const name = EVENT_SCHEMAS[event.type];
-  if (!name) return null;
-  return specErrors(name, event);
+  if (name) return specErrors(name, event);
+  const fields = OPENAI_EVENT_FIELDS[event.type];
+  if (!fields) return [`unknown event type ${event.type}`];
+  const e = event as Record<string, unknown>;
+  const errors = [...fields, 'sequence_number'].filter((f) => e[f] === undefined).map((f) => `missing ${f}`);
+  if (!Number.isInteger(e.sequence_number)) errors.push('sequence_number must be an integer');
+  return errors;
 }
