@@ -1,0 +1,17 @@
+/**
+ * Route labels for HTTP metrics and span names. Labels must be templates with bounded
+ * cardinality: a raw path such as `/v1/responses/resp_123` would mint one time series per
+ * response id and eventually take Prometheus down.
+ */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * Converts fastify's `request.routeOptions.url` (`/v1/responses/:response_id`) into the label
+ * form of PRODUCT.md (`/v1/responses/{response_id}`). Regex constraints (`:id(^\\d+$)`) are
+ * dropped, wildcards stay as `*`. `undefined` (no route matched: the 404 handler) gives
+ * `'unmatched'`, never the raw path.
+ */
+export function toRouteLabel(fastifyUrl: string | undefined | null): string {
+  if (fastifyUrl === undefined || fastifyUrl === null || fastifyUrl === '') return UNMATCHED_ROUTE;
+  return fastifyUrl.replace(/:([A-Za-z0-9_]+)(\((?:\\.|[^)])*\))?/g, '{$1}');
+}
