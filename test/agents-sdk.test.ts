@@ -1,0 +1,86 @@
+import { Agent, OpenAIResponsesModel, run, setTracingDisabled, tool } from '@openai/agents';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResponseStore } from '../src/store/types.js';
+import { chunk, sendSse, usageChunk, type RecordedRequest } from './support/fake-upstream.js';
+import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { storeBackends } from './support/stores.js';
+
+// The Agents SDK exports traces to OpenAI by default: tests never leave loopback.
+setTracingDisabled(true);
+
+let gw: TestGateway;
+let store: ResponseStore;
+let cleanup: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ store, cleanup } = await storeBackends()[0]!.open());
+  gw = await startTestGateway({ store });
+});
+afterAll(async () => {
+  await gw.close();
+  await cleanup();
+});
+
+/** A scripted model: call get_weather first, then answer from the tool's result. */
+function scriptedWeatherModel() {
+  gw.upstream.setChatHandler(async (req: RecordedRequest, res) => {
+    const messages: any[] = req.body.messages;
+    const toolMsg = messages.find((m) => m.role === 'tool');
+    if (!toolMsg) {
+      await sendSse(res, [
+        chunk({ role: 'assistant', content: null }),
+        chunk({ tool_calls: [{ index: 0, id: 'call_w1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] }),
+        chunk({ tool_calls: [{ index: 0, function: { arguments: '"Tokyo"}' } }] }),
+        chunk({}, 'tool_calls'),
+        usageChunk(40, 10),
+      ]);
+      return;
+    }
+    await sendSse(res, [chunk({ content: `The weather: ${toolMsg.content}` }), chunk({}, 'stop'), usageChunk(60, 8)]);
+  });
+}
+
+describe('OpenAI Agents SDK against the gateway', () => {
+  it.each([false, true])('runs a function-tool agent loop unchanged (stream=%s)', async (stream) => {
+    scriptedWeatherModel();
+    const calls: string[] = [];
+    const getWeather = tool({
+      name: 'get_weather',
+      description: 'Get the weather for a city',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+      strict: true,
+      execute: async (input: any) => {
+        calls.push(input.city);
+        return `sunny in ${input.city}`;
+      },
+    });
+    const agent = new Agent({
+      name: 'weather',
+      instructions: 'Answer weather questions using the tool.',
+      tools: [getWeather],
+      model: new OpenAIResponsesModel(gw.client as any, 'fake-model'),
+    });
+    const before = gw.upstream.requests.length;
+    let finalOutput: unknown;
+    if (stream) {
+      const result = await run(agent, 'Weather in Tokyo?', { stream: true });
+      for await (const _ev of result) {
+        // drain the event stream like a UI would
+      }
+      await result.completed;
+      finalOutput = result.finalOutput;
+    } else {
+      const result = await run(agent, 'Weather in Tokyo?');
+      finalOutput = result.finalOutput;
+    }
+    expect(calls).toEqual(['Tokyo']);
+    expect(finalOutput).toBe('The weather: sunny in Tokyo');
+    const upstreamCalls = gw.upstream.requests.slice(before).filter((r) => r.path === '/v1/chat/completions');
+    expect(upstreamCalls).toHaveLength(2);
+    const second = upstreamCalls[1]!.body.messages;
+    expect(second[0]).toEqual({ role: 'system', content: 'Answer weather questions using the tool.' });
+    expect(second.at(-2)).toMatchObject({ role: 'assistant', tool_calls: [{ id: 'call_w1', function: { name: 'get_weather', arguments: '{"city":"Tokyo"}' } }] });
+    expect(second.at(-1)).toMatchObject({ role: 'tool', tool_call_id: 'call_w1', content: 'sunny in Tokyo' });
+  });
+});
