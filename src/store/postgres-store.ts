@@ -83,7 +83,7 @@ export class PostgresResponseStore implements ResponseStore {
   async getHistory(id: string): Promise<ConversationHistory | null> {
     if (isImpossibleId(id)) return null;
     const { rows } = await this.#pool.query<[number, string]>({ text: this.#sql.history, values: [id], rowMode: 'array' });
-    return decodeHistory(rows);
+    return decodeHistory(rows, 0, 1);
   }
 
   async delete(id: string): Promise<boolean> {

@@ -51,10 +51,12 @@ export const ANCHOR_ROW_SEQ = -1;
  * single anchor row (seq = ANCHOR_ROW_SEQ) carries the response object. No anchor row means
  * the anchor is absent or deleted.
  */
-export function decodeHistory(rows: Iterable<readonly [seq: number, json: string]>): ConversationHistory | null {
+export function decodeHistory(rows: readonly (readonly unknown[])[], seqColumn: number, jsonColumn: number): ConversationHistory | null {
   let response: ResponseObject | null = null;
   const items: Item[] = [];
-  for (const [seq, json] of rows) {
+  for (const row of rows) {
+    const seq = row[seqColumn];
+    const json = row[jsonColumn] as string;
     if (seq === ANCHOR_ROW_SEQ) response = JSON.parse(json) as ResponseObject;
     else items.push(JSON.parse(json) as Item);
   }

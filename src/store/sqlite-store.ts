@@ -130,8 +130,8 @@ export class SqliteResponseStore implements ResponseStore {
 
   async getHistory(id: string): Promise<ConversationHistory | null> {
     if (isImpossibleId(id)) return null;
-    const rows = this.#open().st.history.all({ id }) as [number, number, string][];
-    return decodeHistory(rows.map(([, seq, json]) => [seq, json] as const));
+    // Columns: depth, seq, json.
+    return decodeHistory(this.#open().st.history.all({ id }) as unknown[][], 1, 2);
   }
 
   async delete(id: string): Promise<boolean> {
