@@ -61,9 +61,8 @@ export function createEgressChecker(policy: EgressPolicy): EgressChecker {
       }
       if (policy.mode === 'denylist' && inCidr) return deny(`${host} resolves to ${address}, which is on the denylist`);
       if (policy.mode === 'allowlist') {
-        const literal = isIP(normalizeHost(host)) !== 0;
-        const nameOk = !literal && nameMatches(normalizeHost(host));
-        if (!nameOk && !inCidr) return deny(`${host} (${address}) is not on the allowlist`);
+        // A host rule may name an IP literal ("127.0.0.1"), so match the name either way.
+        if (!nameMatches(normalizeHost(host)) && !inCidr) return deny(`${host} (${address}) is not on the allowlist`);
       }
       return { allowed: true };
     },

@@ -157,10 +157,12 @@ async function readBody(req: IncomingMessage, max: number): Promise<string | 'to
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.byteLength;
-    if (size > max) return 'too_large';
-    chunks.push(chunk);
+    // Keep draining (without storing) so the client reads our 413 instead of a reset;
+    // give up on absurd sizes.
+    if (size > max * 16) req.destroy();
+    else if (size <= max) chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return size > max ? 'too_large' : Buffer.concat(chunks).toString('utf8');
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
