@@ -99,6 +99,7 @@ export class RedisCachedStore implements ResponseStore {
     await this.#inner.init();
     // Give Redis a bounded moment to connect so the first requests can use it; an outage at
     // start-up is not an error (the ready event brings the cache in later).
+    if (this.#redis.status !== 'wait') return; // already connecting or connected (init called twice)
     await withTimeout(this.#redis.connect(), this.#timeoutMs * 4).catch((err: unknown) => this.#failed(err));
   }
 

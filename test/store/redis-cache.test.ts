@@ -5,6 +5,7 @@ import type { ResponseStore } from '../../src/store/types.js';
 import {
   POSTGRES_URL,
   REDIS_URL,
+  assertRedisReachable,
   cachedStore,
   deleteKeys,
   openStore,
@@ -24,6 +25,7 @@ if (postgresUrl) backends.push(['postgres', () => postgresBackend(postgresUrl)])
 
 describe.runIf(REDIS_URL)('redis cache', () => {
   const url = REDIS_URL!;
+  beforeAll(() => assertRedisReachable(url));
 
   for (const [name, make] of backends) {
     describeStoreContract(`redis cache over ${name}`, async () => {

@@ -67,6 +67,23 @@ export function rawRedis(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
 }
 
+/**
+ * The cache deliberately hides Redis outages, so a test run pointed at a dead Redis would
+ * "pass" on the database alone: check reachability explicitly and fail loudly instead.
+ */
+export async function assertRedisReachable(url: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    if ((await redis.ping()) !== 'PONG') throw new Error('no PONG');
+  } catch (err) {
+    throw new Error(`VR_TEST_REDIS_URL=${url} is set but Redis is unreachable: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export async function deleteKeys(url: string, prefix: string): Promise<void> {
   const redis = rawRedis(url);
   try {
