@@ -23,7 +23,11 @@ export interface TracingHandle {
   readonly enabled: boolean;
   /** Real tracer when enabled; the API's no-op tracer otherwise (spans cost next to nothing). */
   readonly tracer: Tracer;
-  /** Flushes pending spans to the collector and unregisters the globals. Idempotent. */
+  /**
+   * Flushes pending spans to the collector and unregisters the globals. Never rejects: a
+   * collector that is down must not turn a clean shutdown into a crash (the failure goes to
+   * `diagnostics.warn`). Bounded by `shutdownTimeoutMs`. Idempotent.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -33,6 +37,18 @@ export interface StartTracingOptions {
    * `{ warn: (m) => logger.warn(m), error: (m) => logger.error(m) }`. Silent when omitted.
    */
   diagnostics?: Pick<DiagLogger, 'warn' | 'error'>;
+  /** Upper bound on the final flush in `shutdown()`; default 5000 ms. */
+  shutdownTimeoutMs?: number;
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first; rejects on timeout. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** `host:port` as a URL authority; IPv6 literals need brackets. */
@@ -76,12 +92,16 @@ export function startTracing(settings: TracingSettings, options: StartTracingOpt
     enabled: true,
     tracer: trace.getTracer(TRACER_NAME),
     shutdown() {
-      stopped ??= sdk.shutdown().finally(() => {
-        trace.disable();
-        propagation.disable();
-        context.disable();
-        if (options.diagnostics) diag.disable();
-      });
+      stopped ??= within(sdk.shutdown(), options.shutdownTimeoutMs ?? 5_000)
+        .catch((error: unknown) => {
+          options.diagnostics?.warn(`tracing: final span export failed: ${error instanceof Error ? error.message : String(error)}`);
+        })
+        .finally(() => {
+          trace.disable();
+          propagation.disable();
+          context.disable();
+          if (options.diagnostics) diag.disable();
+        });
       return stopped;
     },
   };

@@ -117,3 +117,16 @@ describe('tracing', () => {
     expect(spans.slice(before).map((s) => s.name)).toEqual(['sampled by parent']);
   });
 });
+
+describe('tracing with the collector down', () => {
+  it('shuts down cleanly and reports the failed export instead of throwing', async () => {
+    const warnings: string[] = [];
+    const tracing = startTracing(
+      { enabled: true, serviceName: 'vr-test-gateway', sampleRatio: 1, host: '127.0.0.1', port: 1 },
+      { diagnostics: { warn: (m) => void warnings.push(m), error: (m) => void warnings.push(m) }, shutdownTimeoutMs: 3_000 },
+    );
+    await withSpan(tracing.tracer, 'orphan', {}, () => undefined);
+    await expect(tracing.shutdown()).resolves.toBeUndefined();
+    expect(warnings.join('\n')).toMatch(/final span export failed/);
+  });
+});
