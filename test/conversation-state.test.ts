@@ -123,7 +123,7 @@ describe.each(storeBackends())('conversation state on $name', (backend) => {
   it('store:false responses are never persisted nor continuation anchors', async () => {
     numberedReplies(gw);
     const r = await gw.client.responses.create({ model: 'fake-model', input: 'secret', store: false });
-    expect(r.store).toBe(false);
+    expect((r as unknown as { store: boolean }).store).toBe(false);
     await expect(gw.client.responses.retrieve(r.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     const err = await gw.client.responses.create({ model: 'fake-model', input: 'x', previous_response_id: r.id }).catch((e: unknown) => e);
     expect((err as any).code).toBe('previous_response_not_found');

@@ -1,13 +1,28 @@
 import type { IdGenerator } from '../api/ids.js';
 import type { FunctionCallItem, Item, LogProb, MessageItem, ReasoningItem } from '../api/items.js';
 import type { ResponseResource, ResponseUsage } from '../api/response-object.js';
+import type { CallPresenter, ItemEventSink } from '../tools/types.js';
 import type { FinishReason, ModelEvent, ModelUsage } from './model-events.js';
 
 /** One Responses streaming event, as sent on the wire (`sequence_number` filled in by the composer). */
 export type StreamEvent = { type: string; sequence_number: number } & Record<string, unknown>;
 
+/** A call the model made this turn, with its complete arguments. */
+export interface TurnCall {
+  call_id: string;
+  name: string;
+  arguments: string;
+  item: Item;
+  /** Still open (a gateway call the loop must run and finish). */
+  open: boolean;
+}
+
 export interface ComposerOptions {
   newId: IdGenerator;
+  /** The presenter for a call to `name`; null for client function calls. */
+  presenterFor: (name: string) => CallPresenter | null;
+  /** What the client sees of an item (`include` filtering); applied to every emitted item. */
+  clientView: (item: Item) => Item;
   /** Keep token logprobs on output text (`include: ["message.output_text.logprobs"]`). */
   includeLogprobs: boolean;
   /** `openai` → `response.reasoning_text.*`; `openresponses` → `response.reasoning.*`. */
@@ -31,19 +46,25 @@ interface OpenReasoning {
 
 interface PendingCall {
   index: number;
-  item: FunctionCallItem;
+  callId: string;
+  name: string;
+  args: string;
+  item: Item;
+  presenter: CallPresenter;
   /** Assigned when the item is announced (`output_item.added`), which is in call order. */
   outputIndex: number | null;
   /** Argument text received while another call was streaming; flushed when this one is announced. */
   buffered: string;
   upstreamDone: boolean;
   closed: boolean;
+  /** The item was finished by its presenter (client calls); otherwise the loop finishes it. */
+  itemDone: boolean;
 }
 
 /** What one upstream turn produced, for the tool loop to act on. */
 export interface TurnOutcome {
   finishReason: FinishReason;
-  calls: FunctionCallItem[];
+  calls: TurnCall[];
   /** Items this turn added to `output`, in order (messages, reasoning, calls). */
   items: Item[];
 }
@@ -91,7 +112,7 @@ export class ResponseComposer {
 
   /** A deep-enough snapshot so later mutation of the live object never changes a sent event. */
   private snapshot(): ResponseResource {
-    return structuredClone(this.response);
+    return structuredClone({ ...this.response, output: this.response.output.map(this.opts.clientView) });
   }
 
   start(): void {
@@ -105,14 +126,14 @@ export class ResponseComposer {
   addItem(item: Item): number {
     const outputIndex = this.response.output.length;
     this.response.output.push(item);
-    this.emit('response.output_item.added', { output_index: outputIndex, item: structuredClone(item) });
+    this.emit('response.output_item.added', { output_index: outputIndex, item: structuredClone(this.opts.clientView(item)) });
     return outputIndex;
   }
 
   /** Finish an item announced with addItem (the item object may have been mutated meanwhile). */
   doneItem(item: Item): void {
     const outputIndex = this.response.output.indexOf(item);
-    this.emit('response.output_item.done', { output_index: outputIndex, item: structuredClone(item) });
+    this.emit('response.output_item.done', { output_index: outputIndex, item: structuredClone(this.opts.clientView(item)) });
   }
 
   /** Emit a tool-specific event about an item already announced (e.g. code interpreter progress). */
@@ -165,7 +186,7 @@ export class ResponseComposer {
     this.closeReasoning();
     this.closeMessage(this.finishReason === 'length' || this.finishReason === 'content_filter' ? 'incomplete' : 'completed');
     for (const call of this.calls) this.closeCall(call);
-    const calls = this.calls.map((c) => c.item);
+    const calls = this.calls.map((c) => ({ call_id: c.callId, name: c.name, arguments: c.args, item: c.item, open: !c.itemDone }));
     return { finishReason: this.finishReason, calls, items: this.turnItems };
   }
 
@@ -261,26 +282,43 @@ export class ResponseComposer {
 
   // ---- tool calls: announced strictly in call order; interleaved deltas are held back ----
 
+  private readonly functionPresenter: CallPresenter = {
+    createItem: (callId, name): FunctionCallItem => ({ type: 'function_call', id: this.opts.newId('fc'), call_id: callId, name, arguments: '', status: 'in_progress' }),
+    argumentsDelta: (item, delta, sink) => {
+      (item as FunctionCallItem).arguments += delta;
+      sink.event('response.function_call_arguments.delta', item, { delta });
+    },
+    argumentsDone: (item, args, sink) => {
+      const fc = item as FunctionCallItem;
+      fc.arguments = args;
+      fc.status = 'completed';
+      sink.event('response.function_call_arguments.done', item, { arguments: args });
+      return true;
+    },
+  };
+
+  private readonly sink: ItemEventSink = { event: (type, item, payload) => this.itemEvent(type, item, payload) };
+
   private callStart(index: number, callId: string, name: string): void {
     if (this.calls.some((c) => c.index === index)) return;
     this.closeReasoning();
     this.closeMessage('completed');
-    const item: FunctionCallItem = { type: 'function_call', id: this.opts.newId('fc'), call_id: callId, name, arguments: '', status: 'in_progress' };
+    const presenter = this.opts.presenterFor(name) ?? this.functionPresenter;
+    const item = presenter.createItem(callId, name);
     this.turnItems.push(item);
-    const call: PendingCall = { index, item, outputIndex: null, buffered: '', upstreamDone: false, closed: false };
-    this.calls.push(call);
+    this.calls.push({ index, callId, name, args: '', item, presenter, outputIndex: null, buffered: '', upstreamDone: false, closed: false, itemDone: false });
     this.advanceCalls();
   }
 
   private callDelta(index: number, delta: string): void {
     const call = this.calls.find((c) => c.index === index);
     if (!call || call.closed || !delta) return;
+    call.args += delta;
     if (call.outputIndex === null) {
       call.buffered += delta;
       return;
     }
-    call.item.arguments += delta;
-    this.emit('response.function_call_arguments.delta', { item_id: call.item.id, output_index: call.outputIndex, delta });
+    call.presenter.argumentsDelta(call.item, delta, this.sink);
   }
 
   private callUpstreamDone(index: number): void {
@@ -302,11 +340,11 @@ export class ResponseComposer {
 
   private announceCall(call: PendingCall): void {
     call.outputIndex = this.addItem(call.item);
+    call.presenter.added?.(call.item, this.sink);
     if (call.buffered) {
       const delta = call.buffered;
       call.buffered = '';
-      call.item.arguments += delta;
-      this.emit('response.function_call_arguments.delta', { item_id: call.item.id, output_index: call.outputIndex, delta });
+      call.presenter.argumentsDelta(call.item, delta, this.sink);
     }
   }
 
@@ -314,9 +352,8 @@ export class ResponseComposer {
     if (call.closed) return;
     if (call.outputIndex === null) this.announceCall(call);
     call.closed = true;
-    call.item.status = 'completed';
-    this.emit('response.function_call_arguments.done', { item_id: call.item.id, output_index: call.outputIndex, arguments: call.item.arguments });
-    this.doneItem(call.item);
+    call.itemDone = call.presenter.argumentsDone(call.item, call.args, this.sink);
+    if (call.itemDone) this.doneItem(call.item);
   }
 
   /** Text or reasoning after tool calls: the calls are over (the upstream moved on). */

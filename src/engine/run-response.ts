@@ -1,14 +1,14 @@
 import { ApiError, internalError, toApiError } from '../api/errors.js';
 import type { IdGenerator } from '../api/ids.js';
-import type { FunctionCallItem, Item } from '../api/items.js';
+import type { Item } from '../api/items.js';
 import { initialResponse, type ResponseResource } from '../api/response-object.js';
 import type { ResponseStore } from '../store/types.js';
 import type { GatewayTools } from '../tools/types.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
-import { ResponseComposer, type StreamEvent } from './composer.js';
+import { ResponseComposer, type StreamEvent, type TurnCall } from './composer.js';
 import { modelToolsFor } from './model-tools.js';
 import type { PreparedRequest } from './prepare.js';
-import { filterOutputForClient } from './include-filter.js';
+import { filterItemForClient, filterOutputForClient } from './include-filter.js';
 
 /** Upstream turns one request may take before the gateway stops a runaway tool loop. */
 export const MAX_TURNS = 16;
@@ -88,8 +88,11 @@ export class ResponseRun {
   ) {
     const { req } = prepared;
     const response = initialResponse(req, deps.newId('resp'), deps.clock(), prepared.tools, prepared.toolChoice);
+    const include = req.include ?? [];
     this.composer = new ResponseComposer(response, {
       newId: deps.newId,
+      presenterFor: (name) => deps.tools.presenterFor(name, prepared.tools, deps.newId),
+      clientView: (item) => filterItemForClient(item, include),
       includeLogprobs: (req.include ?? []).includes('message.output_text.logprobs'),
       reasoningEvents: deps.reasoningEvents,
       clock: deps.clock,
@@ -131,26 +134,56 @@ export class ResponseRun {
       }
       const outcome = c.endTurn();
       yield* c.drain();
-      if (outcome.finishReason === 'length') return { status: 'incomplete', reason: 'max_output_tokens' };
-      if (outcome.finishReason === 'content_filter') return { status: 'incomplete', reason: 'content_filter' };
-
-      const gatewayCalls = outcome.calls.filter((call) => deps.tools.resolve(call.name, prepared.tools));
-      const clientCalls = outcome.calls.length - gatewayCalls.length;
+      const gatewayCalls = outcome.calls.filter((call) => call.open);
+      if (outcome.finishReason === 'length' || outcome.finishReason === 'content_filter') {
+        // The model was cut off: calls it was still writing are never run.
+        for (const call of gatewayCalls) this.abandonCall(call.item);
+        yield* c.drain();
+        return { status: 'incomplete', reason: outcome.finishReason === 'length' ? 'max_output_tokens' : 'content_filter' };
+      }
       if (gatewayCalls.length === 0) return { status: 'completed', reason: null };
-      conversation.push(...outcome.items.filter((it) => it.type !== 'function_call' || !gatewayCalls.includes(it)));
+      const gatewayItems = new Set(gatewayCalls.map((call) => call.item));
+      conversation.push(...outcome.items.filter((it) => !gatewayItems.has(it)));
       for (const call of gatewayCalls) {
-        yield* this.runGatewayCall(call, conversation);
-        executed++;
+        if (executed >= maxToolCalls) {
+          this.abandonCall(call.item);
+        } else {
+          yield* this.runGatewayCall(call);
+          executed++;
+        }
+        yield* c.drain();
+        conversation.push(...modelFacing([call.item], deps.tools));
       }
       // Client calls in the same turn end the response: the client must answer them first.
-      if (clientCalls > 0) return { status: 'completed', reason: null };
+      if (outcome.calls.length > gatewayCalls.length) return { status: 'completed', reason: null };
     }
     throw internalError(`The tool loop stopped after ${MAX_TURNS} upstream turns without a final answer.`, 'tool_loop_limit');
   }
 
-  /** Placeholder the tool-loop issue fills in: execute one gateway call and extend the conversation. */
-  private async *runGatewayCall(call: FunctionCallItem, _conversation: Item[]): AsyncGenerator<StreamEvent, void, undefined> {
-    throw internalError(`Gateway tool '${call.name}' cannot run: no executor is registered.`);
+  /** A gateway call that will not run (limit reached or the model was cut off) ends incomplete. */
+  private abandonCall(item: Item): void {
+    (item as { status?: string }).status = 'incomplete';
+    this.composer.doneItem(item);
+  }
+
+  /** Run one gateway call; the tool streams its own events about the (already announced) item. */
+  private async *runGatewayCall(call: TurnCall): AsyncGenerator<StreamEvent, void, undefined> {
+    const { deps, prepared, composer: c } = this;
+    const resolved = deps.tools.resolve(call.name, prepared.tools);
+    if (!resolved) throw internalError(`No gateway tool owns '${call.name}'.`);
+    const sink = {
+      add: (item: Item) => void c.addItem(item),
+      event: (type: string, item: Item, payload?: Record<string, unknown>) => c.itemEvent(type, item, payload),
+      done: (item: Item) => c.doneItem(item),
+    };
+    const running = resolved.tool.run(
+      { call_id: call.call_id, name: call.name, arguments: call.arguments },
+      { item: call.item, signal: this.signal, include: new Set(prepared.req.include ?? []), entry: resolved.entry, sink },
+    );
+    // Events the tool emitted before its first await (e.g. `interpreting`) go out while it runs.
+    yield* c.drain();
+    await running;
+    yield* c.drain();
   }
 
   /** Store before the terminal event, so a client that continues at once finds the response. */

@@ -1,3 +1,4 @@
+import type { IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import type { RequestTool } from '../api/request-schema.js';
 import type { ModelTool } from '../upstream/types.js';
@@ -7,6 +8,25 @@ export interface GatewayCall {
   call_id: string;
   name: string;
   arguments: string;
+}
+
+/** Emits Responses events about an item that has been announced. */
+export interface ItemEventSink {
+  event(type: string, item: Item, payload?: Record<string, unknown>): void;
+}
+
+/**
+ * How a tool call is shown while the model is still writing it. Client functions are
+ * `function_call` items; a gateway tool presents its own item (e.g. `code_interpreter_call`
+ * with code deltas) and leaves it open for the tool loop to finish after running the call.
+ */
+export interface CallPresenter {
+  createItem(callId: string, name: string): Item;
+  /** Events right after `output_item.added` (e.g. `response.code_interpreter_call.in_progress`). */
+  added?(item: Item, sink: ItemEventSink): void;
+  argumentsDelta(item: Item, delta: string, sink: ItemEventSink): void;
+  /** The model finished writing the call. Return true when the item is complete now. */
+  argumentsDone(item: Item, args: string, sink: ItemEventSink): boolean;
 }
 
 /** How a tool reports progress while it runs: events about its own (already announced) item. */
@@ -20,6 +40,8 @@ export interface ToolEventSink {
 }
 
 export interface ToolRunContext {
+  /** The call's item as presented while the model wrote it (already announced, still open). */
+  item: Item;
   signal: AbortSignal;
   include: ReadonlySet<string>;
   /** The request's tool entry this call belongs to (carries e.g. MCP server settings). */
@@ -45,6 +67,8 @@ export interface GatewayTool {
   modelTools(entry: RequestTool): ModelTool[];
   /** Does this model-facing function name belong to this tool (given the request's entry)? */
   owns(name: string, entry: RequestTool): boolean;
+  /** How this tool's calls appear while the model writes them. */
+  presenter(newId: IdGenerator): CallPresenter;
   run(call: GatewayCall, ctx: ToolRunContext): Promise<ToolResult>;
   /** Replay a stored item of this tool to the model as a function_call + function_call_output pair. */
   toModelItems(item: Item): Item[] | null;
@@ -57,6 +81,8 @@ export interface GatewayTools {
   resolve(name: string, tools: RequestTool[]): { tool: GatewayTool; entry: RequestTool } | null;
   /** Rewrite gateway-tool items in a history into plain function items for the upstream. */
   toModelItems(item: Item): Item[] | null;
+  /** The presenter for a model-facing function name in this request, or null for client functions. */
+  presenterFor(name: string, tools: RequestTool[], newId: IdGenerator): CallPresenter | null;
   readonly enabledKinds: ReadonlySet<string>;
 }
 
@@ -73,6 +99,14 @@ export function createGatewayTools(tools: GatewayTool[]): GatewayTools {
         if (entry.type === 'function') continue;
         const tool = byKind.get(kindOf(entry));
         if (tool?.owns(name, entry)) return { tool, entry };
+      }
+      return null;
+    },
+    presenterFor(name, requestTools, newId) {
+      for (const entry of requestTools) {
+        if (entry.type === 'function') continue;
+        const tool = byKind.get(kindOf(entry));
+        if (tool?.owns(name, entry)) return tool.presenter(newId);
       }
       return null;
     },
