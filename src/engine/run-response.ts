@@ -32,9 +32,12 @@ export interface RunResult {
   error: ApiError | null;
 }
 
-function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps, withGatewayTools: boolean, signal: AbortSignal): TurnRequest {
+function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps, gatewayRuns: number, maxToolCalls: number, signal: AbortSignal): TurnRequest {
   const { req } = prepared;
-  const { tools, choice } = modelToolsFor(prepared.tools, prepared.toolChoice, deps.tools, withGatewayTools);
+  // After the gateway has run a tool, a forcing tool_choice has done its job: forcing it again
+  // would loop forever. Once max_tool_calls is spent, gateway tools are withdrawn entirely.
+  const choice0 = gatewayRuns > 0 ? 'auto' : prepared.toolChoice;
+  const { tools, choice } = modelToolsFor(prepared.tools, choice0, deps.tools, gatewayRuns < maxToolCalls);
   const wantLogprobs = (req.include ?? []).includes('message.output_text.logprobs') || (req.top_logprobs ?? 0) > 0;
   const format = req.text?.format;
   return {
@@ -126,8 +129,7 @@ export class ResponseRun {
     let executed = 0;
     for (let turn = 0; turn < MAX_TURNS; turn++) {
       c.beginTurn();
-      const withGatewayTools = executed < maxToolCalls;
-      const req = turnRequest(prepared, conversation, deps, withGatewayTools, this.signal);
+      const req = turnRequest(prepared, conversation, deps, executed, maxToolCalls, this.signal);
       for await (const ev of deps.adapter.streamTurn(req)) {
         c.onModelEvent(ev);
         yield* c.drain();

@@ -4,6 +4,8 @@ import type { EnvSettings } from '../config/env.js';
 import type { ServeOptions } from '../config/serve-options.js';
 import type { EngineDeps } from '../engine/run-response.js';
 import type { ResponseStore } from '../store/types.js';
+import { createCodeInterpreterClient } from '../tools/code-interpreter/client.js';
+import { createCodeInterpreterTool } from '../tools/code-interpreter/tool.js';
 import { createGatewayTools, type GatewayTool } from '../tools/types.js';
 import { createChatCompletionsAdapter } from '../upstream/chat-completions/adapter.js';
 import { createUpstreamClient, type UpstreamClient } from '../upstream/http-client.js';
@@ -14,6 +16,9 @@ export interface GatewayDeps {
   serve: ServeOptions;
   env: EnvSettings;
   store: ResponseStore | null;
+  /** Base URL of the code interpreter helper; null when the tool is disabled. */
+  codeInterpreterUrl?: string | null;
+  /** Extra gateway tools (tests). */
   tools?: GatewayTool[];
   logger?: boolean | object;
 }
@@ -36,10 +41,12 @@ function createAdapter(kind: ServeOptions['upstreamApiKind'], client: UpstreamCl
 /** Composition root of one gateway process: wire upstream, store and tools into the app. */
 export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstream: UpstreamClient } {
   const upstream = createUpstreamClient({ baseUrl: deps.serve.upstream, apiKey: deps.env.upstreamApiKey });
+  const tools: GatewayTool[] = [...(deps.tools ?? [])];
+  if (deps.codeInterpreterUrl) tools.push(createCodeInterpreterTool(createCodeInterpreterClient(deps.codeInterpreterUrl)));
   const engine: EngineDeps = {
     adapter: createAdapter(deps.serve.upstreamApiKind, upstream),
     store: deps.store,
-    tools: createGatewayTools(deps.tools ?? []),
+    tools: createGatewayTools(tools),
     newId,
     clock: () => Math.floor(Date.now() / 1000),
     reasoningEvents: deps.env.reasoningEvents,

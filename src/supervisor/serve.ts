@@ -4,6 +4,7 @@ import { startGateway, type RunningGateway } from '../server/gateway.js';
 import { createStoreFromEnv } from '../store/index.js';
 import type { ResponseStore } from '../store/types.js';
 import { createUpstreamClient } from '../upstream/http-client.js';
+import { startCodeInterpreter, type CodeInterpreterRuntime } from './code-interpreter-helper.js';
 import { waitForUpstream } from './wait-for-upstream.js';
 
 /** Supervisor lines go to stderr, prefixed, so they stand out from request logs. */
@@ -26,6 +27,7 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
 
   let store: ResponseStore | null = null;
   let gateway: RunningGateway | null = null;
+  let codeInterpreter: CodeInterpreterRuntime | null = null;
   const stopping = new AbortController();
   let shutdown: Promise<number> | null = null;
 
@@ -43,6 +45,7 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
       }, SHUTDOWN_TIMEOUT_MS);
       timer.unref();
       await gateway?.close();
+      await codeInterpreter?.stop();
       await store?.close();
       clearTimeout(timer);
       say('stopped');
@@ -60,6 +63,14 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
   store = openedStore;
   await openedStore.init();
 
+  try {
+    codeInterpreter = await startCodeInterpreter(opts, say, env);
+  } catch (err) {
+    await openedStore.close();
+    say(`error: ${(err as Error).message}`);
+    return 1;
+  }
+
   const probe = createUpstreamClient({ baseUrl: opts.upstream, apiKey: settings.upstreamApiKey });
   say(`waiting for upstream ${probe.baseUrl} (timeout ${opts.upstreamReadyTimeoutSec}s)`);
   try {
@@ -71,6 +82,7 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
     });
   } catch (err) {
     await probe.close();
+    await codeInterpreter.stop();
     await openedStore.close();
     if (stopping.signal.aborted) return signalled;
     say(`error: ${(err as Error).message}`);
@@ -79,12 +91,13 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
     await probe.close().catch(() => {});
   }
 
-  gateway = await startGateway({ serve: opts, env: settings, store: openedStore });
+  gateway = await startGateway({ serve: opts, env: settings, store: openedStore, codeInterpreterUrl: codeInterpreter.url });
   say(
     [
       `gateway listening on ${gateway.url}`,
       `upstream ${probe.baseUrl} (${opts.upstreamApiKind})`,
       `store ${openedStore.description}`,
+      codeInterpreter.describe,
       `auth ${settings.apiKeys.length ? 'on' : 'off'}`,
     ].join(' | '),
   );
