@@ -62,17 +62,40 @@ function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps,
   };
 }
 
-/** Gateway-tool items become the plain function items the upstream understands. */
+/**
+ * Gateway-tool items become the plain function items the upstream understands. Their outputs
+ * are deferred past any calls that directly follow, so calls the model made together stay in
+ * one assistant message (as the model produced them) with the tool results after it.
+ */
 function modelFacing(items: Item[], tools: GatewayTools): Item[] {
   const out: Item[] = [];
+  let deferred: Item[] = [];
+  const flush = () => {
+    out.push(...deferred);
+    deferred = [];
+  };
   for (const item of items) {
-    if (item.type === 'message' || item.type === 'reasoning' || item.type === 'function_call' || item.type === 'function_call_output') {
+    if (item.type === 'function_call') {
+      out.push(item);
+      continue;
+    }
+    if (item.type === 'message' || item.type === 'reasoning' || item.type === 'function_call_output') {
+      flush();
       out.push(item);
       continue;
     }
     const replay = tools.toModelItems(item);
-    if (replay) out.push(...replay);
+    if (!replay) continue;
+    const [call, ...outputs] = replay;
+    if (call?.type === 'function_call') {
+      out.push(call);
+      deferred.push(...outputs);
+    } else {
+      flush();
+      out.push(...replay);
+    }
   }
+  flush();
   return out;
 }
 
@@ -154,8 +177,8 @@ export class ResponseRun {
           executed++;
         }
         yield* c.drain();
-        conversation.push(...modelFacing([call.item], deps.tools));
       }
+      conversation.push(...modelFacing(gatewayCalls.map((call) => call.item), deps.tools));
       // Client calls in the same turn end the response: the client must answer them first.
       if (outcome.calls.length > gatewayCalls.length) return { status: 'completed', reason: null };
     }

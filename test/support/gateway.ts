@@ -32,7 +32,14 @@ export function envSettings(overrides: Partial<EnvSettings> = {}): EnvSettings {
 
 /** An in-process gateway on a random loopback port in front of a fresh fake upstream. */
 export async function startTestGateway(
-  opts: { upstream?: FakeUpstream; store?: ResponseStore | null; env?: Partial<EnvSettings>; tools?: GatewayTool[]; serve?: Partial<ServeOptions> } = {},
+  opts: {
+    upstream?: FakeUpstream;
+    store?: ResponseStore | null;
+    env?: Partial<EnvSettings>;
+    tools?: GatewayTool[];
+    serve?: Partial<ServeOptions>;
+    codeInterpreterUrl?: string;
+  } = {},
 ): Promise<TestGateway> {
   const upstream = opts.upstream ?? (await startFakeUpstream());
   const { app, upstream: client } = createGateway({
@@ -40,6 +47,7 @@ export async function startTestGateway(
     env: envSettings(opts.env),
     store: opts.store ?? null,
     tools: opts.tools,
+    codeInterpreterUrl: opts.codeInterpreterUrl ?? null,
   });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const sdk = new OpenAI({ baseURL: `${address}/v1`, apiKey: 'test-key', maxRetries: 0, timeout: 20_000 });

@@ -87,12 +87,45 @@ const OPENAI_EVENT_FIELDS: Record<string, string[]> = {
   'response.mcp_call.failed': ['item_id', 'output_index'],
 };
 
+/** Item types the spec defines; built-in tool items follow OpenAI's shapes instead. */
+const SPEC_ITEM_TYPES = new Set(['message', 'function_call', 'function_call_output', 'reasoning', 'compaction']);
+const OPENAI_ITEM_FIELDS: Record<string, string[]> = {
+  code_interpreter_call: ['id', 'status', 'code', 'container_id', 'outputs'],
+  web_search_call: ['id', 'status'],
+  mcp_call: ['id', 'server_label', 'name', 'arguments'],
+  mcp_list_tools: ['id', 'server_label', 'tools'],
+  mcp_approval_request: ['id', 'server_label', 'name', 'arguments'],
+};
+
+function openaiItemErrors(item: Record<string, unknown>): string[] {
+  const fields = OPENAI_ITEM_FIELDS[String(item.type)];
+  if (!fields) return [`unknown item type ${String(item.type)}`];
+  return fields.filter((f) => !(f in item)).map((f) => `item ${String(item.type)} missing ${f}`);
+}
+
+/**
+ * A response validated against the spec's ResponseResource: built-in tool items and tools
+ * (which the spec does not define) are checked against OpenAI's shapes and left out of the
+ * schema validation.
+ */
+export function responseSpecErrors(resp: any): string[] {
+  const builtins = (resp.output as any[]).filter((i) => !SPEC_ITEM_TYPES.has(i.type));
+  const errors = builtins.flatMap(openaiItemErrors);
+  const stripped = { ...resp, output: resp.output.filter((i: any) => SPEC_ITEM_TYPES.has(i.type)), tools: resp.tools.filter((t: any) => t.type === 'function') };
+  return [...errors, ...specErrors('ResponseResource', stripped)];
+}
+
 /**
  * Validate a streaming event: against the spec's schema when the spec defines it, otherwise
  * against OpenAI's field list. Unknown event types are an error. Returns [] when valid.
  */
 export function eventSpecErrors(event: { type: string }): string[] {
   const name = EVENT_SCHEMAS[event.type];
+  const e0 = event as Record<string, any>;
+  if (name && e0.item && !SPEC_ITEM_TYPES.has(e0.item.type)) {
+    return [...openaiItemErrors(e0.item), ...specErrors(name, { ...e0, item: { type: 'function_call_output', id: 'x', call_id: 'x', output: '', status: 'completed' } })];
+  }
+  if (name && e0.response) return [...specErrors(name, { ...e0, response: { ...e0.response, output: [], tools: [] } }), ...responseSpecErrors(e0.response)];
   if (name) return specErrors(name, event);
   const fields = OPENAI_EVENT_FIELDS[event.type];
   if (!fields) return [`unknown event type ${event.type}`];
