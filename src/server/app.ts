@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { EngineDeps } from '../engine/run-response.js';
 import type { UpstreamClient } from '../upstream/http-client.js';
 import { installErrorHandlers } from './errors.js';
+import { registerFallbackProxy, type FallbackProxyOptions } from './routes/fallback-proxy.js';
 import { registerHealthRoute } from './routes/health.js';
 import { registerPassthroughRoutes } from './routes/passthrough.js';
 import { registerResponsesRoutes } from './routes/responses.js';
@@ -12,6 +13,11 @@ export interface AppDeps {
   /** Largest accepted request body; conversations with inline images need room. */
   bodyLimitBytes?: number;
   logger?: boolean | object;
+  /**
+   * Integrated mode: forward every route the gateway does not own to this server (vLLM),
+   * unchanged. It then also serves `/v1/models` and `/v1/chat/completions`, byte for byte.
+   */
+  fallbackProxy?: FallbackProxyOptions;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -29,6 +35,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installErrorHandlers(app);
   registerHealthRoute(app);
   registerResponsesRoutes(app, deps.engine);
-  registerPassthroughRoutes(app, deps.upstream);
+  if (deps.fallbackProxy) registerFallbackProxy(app, deps.fallbackProxy);
+  else registerPassthroughRoutes(app, deps.upstream);
   return app;
 }

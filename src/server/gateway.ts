@@ -11,6 +11,7 @@ import { createChatCompletionsAdapter } from '../upstream/chat-completions/adapt
 import { createUpstreamClient, type UpstreamClient } from '../upstream/http-client.js';
 import type { UpstreamAdapter } from '../upstream/types.js';
 import { buildApp } from './app.js';
+import type { FallbackProxyOptions } from './routes/fallback-proxy.js';
 
 export interface GatewayDeps {
   serve: ServeOptions;
@@ -21,6 +22,8 @@ export interface GatewayDeps {
   /** Extra gateway tools (tests). */
   tools?: GatewayTool[];
   logger?: boolean | object;
+  /** Integrated mode (`vllm serve --responses`): routes the gateway does not own go to vLLM. */
+  fallbackProxy?: FallbackProxyOptions;
 }
 
 export interface RunningGateway {
@@ -51,7 +54,7 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     clock: () => Math.floor(Date.now() / 1000),
     reasoningEvents: deps.env.reasoningEvents,
   };
-  const app = buildApp({ engine, upstream, logger: deps.logger });
+  const app = buildApp({ engine, upstream, logger: deps.logger, fallbackProxy: deps.fallbackProxy });
   return { app, upstream };
 }
 
