@@ -1,7 +1,14 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { EngineDeps } from '../engine/run-response.js';
 import type { UpstreamClient } from '../upstream/http-client.js';
 import { installErrorHandlers } from './errors.js';
+import type { GatewayObservability } from './observability.js';
+import { authPlugin } from './plugins/auth.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { requestLogPlugin } from './plugins/request-log.js';
+import { tracingPlugin } from './plugins/tracing.js';
+import { workerHeaderPlugin } from './plugins/worker-header.js';
 import { registerFallbackProxy, type FallbackProxyOptions } from './routes/fallback-proxy.js';
 import { registerHealthRoute } from './routes/health.js';
 import { registerPassthroughRoutes } from './routes/passthrough.js';
@@ -18,23 +25,53 @@ export interface AppDeps {
    * unchanged. It then also serves `/v1/models` and `/v1/chat/completions`, byte for byte.
    */
   fallbackProxy?: FallbackProxyOptions;
+  /** Logger, metrics, tracer and request scope; omitted = no request logs, no metrics route. */
+  observability?: GatewayObservability;
+  /** `VR_API_KEYS`; empty = no client authentication. */
+  apiKeys?: readonly string[];
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+
+/** A client's `x-request-id` is kept when it is a sane token; otherwise we mint one. */
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function requestId(header: string | string[] | undefined): string {
+  return typeof header === 'string' && CLIENT_REQUEST_ID.test(header) ? header : `req_${randomUUID().replaceAll('-', '')}`;
+}
+
+/**
+ * Cross-cutting plugins, in hook order: the worker header and metrics see every request
+ * (401s included), then auth, then tracing and the request scope wrap the handler.
+ */
+function registerOperationsPlugins(app: FastifyInstance, deps: AppDeps): void {
+  const obs = deps.observability;
+  void app.register(workerHeaderPlugin, {});
+  if (obs?.metrics) void app.register(metricsPlugin, { metrics: obs.metrics, path: obs.metricsPath });
+  if (deps.apiKeys?.length) {
+    void app.register(authPlugin, { keys: deps.apiKeys, openPaths: ['/health', ...(obs?.metrics ? [obs.metricsPath] : [])] });
+  }
+  if (obs?.tracingEnabled) void app.register(tracingPlugin, { tracer: obs.tracer });
+  if (obs) void app.register(requestLogPlugin, { scope: obs.scope, logger: obs.logger, timings: obs.log.timings });
+}
 
 /** The gateway's HTTP surface. Pure composition: every dependency is passed in. */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-    logger: deps.logger ?? false,
+    ...(deps.observability?.logger ? { loggerInstance: deps.observability.logger as FastifyBaseLogger } : { logger: deps.logger ?? false }),
+    // One line per request comes from the request-log plugin, with the fields operators need.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: (req) => requestId(req.headers['x-request-id']),
     // Long generations: never cut a request because it is slow.
     requestTimeout: 0,
     // Ids and paths are matched exactly; `/v1/responses/` is not `/v1/responses`.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 8192 },
   });
   installErrorHandlers(app);
+  registerOperationsPlugins(app, deps);
   registerHealthRoute(app);
-  registerResponsesRoutes(app, deps.engine);
+  registerResponsesRoutes(app, deps.engine, deps.observability?.scope);
   if (deps.fallbackProxy) registerFallbackProxy(app, deps.fallbackProxy);
   else registerPassthroughRoutes(app, deps.upstream);
   return app;

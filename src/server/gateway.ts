@@ -11,6 +11,10 @@ import { createChatCompletionsAdapter } from '../upstream/chat-completions/adapt
 import { createUpstreamClient, type UpstreamClient } from '../upstream/http-client.js';
 import type { UpstreamAdapter } from '../upstream/types.js';
 import { buildApp } from './app.js';
+import { instrumentAdapter } from './instrument/instrument-adapter.js';
+import { instrumentStore } from './instrument/instrument-store.js';
+import { instrumentTool } from './instrument/instrument-tools.js';
+import { defaultObservability, type GatewayObservability } from './observability.js';
 import type { FallbackProxyOptions } from './routes/fallback-proxy.js';
 
 export interface GatewayDeps {
@@ -24,6 +28,8 @@ export interface GatewayDeps {
   logger?: boolean | object;
   /** Integrated mode (`vllm serve --responses`): routes the gateway does not own go to vLLM. */
   fallbackProxy?: FallbackProxyOptions;
+  /** Logger, metrics and tracer of this process; defaults to quiet, process-local ones. */
+  observability?: GatewayObservability;
 }
 
 export interface RunningGateway {
@@ -44,17 +50,20 @@ function createAdapter(kind: ServeOptions['upstreamApiKind'], client: UpstreamCl
 /** Composition root of one gateway process: wire upstream, store and tools into the app. */
 export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstream: UpstreamClient } {
   const upstream = createUpstreamClient({ baseUrl: deps.serve.upstream, apiKey: deps.env.upstreamApiKey });
+  const obs = deps.observability ?? defaultObservability(deps.env);
   const tools: GatewayTool[] = [...(deps.tools ?? [])];
   if (deps.codeInterpreterUrl) tools.push(createCodeInterpreterTool(createCodeInterpreterClient(deps.codeInterpreterUrl)));
+  // Metrics, spans and timings wrap the engine's dependencies: the engine itself stays unaware.
+  const gatewayTools = createGatewayTools(tools.map((tool) => instrumentTool(tool, obs)));
   const engine: EngineDeps = {
-    adapter: createAdapter(deps.serve.upstreamApiKind, upstream),
-    store: deps.store,
-    tools: createGatewayTools(tools),
+    adapter: instrumentAdapter(createAdapter(deps.serve.upstreamApiKind, upstream), deps.serve.upstreamApiKind, gatewayTools, obs),
+    store: deps.store ? instrumentStore(deps.store, obs) : null,
+    tools: gatewayTools,
     newId,
     clock: () => Math.floor(Date.now() / 1000),
     reasoningEvents: deps.env.reasoningEvents,
   };
-  const app = buildApp({ engine, upstream, logger: deps.logger, fallbackProxy: deps.fallbackProxy });
+  const app = buildApp({ engine, upstream, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys });
   return { app, upstream };
 }
 

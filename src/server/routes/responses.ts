@@ -6,6 +6,8 @@ import { filterOutputForClient } from '../../engine/include-filter.js';
 import { prepareRequest } from '../../engine/prepare.js';
 import { ResponseRun, type EngineDeps } from '../../engine/run-response.js';
 import { encodeSseEvent, SSE_DONE } from '../../engine/sse.js';
+import { bindToCurrentContext } from '../instrument/bind-iterable.js';
+import type { RequestScope } from '../instrument/request-scope.js';
 
 /** Abort the run as soon as the client goes away before the response is finished. */
 function abortOnDisconnect(reply: FastifyReply): AbortController {
@@ -16,8 +18,13 @@ function abortOnDisconnect(reply: FastifyReply): AbortController {
   return controller;
 }
 
+/** One string per event batch: a whole upstream read goes to the socket in one write. */
 async function* sseBody(run: ResponseRun): AsyncGenerator<string, void, undefined> {
-  for await (const ev of run.events()) yield encodeSseEvent(ev);
+  for await (const batch of run.events()) {
+    let text = '';
+    for (const ev of batch) text += encodeSseEvent(ev);
+    yield text;
+  }
   yield SSE_DONE;
 }
 
@@ -29,12 +36,15 @@ function checkId(id: string): void {
   if (!ID_PATTERN.test(id) || !id.startsWith('resp_')) throw responseNotFound(id);
 }
 
-export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps): void {
+export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps, scope?: RequestScope): void {
   const prepareDeps = { store: deps.store, newId: deps.newId, enabledBuiltins: deps.tools.enabledKinds };
 
   app.post('/v1/responses', async (request, reply) => {
     // validate → hydrate happen before any byte is sent: their errors are plain HTTP errors.
     const prepared = await prepareRequest(prepareDeps, request.body);
+    // Lets the instrumented adapter label the model's tool calls with their tool type.
+    const observation = scope?.current();
+    if (observation) observation.requestTools = prepared.tools;
     const controller = abortOnDisconnect(reply);
     const run = new ResponseRun(deps, prepared, controller.signal);
 
@@ -45,7 +55,7 @@ export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps):
         .header('content-type', 'text/event-stream; charset=utf-8')
         .header('cache-control', 'no-cache')
         .header('x-accel-buffering', 'no')
-        .send(Readable.from(sseBody(run), { objectMode: false, highWaterMark: 16 * 1024 }));
+        .send(Readable.from(bindToCurrentContext(sseBody(run)), { objectMode: false, highWaterMark: 16 * 1024 }));
     }
 
     for await (const _ev of run.events()) {

@@ -1,0 +1,65 @@
+/**
+ * Observes every upstream model call without the engine knowing: a CLIENT span per call with
+ * `traceparent` injected into that call's headers (computed inside the span, so the upstream's
+ * own spans become its children), time-to-first-token and duration histograms, the tool calls
+ * the model requested, and (with VR_LOG_MODEL_MESSAGES) the model-facing messages.
+ */
+import { SpanKind, context, trace } from '@opentelemetry/api';
+import type { ModelEvent } from '../../engine/model-events.js';
+import { injectTraceHeaders, markSpanError } from '../../observability/index.js';
+import type { GatewayTools } from '../../tools/types.js';
+import type { TurnRequest, UpstreamAdapter } from '../../upstream/types.js';
+import type { GatewayObservability } from '../observability.js';
+
+export type ApiKind = 'chat_completions' | 'responses';
+
+/** The events that carry generated output: the first one marks the time to first token. */
+function isGenerated(ev: ModelEvent): boolean {
+  return ev.type === 'text.delta' || ev.type === 'reasoning.delta' || ev.type === 'refusal.delta' || ev.type === 'tool_call.start';
+}
+
+export function instrumentAdapter(inner: UpstreamAdapter, apiKind: ApiKind, tools: GatewayTools, obs: GatewayObservability): UpstreamAdapter {
+  const { metrics, tracer, scope, logger } = obs;
+  const logMessages = obs.log.modelMessages && logger !== null;
+
+  const toolType = (name: string): string => tools.resolve(name, scope.current()?.requestTools ?? [])?.tool.kind ?? 'function';
+
+  async function* streamTurn(req: TurnRequest): AsyncGenerator<ModelEvent[], void, undefined> {
+    const span = tracer.startSpan(`upstream ${apiKind}`, {
+      kind: SpanKind.CLIENT,
+      attributes: { 'vr.upstream.api_kind': apiKind, 'gen_ai.request.model': req.model },
+    });
+    const headers = injectTraceHeaders({ ...req.headers }, trace.setSpan(context.active(), span));
+    if (logMessages) {
+      logger.info({ model: req.model, instructions: req.instructions, messages: req.items, tools: req.tools.map((t) => t.name) }, 'model request');
+    }
+    const started = performance.now();
+    let firstToken = true;
+    try {
+      for await (const batch of inner.streamTurn({ ...req, headers })) {
+        for (const ev of batch) {
+          if (firstToken && isGenerated(ev)) {
+            firstToken = false;
+            const ms = performance.now() - started;
+            metrics?.upstreamTimeToFirstToken.observe({ api_kind: apiKind }, ms / 1000);
+            span.addEvent('first_token');
+            const timings = scope.current()?.timings;
+            if (timings && timings.upstream_first_token_ms === undefined) timings.upstream_first_token_ms = ms;
+          }
+          if (ev.type === 'tool_call.start') metrics?.toolCallsRequested.inc({ tool_type: toolType(ev.name) });
+        }
+        yield batch;
+      }
+    } catch (error) {
+      markSpanError(span, error);
+      throw error;
+    } finally {
+      // Also reached when the consumer stops early (client gone): the call ended then too.
+      const ms = performance.now() - started;
+      metrics?.upstreamRequestDuration.observe({ api_kind: apiKind }, ms / 1000);
+      scope.add('upstream_ms', ms);
+      span.end();
+    }
+  }
+  return { streamTurn };
+}

@@ -1,0 +1,33 @@
+/**
+ * Wraps the response store so each operation gets a span and its time is added to the request's
+ * timings (`hydrate_ms` for history rebuilds, `store_ms` for the rest).
+ */
+import { withSpan } from '../../observability/index.js';
+import type { ResponseStore } from '../../store/types.js';
+import type { GatewayObservability } from '../observability.js';
+import type { PhaseTimings } from './request-scope.js';
+
+export function instrumentStore(store: ResponseStore, obs: GatewayObservability): ResponseStore {
+  const { tracer, scope } = obs;
+  const observe = <T>(op: string, phase: keyof PhaseTimings, fn: () => Promise<T>): Promise<T> =>
+    withSpan(tracer, `store ${op}`, { 'vr.store.operation': op, 'db.system': store.description.split(':')[0] ?? 'unknown' }, async () => {
+      const started = performance.now();
+      try {
+        return await fn();
+      } finally {
+        scope.add(phase, performance.now() - started);
+      }
+    });
+  return {
+    get description() {
+      return store.description;
+    },
+    init: () => store.init(),
+    close: () => store.close(),
+    put: (record) => observe('put', 'store_ms', () => store.put(record)),
+    get: (id) => observe('get', 'store_ms', () => store.get(id)),
+    getHistory: (id) => observe('get_history', 'hydrate_ms', () => store.getHistory(id)),
+    delete: (id) => observe('delete', 'store_ms', () => store.delete(id)),
+    listInputItems: (id, opts) => observe('list_input_items', 'store_ms', () => store.listInputItems(id, opts)),
+  };
+}

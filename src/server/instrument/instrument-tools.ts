@@ -1,0 +1,38 @@
+/**
+ * Wraps a gateway tool so each execution gets a span, the executed/error counters, the duration
+ * histogram and the request's `tools_ms` timing. The tool itself stays unaware of all of it.
+ */
+import { SpanStatusCode } from '@opentelemetry/api';
+import { withSpan } from '../../observability/index.js';
+import type { GatewayTool } from '../../tools/types.js';
+import type { GatewayObservability } from '../observability.js';
+
+export function instrumentTool(tool: GatewayTool, obs: GatewayObservability): GatewayTool {
+  const { metrics, tracer, scope } = obs;
+  const labels = { tool_type: tool.kind };
+  return {
+    kind: tool.kind,
+    modelTools: (entry) => tool.modelTools(entry),
+    owns: (name, entry) => tool.owns(name, entry),
+    presenter: (newId) => tool.presenter(newId),
+    toModelItems: (item) => tool.toModelItems(item),
+    run: (call, ctx) =>
+      withSpan(tracer, `tool ${tool.kind}`, { 'vr.tool.type': tool.kind, 'vr.tool.call_id': call.call_id }, async (span) => {
+        const started = performance.now();
+        let failed = true;
+        try {
+          const result = await tool.run(call, ctx);
+          // A tool reports a failed execution (e.g. a Python exception) as a failed item, not a throw.
+          failed = (result.item as { status?: string }).status === 'failed';
+          if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: 'tool call failed' });
+          return result;
+        } finally {
+          const ms = performance.now() - started;
+          metrics?.toolCallsExecuted.inc(labels);
+          metrics?.toolExecutionDuration.observe(labels, ms / 1000);
+          if (failed) metrics?.toolErrors.inc(labels);
+          scope.add('tools_ms', ms);
+        }
+      }),
+  };
+}

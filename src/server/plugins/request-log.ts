@@ -1,0 +1,59 @@
+/**
+ * One structured log line per request (request id, method, route, path, status, duration, and
+ * with VR_LOG_TIMINGS the per-phase timings), and the request scope in which the instrumented
+ * adapter, tools and store record those timings.
+ */
+import type { FastifyRequest } from 'fastify';
+import type { Logger } from '../../observability/index.js';
+import { toRouteLabel } from '../../observability/index.js';
+import { newObservation, type RequestObservation, type RequestScope } from '../instrument/request-scope.js';
+import { globalPlugin } from './global-plugin.js';
+
+export interface RequestLogPluginOptions {
+  scope: RequestScope;
+  /** null: keep the scope (tool-type labels need it) but log nothing. */
+  logger: Logger | null;
+  timings: boolean;
+}
+
+const round = (ms: number): number => Math.round(ms * 100) / 100;
+
+function roundedTimings(observation: RequestObservation): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [phase, ms] of Object.entries(observation.timings)) if (ms !== undefined) out[phase] = round(ms);
+  return out;
+}
+
+export const requestLogPlugin = globalPlugin<RequestLogPluginOptions>('vllm-responses-request-log', (app, { scope, logger, timings }) => {
+  const observations = new WeakMap<FastifyRequest, RequestObservation>();
+
+  app.addHook('onRequest', (request, reply, done) => {
+    const observation = newObservation();
+    observations.set(request, observation);
+    if (logger) {
+      const started = performance.now();
+      reply.raw.once('close', () => {
+        const status = reply.statusCode;
+        const line: Record<string, unknown> = {
+          req_id: request.id,
+          method: request.method,
+          route: toRouteLabel(request.routeOptions.url),
+          path: request.url.split('?', 1)[0],
+          status,
+          duration_ms: round(performance.now() - started),
+        };
+        if (!reply.raw.writableFinished) line.client_disconnected = true;
+        if (timings) line.timings = roundedTimings(observation);
+        if (status >= 500) logger.error(line, 'request failed');
+        else logger.info(line, 'request completed');
+      });
+    }
+    done();
+  });
+
+  app.addHook('preHandler', (request, _reply, done) => {
+    const observation = observations.get(request);
+    if (observation) scope.run(observation, done);
+    else done();
+  });
+});
