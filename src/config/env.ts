@@ -1,3 +1,5 @@
+import { readBooleanEnv } from '../observability/env-flags.js';
+
 /**
  * Deployment settings that live in `VR_*` environment variables (PRODUCT.md §10), read once at
  * start-up into a typed object. CLI flags own topology; these own storage, auth and the like.
@@ -15,17 +17,15 @@ export function isTruthy(value: string | undefined): boolean {
   return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
 }
 
-function isFalsy(value: string | undefined): boolean {
-  return value !== undefined && /^(0|false|no|off)$/i.test(value.trim());
-}
-
 export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
   const reasoning = (env.VR_REASONING_EVENTS ?? 'openai').trim().toLowerCase();
   if (reasoning !== 'openai' && reasoning !== 'openresponses') {
     throw new Error(`VR_REASONING_EVENTS must be 'openai' or 'openresponses', got '${env.VR_REASONING_EVENTS}'.`);
   }
   const metricsPath = env.VR_METRICS_PATH?.trim() || '/metrics';
-  if (!metricsPath.startsWith('/')) throw new Error(`VR_METRICS_PATH must start with '/', got '${metricsPath}'.`);
+  if (!/^\/[A-Za-z0-9._~\/-]*$/.test(metricsPath) || metricsPath === '/health') {
+    throw new Error(`VR_METRICS_PATH must be an absolute path such as /metrics (not /health), got '${metricsPath}'.`);
+  }
   return {
     upstreamApiKey: env.VR_OPENAI_API_KEY?.trim() || null,
     apiKeys: (env.VR_API_KEYS ?? '')
@@ -33,7 +33,8 @@ export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
       .map((k) => k.trim())
       .filter(Boolean),
     reasoningEvents: reasoning,
-    metricsEnabled: !isFalsy(env.VR_METRICS_ENABLED),
+    // A misspelt value (`VR_METRICS_ENABLED=flase`) fails at start-up rather than reading as "on".
+    metricsEnabled: readBooleanEnv('VR_METRICS_ENABLED', env.VR_METRICS_ENABLED, true),
     metricsPath,
   };
 }

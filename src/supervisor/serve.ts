@@ -1,87 +1,141 @@
-import { readEnvSettings } from '../config/env.js';
+import { readDeploymentSettings, secretsOf, type DeploymentSettings } from '../config/deployment-settings.js';
 import type { ServeOptions } from '../config/serve-options.js';
+import { createLogger, type Logger } from '../observability/index.js';
 import { startGateway, type RunningGateway } from '../server/gateway.js';
-import { createStoreFromEnv } from '../store/index.js';
+import { createStoreFromEnv, storeOptionsFromEnv } from '../store/index.js';
 import type { ResponseStore } from '../store/types.js';
 import { createUpstreamClient } from '../upstream/http-client.js';
 import { startCodeInterpreter, type CodeInterpreterRuntime } from './code-interpreter-helper.js';
+import { drainGateway, shutdownTimeoutMs } from './drain.js';
+import { startProcessObservability, type ProcessObservability } from './process-observability.js';
+import { describeStartup } from './startup-summary.js';
 import { waitForUpstream } from './wait-for-upstream.js';
+import { startWorkers, type WorkerPool } from './workers.js';
 
-/** Supervisor lines go to stderr, prefixed, so they stand out from request logs. */
+/**
+ * The two lines an operator must always see whatever VR_LOG_LEVEL says (the start-up summary and
+ * a misconfiguration) go to stderr, prefixed, so they stand out from the JSON logs on stdout.
+ */
 function say(line: string): void {
   process.stderr.write(`[vllm-responses] ${line}\n`);
 }
 
-const SHUTDOWN_TIMEOUT_MS = Number(process.env.VR_SHUTDOWN_TIMEOUT_SEC ?? 30) * 1000;
+/** What serves requests: one in-process gateway, or a pool of cluster workers. */
+interface Serving {
+  url: string;
+  pids: () => number[];
+  stop(): Promise<void>;
+}
+
+async function serveInProcess(opts: ServeOptions, settings: DeploymentSettings, store: ResponseStore, codeInterpreterUrl: string | null, timeoutMs: number): Promise<Serving> {
+  const observed: ProcessObservability = startProcessObservability(settings, 'gateway');
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway({ serve: opts, env: settings.env, store, codeInterpreterUrl, observability: observed.obs });
+  } catch (err) {
+    await observed.close();
+    throw err;
+  }
+  return {
+    url: gateway.url,
+    pids: () => [process.pid],
+    async stop() {
+      await drainGateway(gateway, timeoutMs, () => observed.logger.warn('shutdown timeout reached: closing remaining connections'));
+      await observed.close();
+    },
+  };
+}
+
+async function serveWorkers(opts: ServeOptions, codeInterpreterUrl: string | null, timeoutMs: number, logger: Logger): Promise<Serving & { lost: Promise<string> }> {
+  const pool: WorkerPool = await startWorkers({
+    count: opts.gatewayWorkers,
+    config: { serve: opts, codeInterpreterUrl, shutdownTimeoutMs: timeoutMs },
+    logger,
+  });
+  const host = opts.gatewayHost.includes(':') ? `[${opts.gatewayHost}]` : opts.gatewayHost;
+  return { url: `http://${host}:${opts.gatewayPort}`, pids: pool.pids, stop: pool.stop, lost: pool.lost };
+}
 
 /**
- * `vllm-responses serve`: check configuration, open the store, wait for the upstream, start
- * the gateway, and stop everything cleanly on SIGINT/SIGTERM. Resolves with the exit code.
+ * `vllm-responses serve`: check configuration, open the store, start the helpers, wait for the
+ * upstream, start the gateway (in process, or N cluster workers), and stop everything cleanly on
+ * SIGINT/SIGTERM. Resolves with the exit code.
  */
 export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const settings = readEnvSettings(env);
+  // Every VR_* value is checked before anything starts: one clear line per misconfiguration.
+  let settings: DeploymentSettings;
+  try {
+    settings = readDeploymentSettings(env);
+    storeOptionsFromEnv(env);
+  } catch (err) {
+    say(`error: ${(err as Error).message}`);
+    return 2;
+  }
   if (opts.upstreamApiKind === 'responses') {
     say('error: --upstream-api-kind responses is not yet supported; use chat_completions.');
     return 2;
   }
+  const timeoutMs = shutdownTimeoutMs(env);
+  const logger = createLogger({ name: 'supervisor', level: settings.log.level, secrets: secretsOf(settings.env) });
 
   let store: ResponseStore | null = null;
-  let gateway: RunningGateway | null = null;
+  let serving: Serving | null = null;
   let codeInterpreter: CodeInterpreterRuntime | null = null;
   const stopping = new AbortController();
   let shutdown: Promise<number> | null = null;
 
-  const stop = (signal: string): Promise<number> => {
+  const stop = (reason: string, code = 0): Promise<number> => {
     if (shutdown) {
-      say(`received ${signal} again: exiting now`);
+      logger.warn(`received ${reason} again: exiting now`);
       process.exit(1);
     }
-    say(`received ${signal}: draining in-flight requests (up to ${SHUTDOWN_TIMEOUT_MS / 1000}s)`);
+    logger.info(`${reason}: draining in-flight requests (up to ${timeoutMs / 1000}s)`);
     stopping.abort();
     shutdown = (async () => {
-      const timer = setTimeout(() => {
-        say('shutdown timeout reached: closing remaining connections');
-        gateway?.app.server.closeAllConnections();
-      }, SHUTDOWN_TIMEOUT_MS);
-      timer.unref();
-      await gateway?.close();
+      await serving?.stop();
       await codeInterpreter?.stop();
       await store?.close();
-      clearTimeout(timer);
-      say('stopped');
-      return 0;
+      logger.info('stopped');
+      logger.flush();
+      return code;
     })();
     return shutdown;
   };
 
   const signalled = new Promise<number>((resolve) => {
-    process.once('SIGINT', () => void stop('SIGINT').then(resolve));
-    process.once('SIGTERM', () => void stop('SIGTERM').then(resolve));
+    process.once('SIGINT', () => void stop('received SIGINT').then(resolve));
+    process.once('SIGTERM', () => void stop('received SIGTERM').then(resolve));
   });
 
-  const openedStore = createStoreFromEnv(env);
+  // The supervisor opens the store first: migrations run once, and a bad database fails here.
+  const openedStore = createStoreFromEnv(env, logger);
+  try {
+    await openedStore.init();
+  } catch (err) {
+    say(`error: cannot open the response store ${openedStore.description}: ${(err as Error).message}`);
+    await openedStore.close().catch(() => {});
+    return 1;
+  }
   store = openedStore;
-  await openedStore.init();
 
   try {
-    codeInterpreter = await startCodeInterpreter(opts, say, env);
+    codeInterpreter = await startCodeInterpreter(opts, (line) => logger.info(line), env);
   } catch (err) {
     await openedStore.close();
     say(`error: ${(err as Error).message}`);
     return 1;
   }
 
-  const probe = createUpstreamClient({ baseUrl: opts.upstream, apiKey: settings.upstreamApiKey });
-  say(`waiting for upstream ${probe.baseUrl} (timeout ${opts.upstreamReadyTimeoutSec}s)`);
+  const probe = createUpstreamClient({ baseUrl: opts.upstream, apiKey: settings.env.upstreamApiKey });
+  logger.info(`waiting for upstream ${probe.baseUrl} (timeout ${opts.upstreamReadyTimeoutSec}s)`);
   try {
     await waitForUpstream(probe, {
       timeoutSec: opts.upstreamReadyTimeoutSec,
       intervalSec: opts.upstreamReadyIntervalSec,
       signal: stopping.signal,
-      onWaiting: (reason, elapsed) => say(`upstream not ready after ${elapsed.toFixed(0)}s: ${reason}`),
+      onWaiting: (reason, elapsed) => logger.warn(`upstream not ready after ${elapsed.toFixed(0)}s: ${reason}`),
     });
   } catch (err) {
-    await probe.close();
     await codeInterpreter.stop();
     await openedStore.close();
     if (stopping.signal.aborted) return signalled;
@@ -91,15 +145,31 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
     await probe.close().catch(() => {});
   }
 
-  gateway = await startGateway({ serve: opts, env: settings, store: openedStore, codeInterpreterUrl: codeInterpreter.url });
-  say(
-    [
-      `gateway listening on ${gateway.url}`,
-      `upstream ${probe.baseUrl} (${opts.upstreamApiKind})`,
-      `store ${openedStore.description}`,
-      codeInterpreter.describe,
-      `auth ${settings.apiKeys.length ? 'on' : 'off'}`,
-    ].join(' | '),
-  );
-  return signalled;
+  let lost: Promise<string> | null = null;
+  try {
+    if (opts.gatewayWorkers > 1) {
+      // Workers open their own store connections; the supervisor's is no longer needed.
+      await openedStore.close();
+      store = null;
+      const pool = await serveWorkers(opts, codeInterpreter.url, timeoutMs, logger);
+      serving = pool;
+      lost = pool.lost;
+    } else {
+      serving = await serveInProcess(opts, settings, openedStore, codeInterpreter.url, timeoutMs);
+    }
+  } catch (err) {
+    say(`error: the gateway could not start: ${(err as Error).message}`);
+    await codeInterpreter.stop();
+    await store?.close();
+    return 1;
+  }
+
+  say(describeStartup({ opts, settings, url: serving.url, pids: serving.pids(), upstreamBaseUrl: probe.baseUrl, store: openedStore.description, helpers: [codeInterpreter.describe] }));
+  if (lost) {
+    void lost.then((reason) => {
+      say(`error: ${reason}`);
+      void stop('gateway workers lost', 1);
+    });
+  }
+  return Promise.race([signalled, lost ? lost.then(() => shutdown ?? signalled) : signalled]);
 }
