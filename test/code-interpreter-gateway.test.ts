@@ -116,7 +116,7 @@ describe('code_interpreter through the gateway', () => {
 
   it('reports a Python exception to the model and still completes', async () => {
     scriptCodeThenAnswer('1/0');
-    const r = await gw.client.responses.create({ model: 'fake-model', input: 'divide', tools: [{ type: 'code_interpreter' }], include: ['code_interpreter_call.outputs'] });
+    const r = await gw.client.responses.create({ model: 'fake-model', input: 'divide', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }], include: ['code_interpreter_call.outputs'] });
     expect(r.status).toBe('completed');
     const ci = r.output[0] as any;
     expect(ci.status).toBe('completed');
@@ -135,7 +135,7 @@ describe('code_interpreter through the gateway', () => {
       return sendSse(res, [chunk({ content: 'final' }), chunk({}, 'stop')]);
     });
     const before = gw.upstream.requests.length;
-    const r = await gw.client.responses.create({ model: 'fake-model', input: 'loop', tools: [{ type: 'code_interpreter' }], max_tool_calls: max });
+    const r = await gw.client.responses.create({ model: 'fake-model', input: 'loop', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }], max_tool_calls: max });
     expect(r.status).toBe('completed');
     expect(r.output.filter((o) => o.type === 'code_interpreter_call')).toHaveLength(expectedRuns);
     expect(r.output_text).toBe('final');
@@ -147,7 +147,7 @@ describe('code_interpreter through the gateway', () => {
   it('forces the tool with tool_choice {type: code_interpreter}, once', async () => {
     scriptCodeThenAnswer('print(5)');
     const before = gw.upstream.requests.length;
-    await gw.client.responses.create({ model: 'fake-model', input: 'x', tools: [{ type: 'code_interpreter' }], tool_choice: { type: 'code_interpreter' } as any });
+    await gw.client.responses.create({ model: 'fake-model', input: 'x', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }], tool_choice: { type: 'code_interpreter' } } as any);
     const turns = gw.upstream.requests.slice(before);
     expect(turns[0]!.body.tool_choice).toEqual({ type: 'function', function: { name: 'code_interpreter' } });
     expect(turns[1]!.body.tool_choice).toBe('auto');
@@ -163,7 +163,7 @@ describe('code_interpreter through the gateway', () => {
         chunk({}, 'tool_calls'),
       ]),
     );
-    const r = await gw.client.responses.create({ model: 'fake-model', input: 'both', tools: [{ type: 'code_interpreter' }, fn] });
+    const r = await gw.client.responses.create({ model: 'fake-model', input: 'both', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }, fn] });
     expect(r.status).toBe('completed');
     expect(r.output.map((o) => o.type)).toEqual(['code_interpreter_call', 'function_call']);
     expect((r.output[0] as any).status).toBe('completed');
@@ -181,7 +181,7 @@ describe('code_interpreter through the gateway', () => {
       const res = await fetch(`${off.url}/v1/responses`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'm', input: 'x', tools: [{ type: 'code_interpreter' }] }),
+        body: JSON.stringify({ model: 'm', input: 'x', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] }),
       });
       expect(res.status).toBe(400);
       const body = (await res.json()) as any;

@@ -28,6 +28,11 @@ export interface ComposerOptions {
   /** `openai` → `response.reasoning_text.*`; `openresponses` → `response.reasoning.*`. */
   reasoningEvents: 'openai' | 'openresponses';
   clock: () => number;
+  /**
+   * Build stream events at all. A JSON (non-streaming) request only needs the final response
+   * object, so it skips event construction and the response snapshots entirely.
+   */
+  live: boolean;
 }
 
 interface OpenMessage {
@@ -107,7 +112,13 @@ export class ResponseComposer {
   }
 
   private emit(type: string, payload: Record<string, unknown>): void {
+    if (!this.opts.live) return;
     this.queue.push({ type, sequence_number: this.seq++, ...payload });
+  }
+
+  /** Events carrying a response snapshot (the snapshot is only built when events are live). */
+  private emitResponse(type: string): void {
+    if (this.opts.live) this.emit(type, { response: this.snapshot() });
   }
 
   /** A deep-enough snapshot so later mutation of the live object never changes a sent event. */
@@ -116,8 +127,8 @@ export class ResponseComposer {
   }
 
   start(): void {
-    this.emit('response.created', { response: this.snapshot() });
-    this.emit('response.in_progress', { response: this.snapshot() });
+    this.emitResponse('response.created');
+    this.emitResponse('response.in_progress');
   }
 
   // ---- items -------------------------------------------------------------------------------
@@ -126,14 +137,14 @@ export class ResponseComposer {
   addItem(item: Item): number {
     const outputIndex = this.response.output.length;
     this.response.output.push(item);
-    this.emit('response.output_item.added', { output_index: outputIndex, item: structuredClone(this.opts.clientView(item)) });
+    if (this.opts.live) this.emit('response.output_item.added', { output_index: outputIndex, item: structuredClone(this.opts.clientView(item)) });
     return outputIndex;
   }
 
   /** Finish an item announced with addItem (the item object may have been mutated meanwhile). */
   doneItem(item: Item): void {
     const outputIndex = this.response.output.indexOf(item);
-    this.emit('response.output_item.done', { output_index: outputIndex, item: structuredClone(this.opts.clientView(item)) });
+    if (this.opts.live) this.emit('response.output_item.done', { output_index: outputIndex, item: structuredClone(this.opts.clientView(item)) });
   }
 
   /** Emit a tool-specific event about an item already announced (e.g. code interpreter progress). */
@@ -238,14 +249,17 @@ export class ResponseComposer {
       this.openPart(m);
     }
     m.text += delta;
-    const base = { item_id: m.item.id, output_index: m.outputIndex, content_index: m.item.content.length };
-    if (kind === 'refusal') {
-      this.emit('response.refusal.delta', { ...base, delta });
-      return;
-    }
     const lp = this.opts.includeLogprobs && logprobs ? logprobs : [];
     if (lp.length) m.logprobs.push(...lp);
-    this.emit('response.output_text.delta', { ...base, delta, logprobs: lp });
+    if (!this.opts.live) return;
+    // The hottest events of all (one per token): built as one literal each, no spreads.
+    const seq = this.seq++;
+    const contentIndex = m.item.content.length;
+    if (kind === 'refusal') {
+      this.queue.push({ type: 'response.refusal.delta', sequence_number: seq, item_id: m.item.id, output_index: m.outputIndex, content_index: contentIndex, delta });
+    } else {
+      this.queue.push({ type: 'response.output_text.delta', sequence_number: seq, item_id: m.item.id, output_index: m.outputIndex, content_index: contentIndex, delta, logprobs: lp });
+    }
   }
 
   private partFor(m: OpenMessage): MessageItem['content'][number] {
@@ -385,7 +399,7 @@ export class ResponseComposer {
 
   /** Emit the terminal event for a settled response (`response.completed` / `response.incomplete`). */
   finish(): void {
-    this.emit(this.response.status === 'completed' ? 'response.completed' : 'response.incomplete', { response: this.snapshot() });
+    this.emitResponse(this.response.status === 'completed' ? 'response.completed' : 'response.incomplete');
   }
 
   /** Fail the response: an `error` event, then `response.failed` (as OpenAI streams it). */
@@ -397,6 +411,6 @@ export class ResponseComposer {
     this.response.error = { code: error.code, message: error.message };
     this.response.usage = this.finalUsage();
     this.emit('error', { error: { type: error.type, code: error.code, message: error.message, param: error.param } });
-    this.emit('response.failed', { response: this.snapshot() });
+    this.emitResponse('response.failed');
   }
 }

@@ -122,18 +122,22 @@ export class ResponseRun {
       includeLogprobs: (req.include ?? []).includes('message.output_text.logprobs'),
       reasoningEvents: deps.reasoningEvents,
       clock: deps.clock,
+      live: req.stream === true,
     });
     this.result = { response, error: null };
   }
 
-  async *events(): AsyncGenerator<StreamEvent, void, undefined> {
+  /**
+   * The run's stream events in batches (one per upstream read or tool step, never empty): the
+   * SSE writer sends a batch in one write. The run ends with exactly one terminal event.
+   */
+  async *events(): AsyncGenerator<StreamEvent[], void, undefined> {
     const c = this.composer;
     c.start();
-    yield* c.drain();
+    yield* this.flush();
     try {
       const { status, reason } = yield* this.loop();
       c.settle(status, reason);
-      yield* c.drain();
       await this.persist();
       c.finish();
     } catch (err) {
@@ -142,10 +146,16 @@ export class ResponseRun {
       this.result.error = apiErr;
       c.fail({ type: apiErr.type, code: apiErr.code ?? 'server_error', message: apiErr.message, param: apiErr.param });
     }
-    yield* c.drain();
+    yield* this.flush();
   }
 
-  private async *loop(): AsyncGenerator<StreamEvent, { status: 'completed' | 'incomplete'; reason: string | null }, undefined> {
+  /** Yield what the composer has queued, if anything. */
+  private *flush(): Generator<StreamEvent[], void, undefined> {
+    const out = this.composer.drain();
+    if (out.length) yield out;
+  }
+
+  private async *loop(): AsyncGenerator<StreamEvent[], { status: 'completed' | 'incomplete'; reason: string | null }, undefined> {
     const { deps, prepared, composer: c } = this;
     const conversation = modelFacing([...prepared.history, ...prepared.input], deps.tools);
     const maxToolCalls = prepared.req.max_tool_calls ?? Infinity;
@@ -153,17 +163,17 @@ export class ResponseRun {
     for (let turn = 0; turn < MAX_TURNS; turn++) {
       c.beginTurn();
       const req = turnRequest(prepared, conversation, deps, executed, maxToolCalls, this.signal);
-      for await (const ev of deps.adapter.streamTurn(req)) {
-        c.onModelEvent(ev);
-        yield* c.drain();
+      for await (const batch of deps.adapter.streamTurn(req)) {
+        for (const ev of batch) c.onModelEvent(ev);
+        yield* this.flush();
       }
       const outcome = c.endTurn();
-      yield* c.drain();
+      yield* this.flush();
       const gatewayCalls = outcome.calls.filter((call) => call.open);
       if (outcome.finishReason === 'length' || outcome.finishReason === 'content_filter') {
         // The model was cut off: calls it was still writing are never run.
         for (const call of gatewayCalls) this.abandonCall(call.item);
-        yield* c.drain();
+        yield* this.flush();
         return { status: 'incomplete', reason: outcome.finishReason === 'length' ? 'max_output_tokens' : 'content_filter' };
       }
       if (gatewayCalls.length === 0) return { status: 'completed', reason: null };
@@ -176,7 +186,7 @@ export class ResponseRun {
           yield* this.runGatewayCall(call);
           executed++;
         }
-        yield* c.drain();
+        yield* this.flush();
       }
       conversation.push(...modelFacing(gatewayCalls.map((call) => call.item), deps.tools));
       // Client calls in the same turn end the response: the client must answer them first.
@@ -192,7 +202,7 @@ export class ResponseRun {
   }
 
   /** Run one gateway call; the tool streams its own events about the (already announced) item. */
-  private async *runGatewayCall(call: TurnCall): AsyncGenerator<StreamEvent, void, undefined> {
+  private async *runGatewayCall(call: TurnCall): AsyncGenerator<StreamEvent[], void, undefined> {
     const { deps, prepared, composer: c } = this;
     const resolved = deps.tools.resolve(call.name, prepared.tools);
     if (!resolved) throw internalError(`No gateway tool owns '${call.name}'.`);
@@ -206,9 +216,9 @@ export class ResponseRun {
       { item: call.item, signal: this.signal, include: new Set(prepared.req.include ?? []), entry: resolved.entry, sink },
     );
     // Events the tool emitted before its first await (e.g. `interpreting`) go out while it runs.
-    yield* c.drain();
+    yield* this.flush();
     await running;
-    yield* c.drain();
+    yield* this.flush();
   }
 
   /** Store before the terminal event, so a client that continues at once finds the response. */

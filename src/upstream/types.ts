@@ -48,9 +48,10 @@ export interface TurnRequest {
 
 export interface UpstreamAdapter {
   /**
-   * Run one turn and yield model events as upstream bytes arrive.
+   * Run one turn and yield model events as upstream bytes arrive, in batches (one per network
+   * read, never empty) so a fast upstream does not pay the async-iteration cost per token.
    * Throws ApiError for HTTP errors (status and message kept), transport failures
    * (502 upstream_unavailable / 504 upstream_timeout) and streams that end abnormally.
    */
-  streamTurn(req: TurnRequest): AsyncGenerator<ModelEvent, void, undefined>;
+  streamTurn(req: TurnRequest): AsyncGenerator<ModelEvent[], void, undefined>;
 }

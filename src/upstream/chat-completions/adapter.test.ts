@@ -178,7 +178,7 @@ describe('chat completions adapter over HTTP', () => {
     });
     const seen: unknown[] = [];
     const err = await (async () => {
-      for await (const event of adapter.streamTurn(turn())) seen.push(event);
+      for await (const batch of adapter.streamTurn(turn())) seen.push(...batch);
     })().catch((e: unknown) => e);
     expect(seen).toEqual([{ type: 'text.delta', delta: 'The answer is' }]);
     expect(err).toBeInstanceOf(ApiError);
@@ -199,8 +199,8 @@ describe('chat completions adapter over HTTP', () => {
     const controller = new AbortController();
     const seen: unknown[] = [];
     const err = await (async () => {
-      for await (const event of adapter.streamTurn(turn({ signal: controller.signal }))) {
-        seen.push(event);
+      for await (const batch of adapter.streamTurn(turn({ signal: controller.signal }))) {
+        seen.push(...batch);
         controller.abort();
       }
     })().catch((e: unknown) => e);
@@ -215,8 +215,8 @@ describe('chat completions adapter over HTTP', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(readFixture('truncated-mid-stream.chunks.txt'));
     });
-    for await (const event of adapter.streamTurn(turn())) {
-      expect(event.type).toBe('text.delta');
+    for await (const batch of adapter.streamTurn(turn())) {
+      expect(batch[0]?.type).toBe('text.delta');
       break;
     }
     await server.clientAborted;

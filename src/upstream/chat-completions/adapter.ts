@@ -19,7 +19,7 @@ export interface ChatCompletionsAdapterOptions extends ConvertOptions {
  * abandoning the generator.
  */
 export function createChatCompletionsAdapter(client: UpstreamClient, options: ChatCompletionsAdapterOptions = {}): UpstreamAdapter {
-  async function* streamTurn(req: TurnRequest): AsyncGenerator<ModelEvent, void, undefined> {
+  async function* streamTurn(req: TurnRequest): AsyncGenerator<ModelEvent[], void, undefined> {
     const body = buildChatRequest(req, options);
     const res = await client.request('POST', '/chat/completions', {
       body: JSON.stringify(body),

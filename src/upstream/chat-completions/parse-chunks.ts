@@ -13,8 +13,9 @@ export interface ParseChunksOptions {
 }
 
 /**
- * Upstream SSE bytes of a streaming chat completion → model events, yielded as each network
- * chunk is parsed (nothing is buffered beyond one read). See interpret-chunks.ts for the event
+ * Upstream SSE bytes of a streaming chat completion → model events, yielded as one batch per
+ * network read (nothing is buffered beyond one read; batching keeps the per-token cost of the
+ * async pipeline down when the upstream is fast). See interpret-chunks.ts for the event
  * contract. Throws ApiError 502/504 when the stream breaks, rethrows the caller's abort.
  *
  * When the consumer stops early (generator `return()`), a destroyable body is destroyed so the
@@ -23,7 +24,7 @@ export interface ParseChunksOptions {
 export async function* parseChatCompletionChunks(
   body: AsyncIterable<Uint8Array | string>,
   options: ParseChunksOptions = {},
-): AsyncGenerator<ModelEvent, void, undefined> {
+): AsyncGenerator<ModelEvent[], void, undefined> {
   const interpreter = createChunkInterpreter(options.generateCallId ?? (() => newId('call')));
   const messages: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (message) => messages.push(message) });
@@ -46,18 +47,18 @@ export async function* parseChatCompletionChunks(
       if (events.done) {
         sawDone = true;
         // Everything is known at [DONE]: hand the final events over now, before draining.
-        yield* events.events;
-        yield* interpreter.end(true);
+        const last = [...events.events, ...interpreter.end(true)];
+        if (last.length) yield last;
         continue;
       }
-      yield* events.events;
+      if (events.events.length) yield events.events;
     }
     ended = true;
     if (!sawDone) {
       parser.feed(decoder.decode() + '\n\n'); // flush a last event the server did not terminate
       const events = drain(messages, interpreter);
-      yield* events.events;
-      yield* interpreter.end(events.done);
+      const last = [...events.events, ...interpreter.end(events.done)];
+      if (last.length) yield last;
     }
   } finally {
     if (!ended) destroyIfPossible(body);
@@ -70,7 +71,7 @@ function drain(
 ): { events: ModelEvent[]; done: boolean } {
   const events: ModelEvent[] = [];
   let done = false;
-  for (const message of messages.splice(0)) {
+  for (const message of messages) {
     if (done) break;
     const data = message.data.trim();
     if (data === '[DONE]') {
@@ -87,8 +88,9 @@ function drain(
     } catch {
       throw malformed(`a malformed stream chunk: ${data.slice(0, 200)}`);
     }
-    events.push(...interpreter.chunk(chunk));
+    for (const ev of interpreter.chunk(chunk)) events.push(ev);
   }
+  messages.length = 0;
   return { events, done };
 }
 

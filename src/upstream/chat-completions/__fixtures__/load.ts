@@ -16,8 +16,12 @@ export async function* fixtureBytes(name: string, size = Number.POSITIVE_INFINIT
   for (let i = 0; i < bytes.length; i += step) yield bytes.subarray(i, i + step);
 }
 
-export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+/** Drain an iterable of items or item batches (the parser yields one batch per read) into one list. */
+export async function collect<T>(iterable: AsyncIterable<T | T[]>): Promise<T[]> {
   const out: T[] = [];
-  for await (const item of iterable) out.push(item);
+  for await (const item of iterable) {
+    if (Array.isArray(item)) out.push(...item);
+    else out.push(item);
+  }
   return out;
 }
