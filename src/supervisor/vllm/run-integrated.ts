@@ -1,0 +1,150 @@
+// `vllm serve MODEL --responses`: the real vLLM on a private loopback port, the gateway on the
+// public --host/--port in front of it (gateway routes served, everything else proxied to vLLM),
+// one lifetime for both: whichever ends first, the other follows.
+import { readEnvSettings, type EnvSettings } from '../../config/env.js';
+import type { ServeOptions } from '../../config/serve-options.js';
+import { startGateway, type RunningGateway } from '../../server/gateway.js';
+import { createStoreFromEnv } from '../../store/index.js';
+import type { ResponseStore } from '../../store/types.js';
+import { startCodeInterpreter, type CodeInterpreterRuntime } from '../code-interpreter-helper.js';
+import { freeLoopbackPort } from './free-port.js';
+import { VllmServer } from './vllm-server.js';
+
+export interface IntegratedPlan {
+  vllmBin: string;
+  /** `serve MODEL …` minus every --responses* flag and the public --host/--port. */
+  vllmArgs: string[];
+  /** Environment for vLLM (ours, plus the shim's own recursion guard). */
+  vllmEnv: NodeJS.ProcessEnv;
+  /** The gateway's configuration; `upstream` is filled in with vLLM's private address. */
+  serve: Omit<ServeOptions, 'upstream'>;
+  /** vLLM's `--api-key`, if given: the gateway's own calls to vLLM must carry it. */
+  vllmApiKey: string | null;
+  readyTimeoutSec: number;
+}
+
+/** Where vLLM's own copy of a path the gateway owns stays reachable (`/vllm/metrics`). */
+export const VLLM_ALIAS_PREFIX = '/vllm';
+
+function say(line: string): void {
+  process.stderr.write(`[integrated] ${line}\n`);
+}
+
+const SHUTDOWN_TIMEOUT_MS = Number(process.env.VR_SHUTDOWN_TIMEOUT_SEC ?? 30) * 1000;
+// vLLM tears down engine processes and frees GPU memory on SIGTERM; give it time before SIGKILL.
+const VLLM_STOP_GRACE_MS = Number(process.env.VR_VLLM_STOP_GRACE_SEC ?? 20) * 1000;
+
+/** Runs until a signal or vLLM's exit; resolves with the process exit code. */
+export async function runIntegrated(plan: IntegratedPlan, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let settings: EnvSettings;
+  try {
+    settings = readEnvSettings(env);
+  } catch (err) {
+    say(`error: ${(err as Error).message}`);
+    return 2;
+  }
+  if (plan.serve.upstreamApiKind === 'responses') {
+    say('error: --responses-upstream-api-kind responses is not yet supported; use chat_completions.');
+    return 2;
+  }
+  if (!settings.upstreamApiKey && plan.vllmApiKey) settings = { ...settings, upstreamApiKey: plan.vllmApiKey };
+
+  const port = await freeLoopbackPort();
+  say(`starting vLLM: ${[plan.vllmBin, ...plan.vllmArgs].join(' ')} (private address http://127.0.0.1:${port})`);
+  const vllm = new VllmServer({ bin: plan.vllmBin, args: plan.vllmArgs, port, env: plan.vllmEnv });
+
+  const stopping = new AbortController();
+  let store: ResponseStore | null = null;
+  let codeInterpreter: CodeInterpreterRuntime | null = null;
+  let gateway: RunningGateway | null = null;
+  let finishing: Promise<number> | null = null;
+  let settle: (code: Promise<number>) => void = () => {};
+  const result = new Promise<number>((resolve) => (settle = resolve));
+
+  const startup = (async () => {
+    // vLLM loads its model meanwhile: the store and helpers start in its shadow.
+    const opened = createStoreFromEnv(env);
+    store = opened;
+    await opened.init();
+    if (stopping.signal.aborted) return;
+    codeInterpreter = await startCodeInterpreter({ ...plan.serve, upstream: vllm.url }, say, env);
+    if (stopping.signal.aborted) return;
+    say(`waiting for vLLM to be ready (timeout ${plan.readyTimeoutSec}s)`);
+    await vllm.waitReady(plan.readyTimeoutSec * 1000, stopping.signal);
+    gateway = await startGateway({
+      serve: { ...plan.serve, upstream: vllm.url },
+      env: settings,
+      store: opened,
+      codeInterpreterUrl: codeInterpreter.url,
+      fallbackProxy: { origin: vllm.url, aliasPrefix: VLLM_ALIAS_PREFIX },
+    });
+    say(
+      [
+        `serving on ${gateway.url}: Responses API and vLLM's API (vLLM's /metrics at ${VLLM_ALIAS_PREFIX}/metrics)`,
+        `vLLM ${vllm.url} (pid ${vllm.pid}, ${plan.serve.upstreamApiKind})`,
+        `store ${opened.description}`,
+        codeInterpreter.describe,
+        `auth ${settings.apiKeys.length ? 'on' : 'off'}`,
+      ].join(' | '),
+    );
+  })();
+
+  /** Stops everything once, in order: gateway drains (vLLM still serving it), vLLM, helpers, store. */
+  const finish = (code: number | 'vllm'): Promise<number> => {
+    if (finishing) return finishing;
+    stopping.abort();
+    finishing = (async () => {
+      await startup.catch(() => {});
+      if (gateway) {
+        const running = gateway;
+        const timer = setTimeout(() => {
+          say('shutdown timeout reached: closing remaining connections');
+          running.app.server.closeAllConnections();
+        }, SHUTDOWN_TIMEOUT_MS);
+        timer.unref();
+        // A keep-alive connection whose last response ends during the drain would otherwise
+        // hold close() open until its keep-alive timeout; close such connections as they idle.
+        const reaper = setInterval(() => running.app.server.closeIdleConnections(), 100);
+        await running.close().catch((err: unknown) => say(`gateway close failed: ${(err as Error).message}`));
+        clearInterval(reaper);
+        clearTimeout(timer);
+      }
+      const vllmCode = await vllm.stop(VLLM_STOP_GRACE_MS);
+      await (codeInterpreter as CodeInterpreterRuntime | null)?.stop();
+      await (store as ResponseStore | null)?.close();
+      say('stopped');
+      return code === 'vllm' ? vllmCode : code;
+    })();
+    return finishing;
+  };
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (finishing) {
+        say(`received ${signal} again: exiting now`);
+        process.exit(1); // vLLM's process group is killed by VllmServer's exit hook.
+      }
+      say(`received ${signal}: draining in-flight requests (up to ${SHUTDOWN_TIMEOUT_MS / 1000}s), then stopping vLLM`);
+      settle(finish(0));
+    });
+  }
+
+  void vllm.exited.then((code) => {
+    if (finishing) return;
+    if (gateway) {
+      say(`vLLM exited with code ${code}: stopping the gateway`);
+      settle(finish('vllm'));
+    } else {
+      say(`error: vLLM exited with code ${code} before it was ready; see its output above`);
+      settle(finish(code === 0 ? 1 : code));
+    }
+  });
+
+  startup.catch((err: unknown) => {
+    if (finishing) return;
+    say(`error: ${(err as Error).message}`);
+    settle(finish(1));
+  });
+
+  return result;
+}
