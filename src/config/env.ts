@@ -23,7 +23,7 @@ export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
     throw new Error(`VR_REASONING_EVENTS must be 'openai' or 'openresponses', got '${env.VR_REASONING_EVENTS}'.`);
   }
   const metricsPath = env.VR_METRICS_PATH?.trim() || '/metrics';
-  if (!/^\/[A-Za-z0-9._~\/-]*$/.test(metricsPath) || metricsPath === '/health') {
+  if (!/^\/[A-Za-z0-9._~/-]*$/.test(metricsPath) || metricsPath === '/health') {
     throw new Error(`VR_METRICS_PATH must be an absolute path such as /metrics (not /health), got '${metricsPath}'.`);
   }
   return {

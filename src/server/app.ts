@@ -41,18 +41,19 @@ function requestId(header: string | string[] | undefined): string {
 }
 
 /**
- * Cross-cutting plugins, in hook order: the worker header and metrics see every request
- * (401s included), then auth, then tracing and the request scope wrap the handler.
+ * Cross-cutting plugins, in hook order: the worker header, metrics, the request log and the
+ * request span see every request (rejected ones included), then auth decides whether the
+ * handler runs at all.
  */
 function registerOperationsPlugins(app: FastifyInstance, deps: AppDeps): void {
   const obs = deps.observability;
   void app.register(workerHeaderPlugin, {});
   if (obs?.metrics) void app.register(metricsPlugin, { metrics: obs.metrics, path: obs.metricsPath });
+  if (obs) void app.register(requestLogPlugin, { scope: obs.scope, logger: obs.logger, timings: obs.log.timings });
+  if (obs?.tracingEnabled) void app.register(tracingPlugin, { tracer: obs.tracer });
   if (deps.apiKeys?.length) {
     void app.register(authPlugin, { keys: deps.apiKeys, openPaths: ['/health', ...(obs?.metrics ? [obs.metricsPath] : [])] });
   }
-  if (obs?.tracingEnabled) void app.register(tracingPlugin, { tracer: obs.tracer });
-  if (obs) void app.register(requestLogPlugin, { scope: obs.scope, logger: obs.logger, timings: obs.log.timings });
 }
 
 /** The gateway's HTTP surface. Pure composition: every dependency is passed in. */

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { envSettings } from '../../../test/support/gateway.js';
+import type { GatewayTool, ToolRunContext } from '../../tools/types.js';
+import { defaultObservability } from '../observability.js';
+import { instrumentTool } from './instrument-tools.js';
+import { newObservation } from './request-scope.js';
+
+function fakeTool(outcome: 'completed' | 'failed' | 'throws'): GatewayTool {
+  return {
+    kind: 'code_interpreter',
+    modelTools: () => [],
+    owns: () => true,
+    presenter: () => ({ createItem: () => ({}) as never, argumentsDelta: () => {}, argumentsDone: () => true }),
+    toModelItems: () => null,
+    run: async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      if (outcome === 'throws') throw new Error('helper down');
+      return { item: { type: 'code_interpreter_call', status: outcome } as never, modelOutput: '' };
+    },
+  };
+}
+
+const ctx = {} as ToolRunContext;
+const call = { call_id: 'call_1', name: 'python', arguments: '{}' };
+
+describe('instrumentTool', () => {
+  it('counts executions, failures (failed items and throws), duration, and the request tools time', async () => {
+    const obs = defaultObservability(envSettings());
+    const observation = newObservation();
+    await obs.scope.run(observation, async () => {
+      await instrumentTool(fakeTool('completed'), obs).run(call, ctx);
+      await instrumentTool(fakeTool('failed'), obs).run(call, ctx);
+      await expect(instrumentTool(fakeTool('throws'), obs).run(call, ctx)).rejects.toThrow('helper down');
+    });
+    const m = obs.metrics!;
+    const value = async (name: string) =>
+      (await m.registry.getSingleMetric(name)!.get()).values.find((v) => v.labels.tool_type === 'code_interpreter' && !('le' in v.labels))?.value;
+    expect(await value('vllm_responses_tool_calls_executed_total')).toBe(3);
+    expect(await value('vllm_responses_tool_errors_total')).toBe(2);
+    const hist = (await m.registry.getSingleMetric('vllm_responses_tool_execution_duration_seconds')!.get()).values as { metricName?: string; value: number }[];
+    expect(hist.find((v) => v.metricName?.endsWith('_count'))?.value).toBe(3);
+    expect(observation.timings.tools_ms).toBeGreaterThanOrEqual(10);
+  });
+});
