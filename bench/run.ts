@@ -23,6 +23,7 @@ const SECTIONS: Section[] = [
   { title: 'Gateway overhead', file: 'gateway.ts', exportName: 'runGatewayBench' },
   { title: 'Store', file: 'store.ts', exportName: 'runStoreBench' },
   { title: 'Code interpreter', file: 'code-interpreter.ts', exportName: 'runCodeInterpreterBench' },
+  { title: 'Code interpreter round through the gateway', file: 'code-interpreter-round.ts', exportName: 'runCodeInterpreterRoundBench' },
 ];
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
