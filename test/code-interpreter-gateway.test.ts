@@ -114,6 +114,33 @@ describe('code_interpreter through the gateway', () => {
     expect(gw.upstream.requests.at(-1)!.body.tools[0].function.name).toBe('code_interpreter');
   });
 
+  it('returns PNG images made with display_png as image outputs (pure standard-library PNG)', async () => {
+    const code = [
+      'import struct, zlib',
+      'def chunk(kind, data):',
+      '    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)',
+      'raw = b"".join(b"\\x00" + b"\\xff\\x00\\x00" * 4 for _ in range(4))',
+      'png = b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")',
+      'display_png(png)',
+      'print("drawn")',
+    ].join('\n');
+    scriptCodeThenAnswer(code);
+    const r = await gw.client.responses.create({
+      model: 'fake-model',
+      input: 'draw',
+      tools: [{ type: 'code_interpreter', container: { type: 'auto' } }],
+      include: ['code_interpreter_call.outputs'],
+    });
+    const outputs = (r.output[0] as any).outputs;
+    expect(outputs[0]).toEqual({ type: 'logs', logs: 'drawn' });
+    expect(outputs[1].type).toBe('image');
+    expect(outputs[1].url).toMatch(/^data:image\/png;base64,/);
+    const png = Buffer.from(outputs[1].url.split(',')[1], 'base64');
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    // The model is told an image was produced.
+    expect(gw.upstream.requests.at(-1)!.body.messages.at(-1).content).toBe('drawn\n[1 image produced]');
+  });
+
   it('reports a Python exception to the model and still completes', async () => {
     scriptCodeThenAnswer('1/0');
     const r = await gw.client.responses.create({ model: 'fake-model', input: 'divide', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }], include: ['code_interpreter_call.outputs'] });
