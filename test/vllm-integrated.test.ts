@@ -46,7 +46,7 @@ describe('vllm serve --responses (integrated mode)', () => {
       const out = proc.output();
       // vLLM's start-up output streamed through, before the gateway said it was serving.
       expect(out).toMatch(/Loading safetensors checkpoint shards: 3\/3 for fake\/model-7b/);
-      expect(out.indexOf('Loading safetensors checkpoint shards: 1/3')).toBeLessThan(out.indexOf('[integrated] serving on'));
+      expect(out.indexOf('Loading safetensors checkpoint shards: 1/3')).toBeLessThan(out.indexOf('[integrated] gateway listening on'));
       // vLLM got every non --responses argument, and a private loopback address.
       expect(info.argv.slice(0, 4)).toEqual(['serve', 'fake/model-7b', '--max-model-len', '4096']);
       expect(info.argv.join(' ')).not.toMatch(/--responses/);
@@ -73,7 +73,9 @@ describe('vllm serve --responses (integrated mode)', () => {
 
       // vLLM's /metrics under its own path; /metrics stays the gateway's.
       expect(await (await fetch(`${base}/vllm/metrics`)).text()).toMatch(/^vllm:num_requests_running\{model_name="fake\/model-7b"\} 0$/m);
-      expect(await (await fetch(`${base}/metrics`)).text()).not.toMatch(/vllm:num_requests_running/);
+      const gatewayMetrics = await (await fetch(`${base}/metrics`)).text();
+      expect(gatewayMetrics).not.toMatch(/vllm:num_requests_running/);
+      expect(gatewayMetrics).toMatch(/^vllm_responses_http_requests_total\{method="POST",route="\/v1\/responses",status="200"\} 2$/m);
 
       // A proxied stream in flight when SIGTERM arrives finishes: vLLM is stopped only after the drain.
       const slow = await fetch(`${base}/v1/chat/completions`, {

@@ -1,12 +1,16 @@
 // `vllm serve MODEL --responses`: the real vLLM on a private loopback port, the gateway on the
 // public --host/--port in front of it (gateway routes served, everything else proxied to vLLM),
 // one lifetime for both: whichever ends first, the other follows.
-import { readEnvSettings, type EnvSettings } from '../../config/env.js';
+import { readDeploymentSettings, secretsOf, type DeploymentSettings } from '../../config/deployment-settings.js';
 import type { ServeOptions } from '../../config/serve-options.js';
+import { createLogger } from '../../observability/index.js';
 import { startGateway, type RunningGateway } from '../../server/gateway.js';
-import { createStoreFromEnv } from '../../store/index.js';
+import { createStoreFromEnv, storeOptionsFromEnv } from '../../store/index.js';
 import type { ResponseStore } from '../../store/types.js';
 import { startCodeInterpreter, type CodeInterpreterRuntime } from '../code-interpreter-helper.js';
+import { drainGateway, shutdownTimeoutMs } from '../drain.js';
+import { startProcessObservability, type ProcessObservability } from '../process-observability.js';
+import { describeStartup } from '../startup-summary.js';
 import { freeLoopbackPort } from './free-port.js';
 import { VllmServer } from './vllm-server.js';
 
@@ -26,19 +30,21 @@ export interface IntegratedPlan {
 /** Where vLLM's own copy of a path the gateway owns stays reachable (`/vllm/metrics`). */
 export const VLLM_ALIAS_PREFIX = '/vllm';
 
+/** Lines an operator must see whatever VR_LOG_LEVEL says (summary, errors, vLLM's fate). */
 function say(line: string): void {
   process.stderr.write(`[integrated] ${line}\n`);
 }
 
-const SHUTDOWN_TIMEOUT_MS = Number(process.env.VR_SHUTDOWN_TIMEOUT_SEC ?? 30) * 1000;
 // vLLM tears down engine processes and frees GPU memory on SIGTERM; give it time before SIGKILL.
 const VLLM_STOP_GRACE_MS = Number(process.env.VR_VLLM_STOP_GRACE_SEC ?? 20) * 1000;
 
 /** Runs until a signal or vLLM's exit; resolves with the process exit code. */
 export async function runIntegrated(plan: IntegratedPlan, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let settings: EnvSettings;
+  // Every VR_* value is checked before vLLM starts loading a model for minutes.
+  let settings: DeploymentSettings;
   try {
-    settings = readEnvSettings(env);
+    settings = readDeploymentSettings(env);
+    storeOptionsFromEnv(env);
   } catch (err) {
     say(`error: ${(err as Error).message}`);
     return 2;
@@ -47,7 +53,9 @@ export async function runIntegrated(plan: IntegratedPlan, env: NodeJS.ProcessEnv
     say('error: --responses-upstream-api-kind responses is not yet supported; use chat_completions.');
     return 2;
   }
-  if (!settings.upstreamApiKey && plan.vllmApiKey) settings = { ...settings, upstreamApiKey: plan.vllmApiKey };
+  if (!settings.env.upstreamApiKey && plan.vllmApiKey) settings = { ...settings, env: { ...settings.env, upstreamApiKey: plan.vllmApiKey } };
+  const timeoutMs = shutdownTimeoutMs(env);
+  const logger = createLogger({ name: 'integrated', level: settings.log.level, secrets: secretsOf(settings.env) });
 
   const port = await freeLoopbackPort();
   say(`starting vLLM: ${[plan.vllmBin, ...plan.vllmArgs].join(' ')} (private address http://127.0.0.1:${port})`);
@@ -57,36 +65,35 @@ export async function runIntegrated(plan: IntegratedPlan, env: NodeJS.ProcessEnv
   let store: ResponseStore | null = null;
   let codeInterpreter: CodeInterpreterRuntime | null = null;
   let gateway: RunningGateway | null = null;
+  let observed: ProcessObservability | null = null;
   let finishing: Promise<number> | null = null;
   let settle: (code: Promise<number>) => void = () => {};
   const result = new Promise<number>((resolve) => (settle = resolve));
 
   const startup = (async () => {
     // vLLM loads its model meanwhile: the store and helpers start in its shadow.
-    const opened = createStoreFromEnv(env);
+    const opened = createStoreFromEnv(env, logger);
     store = opened;
-    await opened.init();
+    await opened.init().catch((err: unknown) => {
+      throw new Error(`cannot open the response store ${opened.description}: ${(err as Error).message}`);
+    });
     if (stopping.signal.aborted) return;
-    codeInterpreter = await startCodeInterpreter({ ...plan.serve, upstream: vllm.url }, say, env);
+    const serve: ServeOptions = { ...plan.serve, upstream: vllm.url };
+    codeInterpreter = await startCodeInterpreter(serve, (line) => logger.info(line), env);
     if (stopping.signal.aborted) return;
-    say(`waiting for vLLM to be ready (timeout ${plan.readyTimeoutSec}s)`);
+    logger.info(`waiting for vLLM to be ready at ${vllm.url}/health (timeout ${plan.readyTimeoutSec}s)`);
     await vllm.waitReady(plan.readyTimeoutSec * 1000, stopping.signal);
+    observed = startProcessObservability(settings, 'gateway');
     gateway = await startGateway({
-      serve: { ...plan.serve, upstream: vllm.url },
-      env: settings,
+      serve,
+      env: settings.env,
       store: opened,
       codeInterpreterUrl: codeInterpreter.url,
+      observability: observed.obs,
       fallbackProxy: { origin: vllm.url, aliasPrefix: VLLM_ALIAS_PREFIX },
     });
-    say(
-      [
-        `serving on ${gateway.url}: Responses API and vLLM's API (vLLM's /metrics at ${VLLM_ALIAS_PREFIX}/metrics)`,
-        `vLLM ${vllm.url} (pid ${vllm.pid}, ${plan.serve.upstreamApiKind})`,
-        `store ${opened.description}`,
-        codeInterpreter.describe,
-        `auth ${settings.apiKeys.length ? 'on' : 'off'}`,
-      ].join(' | '),
-    );
+    const summary = describeStartup({ opts: serve, settings, url: gateway.url, pids: [process.pid], upstreamBaseUrl: `${vllm.url}/v1`, store: opened.description, helpers: [codeInterpreter.describe] });
+    say(`${summary} | vLLM pid ${vllm.pid}: every other route is proxied to it (its own /metrics at ${VLLM_ALIAS_PREFIX}/metrics)`);
   })();
 
   /** Stops everything once, in order: gateway drains (vLLM still serving it), vLLM, helpers, store. */
@@ -97,22 +104,20 @@ export async function runIntegrated(plan: IntegratedPlan, env: NodeJS.ProcessEnv
       await startup.catch(() => {});
       if (gateway) {
         const running = gateway;
-        const timer = setTimeout(() => {
-          say('shutdown timeout reached: closing remaining connections');
-          running.app.server.closeAllConnections();
-        }, SHUTDOWN_TIMEOUT_MS);
-        timer.unref();
         // A keep-alive connection whose last response ends during the drain would otherwise
         // hold close() open until its keep-alive timeout; close such connections as they idle.
         const reaper = setInterval(() => running.app.server.closeIdleConnections(), 100);
-        await running.close().catch((err: unknown) => say(`gateway close failed: ${(err as Error).message}`));
+        await drainGateway(running, timeoutMs, () => say('shutdown timeout reached: closing remaining connections')).catch((err: unknown) =>
+          say(`gateway close failed: ${(err as Error).message}`),
+        );
         clearInterval(reaper);
-        clearTimeout(timer);
       }
       const vllmCode = await vllm.stop(VLLM_STOP_GRACE_MS);
       await (codeInterpreter as CodeInterpreterRuntime | null)?.stop();
       await (store as ResponseStore | null)?.close();
+      await (observed as ProcessObservability | null)?.close();
       say('stopped');
+      logger.flush();
       return code === 'vllm' ? vllmCode : code;
     })();
     return finishing;
@@ -124,7 +129,7 @@ export async function runIntegrated(plan: IntegratedPlan, env: NodeJS.ProcessEnv
         say(`received ${signal} again: exiting now`);
         process.exit(1); // vLLM's process group is killed by VllmServer's exit hook.
       }
-      say(`received ${signal}: draining in-flight requests (up to ${SHUTDOWN_TIMEOUT_MS / 1000}s), then stopping vLLM`);
+      say(`received ${signal}: draining in-flight requests (up to ${timeoutMs / 1000}s), then stopping vLLM`);
       settle(finish(0));
     });
   }
