@@ -24,6 +24,7 @@ const SECTIONS: Section[] = [
   { title: 'Store', file: 'store.ts', exportName: 'runStoreBench' },
   { title: 'Code interpreter', file: 'code-interpreter.ts', exportName: 'runCodeInterpreterBench' },
   { title: 'Code interpreter round through the gateway', file: 'code-interpreter-round.ts', exportName: 'runCodeInterpreterRoundBench' },
+  { title: 'Gateway workers and observability', file: 'workers.ts', exportName: 'runWorkersBench' },
 ];
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));

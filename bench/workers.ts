@@ -120,7 +120,7 @@ export async function runWorkersBench(): Promise<string> {
       '',
       table(header, rows([one, two])),
       '',
-      `Scaling with 2 workers: JSON ${ratio(two.json.rps, one.json.rps)}, stream ${ratio(two.stream.rps, one.stream.rps)}. On ${cpus().length} cores the second worker competes with the load generator and the upstream for CPU, so this is far from the 2× a machine with spare cores would show.`,
+      `Scaling with 2 workers: JSON ${ratio(two.json.rps, one.json.rps)}, stream ${ratio(two.stream.rps, one.stream.rps)}. On ${cpus().length} cores the load generator and the upstream child already take about a core between them, so a second worker has no core of its own: it adds context switches rather than capacity. Workers pay off when the gateway has spare cores (a real upstream runs on its own GPU host).`,
       '',
       '### Metrics + tracing vs neither (1 worker)',
       '',
