@@ -54,7 +54,8 @@ afterAll(async () => {
 
 async function streamTypes(input: string, extra: Record<string, unknown> = {}) {
   const events: any[] = [];
-  for await (const ev of await gw.client.responses.create({ model: 'gpt-5-nano', input, stream: true, ...extra } as any)) events.push(ev);
+  const stream = (await gw.client.responses.create({ model: 'gpt-5-nano', input, stream: true, ...extra } as any)) as unknown as AsyncIterable<any>;
+  for await (const ev of stream) events.push(ev);
   return events;
 }
 
