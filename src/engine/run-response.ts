@@ -21,8 +21,6 @@ export interface EngineDeps {
   /** Unix seconds. */
   clock: () => number;
   reasoningEvents: 'openai' | 'openresponses';
-  /** Extra headers for upstream calls of this request (trace context). */
-  upstreamHeaders?: () => Record<string, string>;
 }
 
 /** The outcome of a run, readable once its event stream has ended. */
@@ -57,7 +55,6 @@ function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps,
     reasoningEffort: req.reasoning?.effort ?? null,
     responseFormat: format && format.type !== 'text' ? (format as TurnRequest['responseFormat']) : null,
     user: req.safety_identifier ?? req.user ?? null,
-    headers: deps.upstreamHeaders?.(),
     signal,
   };
 }

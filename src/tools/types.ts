@@ -50,10 +50,11 @@ export interface ToolRunContext {
 }
 
 export interface ToolResult {
-  /** The item as stored and returned to the client (outputs filtered by `include` later). */
+  /**
+   * The finished item as stored (outputs filtered by `include` only for the client). What the
+   * model is told comes from `toModelItems(item)`, the same path continuations replay.
+   */
   item: Item;
-  /** What the model is told the call returned. */
-  modelOutput: string;
 }
 
 /**

@@ -15,7 +15,7 @@ function fakeTool(outcome: 'completed' | 'failed' | 'throws'): GatewayTool {
     run: async () => {
       await new Promise((r) => setTimeout(r, 5));
       if (outcome === 'throws') throw new Error('helper down');
-      return { item: { type: 'code_interpreter_call', status: outcome } as never, modelOutput: '' };
+      return { item: { type: 'code_interpreter_call', status: outcome } as never };
     },
   };
 }

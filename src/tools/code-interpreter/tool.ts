@@ -107,7 +107,7 @@ export function createCodeInterpreterTool(client: CodeInterpreterClient): Gatewa
       }
       ctx.sink.event('response.code_interpreter_call.completed', item);
       ctx.sink.done(item);
-      return { item, modelOutput: modelOutputFrom(item.outputs) };
+      return { item };
     },
     toModelItems(item: Item): Item[] | null {
       if (item.type !== 'code_interpreter_call') return null;
