@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
-import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerResponse } from 'node:http';
+import { cassette, collapseDeltas, groundTruthTypes, type Cassette } from './support/cassettes.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 import { eventSpecErrors, responseSpecErrors } from './support/schemas.js';
 
@@ -11,15 +10,6 @@ import { eventSpecErrors, responseSpecErrors } from './support/schemas.js';
  * with OpenAI's own Responses output for the same kind of request (ground truth for event order
  * and shapes; ids, timestamps and text naturally differ).
  */
-interface Cassette {
-  request: { body: any };
-  response: { status_code: number; headers: Record<string, string>; sse?: string[]; body?: unknown };
-}
-
-function cassette(path: string): Cassette {
-  return parse(readFileSync(new URL(`./fixtures/cassettes/${path}`, import.meta.url), 'utf8')) as Cassette;
-}
-
 function replay(c: Cassette) {
   return async (_req: unknown, res: ServerResponse) => {
     if (c.response.sse) {
@@ -32,16 +22,6 @@ function replay(c: Cassette) {
     res.writeHead(c.response.status_code, { 'content-type': 'application/json' });
     res.end(body);
   };
-}
-
-/** OpenAI's event types from a Responses cassette, without the hosted-reasoning item it adds. */
-function groundTruthTypes(path: string): string[] {
-  const c = cassette(path);
-  const events = (c.response.sse ?? [])
-    .filter((p) => p.startsWith('data: '))
-    .map((p) => JSON.parse(p.slice(6)) as { type: string; item?: { type: string }; output_index?: number });
-  const reasoningIndexes = new Set(events.filter((e) => e.item?.type === 'reasoning').map((e) => e.output_index));
-  return events.filter((e) => !(e.output_index !== undefined && reasoningIndexes.has(e.output_index))).map((e) => e.type);
 }
 
 let gw: TestGateway;
@@ -66,8 +46,7 @@ describe('cassette replays through the gateway', () => {
     const events = await streamTypes(c.request.body.messages[0].content);
     const types = events.map((e) => e.type);
     // OpenAI streams text in more pieces; compare the grammar with runs of deltas collapsed.
-    const collapse = (t: string[]) => t.filter((x, i) => !(x.endsWith('.delta') && t[i - 1] === x));
-    expect(collapse(types)).toEqual(collapse(groundTruthTypes('openai_responses/text-single-stream.yaml')));
+    expect(collapseDeltas(types)).toEqual(collapseDeltas(groundTruthTypes('openai_responses/text-single-stream.yaml')));
     for (const e of events) expect(eventSpecErrors(e)).toEqual([]);
     const final = events.at(-1).response;
     expect(final.output_text ?? final.output[0].content[0].text).toBe('Paris.');
