@@ -1,24 +1,18 @@
 import { Agent, OpenAIResponsesModel, run, setTracingDisabled, tool } from '@openai/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResponseStore } from '../src/store/types.js';
 import { chunk, sendSse, usageChunk, type RecordedRequest } from './support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
-import { storeBackends } from './support/stores.js';
 
 // The Agents SDK exports traces to OpenAI by default: tests never leave loopback.
 setTracingDisabled(true);
 
 let gw: TestGateway;
-let store: ResponseStore;
-let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ store, cleanup } = await storeBackends()[0]!.open());
-  gw = await startTestGateway({ store });
+  gw = await startTestGateway({ sqliteStore: true });
 });
 afterAll(async () => {
   await gw.close();
-  await cleanup();
 });
 
 /** A scripted model: call get_weather first, then answer from the tool's result. */

@@ -1,24 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCodeInterpreterServer, type CodeInterpreterServer } from '../src/helpers/code-interpreter-server/server.js';
-import type { ResponseStore } from '../src/store/types.js';
 import { chunk, sendSse, usageChunk, type RecordedRequest } from './support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 import { eventSpecErrors, responseSpecErrors } from './support/schemas.js';
-import { storeBackends } from './support/stores.js';
 
 let helper: CodeInterpreterServer;
 let gw: TestGateway;
-let store: ResponseStore;
-let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
   helper = await startCodeInterpreterServer({ host: '127.0.0.1', port: 0, workers: 0, timeoutMs: 10_000 });
-  ({ store, cleanup } = await storeBackends()[0]!.open());
-  gw = await startTestGateway({ store, codeInterpreterUrl: `http://127.0.0.1:${helper.port}` });
+  gw = await startTestGateway({ sqliteStore: true, codeInterpreterUrl: `http://127.0.0.1:${helper.port}` });
 }, 120_000);
 afterAll(async () => {
   await gw?.close();
-  await cleanup?.();
   await helper?.close();
 });
 

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResponseStore } from '../src/store/types.js';
 import { chunk, sendSse, usageChunk } from './support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 import { eventSpecErrors, specErrors } from './support/schemas.js';
-import { storeBackends } from './support/stores.js';
 
 const weatherTool = {
   type: 'function' as const,
@@ -26,16 +24,12 @@ function toolCallChunks(calls: { id: string; name: string; args: string[] }[], t
 }
 
 let gw: TestGateway;
-let store: ResponseStore;
-let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ store, cleanup } = await storeBackends()[0]!.open());
-  gw = await startTestGateway({ store });
+  gw = await startTestGateway({ sqliteStore: true });
 });
 afterAll(async () => {
   await gw.close();
-  await cleanup();
 });
 
 describe('function tools', () => {

@@ -3,7 +3,6 @@ import { startCodeInterpreterServer, type CodeInterpreterServer } from '../src/h
 import { cassette, collapseDeltas, groundTruthTypes, recordedEvents } from './support/cassettes.js';
 import { chunk, sendSse, usageChunk, type RecordedRequest } from './support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
-import { storeBackends } from './support/stores.js';
 
 /**
  * The same requests OpenAI's hosted API answered in the recordings, sent through the gateway
@@ -12,17 +11,13 @@ import { storeBackends } from './support/stores.js';
  */
 let helper: CodeInterpreterServer;
 let gw: TestGateway;
-let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
   helper = await startCodeInterpreterServer({ host: '127.0.0.1', port: 0, workers: 0 });
-  const opened = await storeBackends()[0]!.open();
-  cleanup = opened.cleanup;
-  gw = await startTestGateway({ store: opened.store, codeInterpreterUrl: `http://127.0.0.1:${helper.port}` });
+  gw = await startTestGateway({ sqliteStore: true, codeInterpreterUrl: `http://127.0.0.1:${helper.port}` });
 }, 120_000);
 afterAll(async () => {
   await gw?.close();
-  await cleanup?.();
   await helper?.close();
 });
 

@@ -5,6 +5,7 @@ import { createGateway } from '../../src/server/gateway.js';
 import type { ResponseStore } from '../../src/store/types.js';
 import type { GatewayTool } from '../../src/tools/types.js';
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream.js';
+import { storeBackends } from './stores.js';
 
 export interface TestGateway {
   url: string;
@@ -39,13 +40,16 @@ export async function startTestGateway(
     tools?: GatewayTool[];
     serve?: Partial<ServeOptions>;
     codeInterpreterUrl?: string;
+    /** Open a fresh SQLite store for this gateway (closed and removed with it). */
+    sqliteStore?: boolean;
   } = {},
 ): Promise<TestGateway> {
   const upstream = opts.upstream ?? (await startFakeUpstream());
+  const owned = opts.sqliteStore ? await storeBackends()[0]!.open() : null;
   const { app, upstream: client } = createGateway({
     serve: serveOptions(upstream.url, opts.serve),
     env: envSettings(opts.env),
-    store: opts.store ?? null,
+    store: owned?.store ?? opts.store ?? null,
     tools: opts.tools,
     codeInterpreterUrl: opts.codeInterpreterUrl ?? null,
   });
@@ -58,6 +62,7 @@ export async function startTestGateway(
     async close() {
       await app.close();
       await client.close();
+      await owned?.cleanup();
       if (!opts.upstream) await upstream.close();
     },
   };

@@ -1,20 +1,9 @@
 // HTTP client for the code-interpreter helper (PRODUCT.md §7), used by gateway workers.
 import { Agent, request } from 'undici';
+import type { ExecResult } from '../../helpers/code-interpreter-server/runtime/protocol.js';
 
-export interface CodeInterpreterImage {
-  type: 'image';
-  url: string;
-}
-
-export interface CodeInterpreterResult {
-  status: 'success' | 'exception' | 'error';
-  stdout: string;
-  stderr: string;
-  result: string | null;
-  error?: string;
-  execution_time_ms: number;
-  images?: CodeInterpreterImage[];
-}
+/** `POST /python`'s answer: the helper's own result type is the wire contract. */
+export type CodeInterpreterResult = ExecResult;
 
 export interface CodeInterpreterHealth {
   status: 'healthy' | 'degraded' | 'unhealthy';
