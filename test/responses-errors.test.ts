@@ -237,3 +237,29 @@ async function freePort(): Promise<number> {
   await new Promise((r) => srv.close(r));
   return port;
 }
+
+describe('non-streaming client disconnect', () => {
+  it('aborts the upstream request and keeps serving', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    gw.upstream.setChatHandler(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify(chunk({ role: 'assistant', content: 'slow' }))}\n\n`);
+      release();
+      await new Promise((r) => res.once('close', r));
+    });
+    const before = gw.upstream.aborts;
+    const controller = new AbortController();
+    const pending = fetch(`${gw.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'fake-model', input: 'hi' }),
+      signal: controller.signal,
+    }).catch(() => null);
+    await gate;
+    controller.abort();
+    await pending;
+    await expect.poll(() => gw.upstream.aborts, { timeout: 3000 }).toBe(before + 1);
+    expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+  });
+});

@@ -58,8 +58,14 @@ export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps, 
         .send(Readable.from(bindToCurrentContext(sseBody(run)), { objectMode: false, highWaterMark: 16 * 1024 }));
     }
 
-    for await (const _ev of run.events()) {
-      // Non-streaming is the same pipeline run to its end.
+    try {
+      for await (const _ev of run.events()) {
+        // Non-streaming is the same pipeline run to its end.
+      }
+    } catch (err) {
+      // The client left: the run was aborted on purpose and there is nobody to answer.
+      if (controller.signal.aborted) return reply;
+      throw err;
     }
     const { response, error } = run.result;
     if (error) return reply.status(error.status).send(error.toBody());
