@@ -8,6 +8,7 @@ import { createCodeInterpreterClient } from '../tools/code-interpreter/client.js
 import { createCodeInterpreterTool } from '../tools/code-interpreter/tool.js';
 import { createGatewayTools, type GatewayTool } from '../tools/types.js';
 import { createChatCompletionsAdapter } from '../upstream/chat-completions/adapter.js';
+import { createResponsesAdapter } from '../upstream/responses/adapter.js';
 import { createUpstreamClient, type UpstreamClient } from '../upstream/http-client.js';
 import type { UpstreamAdapter } from '../upstream/types.js';
 import { buildApp } from './app.js';
@@ -40,11 +41,9 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
+/** The transport to the model changes nothing of the public API: only the adapter differs. */
 function createAdapter(kind: ServeOptions['upstreamApiKind'], client: UpstreamClient): UpstreamAdapter {
-  if (kind === 'responses') {
-    throw new Error('--upstream-api-kind responses is not yet supported by this gateway; use chat_completions.');
-  }
-  return createChatCompletionsAdapter(client);
+  return kind === 'responses' ? createResponsesAdapter(client) : createChatCompletionsAdapter(client);
 }
 
 /** Composition root of one gateway process: wire upstream, store and tools into the app. */

@@ -71,10 +71,6 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
     say(`error: ${(err as Error).message}`);
     return 2;
   }
-  if (opts.upstreamApiKind === 'responses') {
-    say('error: --upstream-api-kind responses is not yet supported; use chat_completions.');
-    return 2;
-  }
   const timeoutMs = shutdownTimeoutMs(env);
   const logger = createLogger({ name: 'supervisor', level: settings.log.level, secrets: secretsOf(settings.env) });
 

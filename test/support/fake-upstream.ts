@@ -24,6 +24,8 @@ export interface FakeUpstream {
   /** Chat-completions requests whose client went away before the answer was finished. */
   aborts: number;
   setChatHandler(handler: ChatHandler): void;
+  /** Answers `POST /v1/responses` (the native Responses transport); default 404. */
+  setResponsesHandler(handler: ChatHandler): void;
   close(): Promise<void>;
 }
 
@@ -124,6 +126,7 @@ export const echoHandler: ChatHandler = async (req, res) => {
 
 export async function startFakeUpstream(opts: { port?: number; models?: string[]; handler?: ChatHandler } = {}): Promise<FakeUpstream> {
   let handler: ChatHandler = opts.handler ?? echoHandler;
+  let responsesHandler: ChatHandler | null = null;
   const models = opts.models ?? ['fake-model'];
   const state = { aborts: 0 };
   const requests: RecordedRequest[] = [];
@@ -146,11 +149,12 @@ export async function startFakeUpstream(opts: { port?: number; models?: string[]
         sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' })) });
         return;
       }
-      if (req.method === 'POST' && path === '/v1/chat/completions') {
+      const active = req.method === 'POST' && path === '/v1/chat/completions' ? handler : req.method === 'POST' && path === '/v1/responses' ? responsesHandler : null;
+      if (active) {
         res.on('close', () => {
           if (!res.writableFinished) state.aborts++;
         });
-        Promise.resolve(handler(recorded, res)).catch((err: unknown) => {
+        Promise.resolve(active(recorded, res)).catch((err: unknown) => {
           if (!res.headersSent) sendJson(res, 500, { error: { message: String(err), type: 'server_error', param: null, code: null } });
           else res.destroy();
         });
@@ -171,6 +175,9 @@ export async function startFakeUpstream(opts: { port?: number; models?: string[]
     },
     setChatHandler(h) {
       handler = h;
+    },
+    setResponsesHandler(h) {
+      responsesHandler = h;
     },
     close: () =>
       new Promise<void>((resolve) => {

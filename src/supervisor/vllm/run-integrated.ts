@@ -49,10 +49,6 @@ export async function runIntegrated(plan: IntegratedPlan, env: NodeJS.ProcessEnv
     say(`error: ${(err as Error).message}`);
     return 2;
   }
-  if (plan.serve.upstreamApiKind === 'responses') {
-    say('error: --responses-upstream-api-kind responses is not yet supported; use chat_completions.');
-    return 2;
-  }
   if (!settings.env.upstreamApiKey && plan.vllmApiKey) settings = { ...settings, env: { ...settings.env, upstreamApiKey: plan.vllmApiKey } };
   const timeoutMs = shutdownTimeoutMs(env);
   const logger = createLogger({ name: 'integrated', level: settings.log.level, secrets: secretsOf(settings.env) });

@@ -1,0 +1,150 @@
+import { ApiError } from '../../api/errors.js';
+import type { LogProb } from '../../api/items.js';
+import type { FinishReason, ModelEvent, ModelUsage } from '../../engine/model-events.js';
+
+/**
+ * The state machine that turns an upstream's native Responses stream events into model events.
+ * Upstream item ids and sequence numbers are the upstream's business: the gateway's composer
+ * assigns its own. Output indexes identify tool calls (they are stable per item).
+ *
+ * Quirks of real servers (vLLM with Harmony models): reasoning arrives as
+ * `response.reasoning_text.*` inside a `reasoning` item; the final response object may carry a
+ * different `call_id` than the stream announced (the stream's is used); no `[DONE]` line.
+ */
+export interface ResponsesEventInterpreter {
+  event(ev: unknown): ModelEvent[];
+  /** Events when the stream is over; throws when it ended without a terminal event. */
+  end(): ModelEvent[];
+}
+
+interface CallState {
+  index: number;
+  sawDeltas: boolean;
+  done: boolean;
+}
+
+function isRecord(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function upstreamFailed(message: string): ApiError {
+  return new ApiError(502, `The upstream model server failed: ${message}`, 'upstream_error', null, 'upstream_error');
+}
+
+function usageOf(raw: unknown): ModelUsage | null {
+  if (!isRecord(raw)) return null;
+  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return {
+    input_tokens: n(raw.input_tokens),
+    output_tokens: n(raw.output_tokens),
+    cached_tokens: n(raw.input_tokens_details?.cached_tokens),
+    reasoning_tokens: n(raw.output_tokens_details?.reasoning_tokens),
+  };
+}
+
+function logprobsOf(raw: unknown): LogProb[] | undefined {
+  if (!Array.isArray(raw) || raw.length === 0) return undefined;
+  return raw.filter(isRecord).map((lp) => ({
+    token: String(lp.token ?? ''),
+    logprob: Number(lp.logprob ?? 0),
+    bytes: Array.isArray(lp.bytes) ? lp.bytes : [],
+    top_logprobs: Array.isArray(lp.top_logprobs) ? lp.top_logprobs.filter(isRecord).map((t) => ({ token: String(t.token ?? ''), logprob: Number(t.logprob ?? 0), bytes: Array.isArray(t.bytes) ? t.bytes : [] })) : [],
+  }));
+}
+
+export function createResponsesEventInterpreter(): ResponsesEventInterpreter {
+  const calls = new Map<number, CallState>();
+  let terminal = false;
+
+  function closeCalls(out: ModelEvent[]): void {
+    for (const call of calls.values()) {
+      if (call.done) continue;
+      call.done = true;
+      out.push({ type: 'tool_call.done', index: call.index });
+    }
+  }
+
+  function finish(response: Record<string, any>, out: ModelEvent[]): void {
+    terminal = true;
+    closeCalls(out);
+    const usage = usageOf(response.usage);
+    if (usage) out.push({ type: 'usage', usage });
+    let reason: FinishReason = calls.size ? 'tool_calls' : 'stop';
+    if (response.status === 'incomplete') {
+      reason = response.incomplete_details?.reason === 'content_filter' ? 'content_filter' : 'length';
+    }
+    out.push({ type: 'finish', reason });
+  }
+
+  function event(ev: unknown): ModelEvent[] {
+    if (!isRecord(ev) || typeof ev.type !== 'string') throw upstreamFailed('a malformed stream event');
+    const out: ModelEvent[] = [];
+    switch (ev.type) {
+      case 'response.output_text.delta':
+        if (typeof ev.delta === 'string') out.push({ type: 'text.delta', delta: ev.delta, ...(logprobsOf(ev.logprobs) ? { logprobs: logprobsOf(ev.logprobs) } : {}) });
+        break;
+      case 'response.refusal.delta':
+        if (typeof ev.delta === 'string') out.push({ type: 'refusal.delta', delta: ev.delta });
+        break;
+      case 'response.reasoning_text.delta':
+      case 'response.reasoning.delta':
+        if (typeof ev.delta === 'string') out.push({ type: 'reasoning.delta', delta: ev.delta });
+        break;
+      case 'response.output_item.added': {
+        const item = ev.item;
+        if (isRecord(item) && item.type === 'function_call' && typeof ev.output_index === 'number') {
+          calls.set(ev.output_index, { index: ev.output_index, sawDeltas: false, done: false });
+          out.push({ type: 'tool_call.start', index: ev.output_index, call_id: String(item.call_id ?? item.id), name: String(item.name) });
+          if (typeof item.arguments === 'string' && item.arguments) {
+            calls.get(ev.output_index)!.sawDeltas = true;
+            out.push({ type: 'tool_call.arguments.delta', index: ev.output_index, delta: item.arguments });
+          }
+        }
+        break;
+      }
+      case 'response.function_call_arguments.delta': {
+        const call = typeof ev.output_index === 'number' ? calls.get(ev.output_index) : undefined;
+        if (call && typeof ev.delta === 'string') {
+          call.sawDeltas = true;
+          out.push({ type: 'tool_call.arguments.delta', index: call.index, delta: ev.delta });
+        }
+        break;
+      }
+      case 'response.output_item.done': {
+        const call = typeof ev.output_index === 'number' ? calls.get(ev.output_index) : undefined;
+        if (call && !call.done) {
+          // A server that sent the arguments only with the finished item: forward them whole.
+          if (!call.sawDeltas && isRecord(ev.item) && typeof ev.item.arguments === 'string' && ev.item.arguments) {
+            out.push({ type: 'tool_call.arguments.delta', index: call.index, delta: ev.item.arguments });
+          }
+          call.done = true;
+          out.push({ type: 'tool_call.done', index: call.index });
+        }
+        break;
+      }
+      case 'response.completed':
+      case 'response.incomplete':
+        finish(isRecord(ev.response) ? ev.response : {}, out);
+        break;
+      case 'response.failed': {
+        const err = isRecord(ev.response) && isRecord(ev.response.error) ? ev.response.error : {};
+        throw upstreamFailed(String(err.message ?? 'response.failed'));
+      }
+      case 'error': {
+        const err = isRecord(ev.error) ? ev.error : ev;
+        throw upstreamFailed(String(err.message ?? 'error event'));
+      }
+      default:
+        // Scaffolding events (created, in_progress, part added/done, text done, …) carry nothing new.
+        break;
+    }
+    return out;
+  }
+
+  function end(): ModelEvent[] {
+    if (!terminal) throw new ApiError(502, 'The upstream model server ended its stream before the response was finished.', 'upstream_error', null, 'upstream_error');
+    return [];
+  }
+
+  return { event, end };
+}
