@@ -9,9 +9,14 @@ export function filterItemForClient(item: Item, include: readonly string[]): Ite
   if (item.type === 'code_interpreter_call' && !include.includes('code_interpreter_call.outputs')) {
     return { ...item, outputs: null };
   }
-  if (item.type === 'web_search_call' && item.action && 'sources' in item.action && !include.includes('web_search_call.action.sources')) {
-    const { sources: _sources, ...action } = item.action;
-    return { ...item, action };
+  if (item.type === 'web_search_call') {
+    // `model_output` is what the gateway told the model (kept for replay); never a client field.
+    const { model_output: _told, ...rest } = item as typeof item & { model_output?: string };
+    if (rest.action && 'sources' in rest.action && !include.includes('web_search_call.action.sources')) {
+      const { sources: _sources, ...action } = rest.action;
+      return { ...rest, action };
+    }
+    return rest;
   }
   return item;
 }

@@ -7,6 +7,9 @@ import type { ResponseStore } from '../store/types.js';
 import { createCodeInterpreterClient } from '../tools/code-interpreter/client.js';
 import { createCodeInterpreterTool } from '../tools/code-interpreter/tool.js';
 import { createGatewayTools, type GatewayTool } from '../tools/types.js';
+import { createWebSearchBackend } from '../tools/web-search/profile.js';
+import { readWebSearchSettings } from '../tools/web-search/settings.js';
+import { createWebSearchTool } from '../tools/web-search/tool.js';
 import { createChatCompletionsAdapter } from '../upstream/chat-completions/adapter.js';
 import { createResponsesAdapter } from '../upstream/responses/adapter.js';
 import { createUpstreamClient, type UpstreamClient } from '../upstream/http-client.js';
@@ -52,6 +55,9 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
   const obs = deps.observability ?? defaultObservability(deps.env);
   const tools: GatewayTool[] = [...(deps.tools ?? [])];
   if (deps.codeInterpreterUrl) tools.push(createCodeInterpreterTool(createCodeInterpreterClient(deps.codeInterpreterUrl)));
+  // Without a profile web_search stays unregistered, so requests using it are a 400 naming it.
+  const webSearchProfile = deps.serve.webSearchProfile;
+  if (webSearchProfile) tools.push(createWebSearchTool(createWebSearchBackend(webSearchProfile, readWebSearchSettings(process.env))));
   // Metrics, spans and timings wrap the engine's dependencies: the engine itself stays unaware.
   const gatewayTools = createGatewayTools(tools.map((tool) => instrumentTool(tool, obs)));
   const engine: EngineDeps = {

@@ -25,6 +25,7 @@ export function describeStartup(f: StartupFacts): string {
     `upstream ${f.upstreamBaseUrl} (${f.opts.upstreamApiKind})`,
     `store ${f.store}`,
     ...f.helpers,
+    `web_search ${f.opts.webSearchProfile ? `on (${f.opts.webSearchProfile})` : 'off'}`,
     `metrics ${env.metricsEnabled ? `on at ${env.metricsPath}` : 'off'}`,
     `tracing ${tracing.enabled ? `on to ${tracing.host}:${tracing.port} (service ${tracing.serviceName}, sample ratio ${tracing.sampleRatio})` : 'off'}`,
     `auth ${env.apiKeys.length ? `on (${env.apiKeys.length} key${env.apiKeys.length === 1 ? '' : 's'})` : 'off'}`,

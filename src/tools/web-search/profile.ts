@@ -1,0 +1,15 @@
+import type { WebSearchProfile } from '../../config/serve-options.js';
+import type { WebSearchBackend } from './backend.js';
+import { createDuckDuckGoBackend } from './duckduckgo/backend.js';
+import { createExaBackend } from './exa/backend.js';
+import type { WebSearchSettings } from './settings.js';
+
+/** The backend behind `--web-search-profile`. */
+export function createWebSearchBackend(profile: WebSearchProfile, settings: WebSearchSettings): WebSearchBackend {
+  switch (profile) {
+    case 'duckduckgo_plus_fetch':
+      return createDuckDuckGoBackend(settings);
+    case 'exa_mcp':
+      return createExaBackend(settings);
+  }
+}
