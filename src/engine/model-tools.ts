@@ -1,6 +1,6 @@
 import type { RequestTool, ToolChoice } from '../api/request-schema.js';
 import type { ModelTool, ModelToolChoice } from '../upstream/types.js';
-import type { GatewayTools } from '../tools/types.js';
+import type { GatewayTools, ToolPreparations } from '../tools/types.js';
 
 export interface ModelToolSet {
   tools: ModelTool[];
@@ -17,10 +17,10 @@ function functionTool(tool: Extract<RequestTool, { type: 'function' }>): ModelTo
  * understands (`allowed_tools` has no upstream equivalent, so the list itself is restricted).
  * `withGatewayTools: false` is the last turn after `max_tool_calls` is reached.
  */
-export function modelToolsFor(tools: RequestTool[], choice: ToolChoice, gateway: GatewayTools, withGatewayTools = true): ModelToolSet {
+export function modelToolsFor(tools: RequestTool[], choice: ToolChoice, gateway: GatewayTools, withGatewayTools = true, preparations?: ToolPreparations): ModelToolSet {
   const entries: { source: RequestTool; fns: ModelTool[] }[] = tools.map((t) => ({
     source: t,
-    fns: t.type === 'function' ? [functionTool(t)] : withGatewayTools ? gateway.modelToolsFor(t) : [],
+    fns: t.type === 'function' ? [functionTool(t)] : withGatewayTools ? gateway.modelToolsFor(t, preparations) : [],
   }));
   const all = () => entries.flatMap((e) => e.fns);
 

@@ -5,6 +5,7 @@ import { normalizeInput } from '../api/normalize-input.js';
 import { toolSchema, type CreateResponseRequest, type RequestTool, type ToolChoice } from '../api/request-schema.js';
 import { validateCreateResponse } from '../api/validate-request.js';
 import type { ResponseObject, ResponseStore } from '../store/types.js';
+import type { GatewayTools, ToolPreparations } from '../tools/types.js';
 
 /** A validated request with its conversation rebuilt: everything the run needs, nothing it must fetch. */
 export interface PreparedRequest {
@@ -16,6 +17,8 @@ export interface PreparedRequest {
   tools: RequestTool[];
   toolChoice: ToolChoice;
   parentId: string | null;
+  /** What gateway tools did before the run (e.g. MCP tool discovery), by request tool entry. */
+  preparations: ToolPreparations;
 }
 
 export interface PrepareDeps {
@@ -23,6 +26,8 @@ export interface PrepareDeps {
   newId: IdGenerator;
   /** Built-in tool types this gateway can run (e.g. `code_interpreter`); others are rejected. */
   enabledBuiltins: ReadonlySet<string>;
+  /** Gateway tools whose `prepare` hooks run last (their ApiErrors are plain HTTP errors too). */
+  tools?: GatewayTools;
 }
 
 function previousNotFound(id: string) {
@@ -120,7 +125,7 @@ function checkToolOutputs(history: Item[], input: Item[]): void {
   }
 }
 
-/** validate → hydrate: every error here is a plain HTTP error, even for streaming requests. */
+/** validate → hydrate → tool preparation: every error here is a plain HTTP error, even for streaming requests. */
 export async function prepareRequest(deps: PrepareDeps, body: unknown): Promise<PreparedRequest> {
   const req = validateCreateResponse(body);
   const parentId = req.previous_response_id ?? null;
@@ -139,5 +144,6 @@ export async function prepareRequest(deps: PrepareDeps, body: unknown): Promise<
   };
   const input = normalizeInput(req.input ?? [], deps.newId, lookup);
   checkToolOutputs(history, input);
-  return { req, history, input, tools, toolChoice, parentId };
+  const preparations = deps.tools ? await deps.tools.prepare(tools, { history, input, newId: deps.newId }) : new Map();
+  return { req, history, input, tools, toolChoice, parentId, preparations };
 }

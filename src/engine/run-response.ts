@@ -3,7 +3,7 @@ import type { IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import { initialResponse, type ResponseResource } from '../api/response-object.js';
 import type { ResponseStore } from '../store/types.js';
-import type { GatewayTools } from '../tools/types.js';
+import type { GatewayTools, ItemLookup, ToolEventSink } from '../tools/types.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
 import { ResponseComposer, type StreamEvent, type TurnCall } from './composer.js';
 import { modelToolsFor } from './model-tools.js';
@@ -35,7 +35,7 @@ function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps,
   // After the gateway has run a tool, a forcing tool_choice has done its job: forcing it again
   // would loop forever. Once max_tool_calls is spent, gateway tools are withdrawn entirely.
   const choice0 = gatewayRuns > 0 ? 'auto' : prepared.toolChoice;
-  const { tools, choice } = modelToolsFor(prepared.tools, choice0, deps.tools, gatewayRuns < maxToolCalls);
+  const { tools, choice } = modelToolsFor(prepared.tools, choice0, deps.tools, gatewayRuns < maxToolCalls, prepared.preparations);
   const wantLogprobs = (req.include ?? []).includes('message.output_text.logprobs') || (req.top_logprobs ?? 0) > 0;
   const format = req.text?.format;
   return {
@@ -64,7 +64,7 @@ function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps,
  * are deferred past any calls that directly follow, so calls the model made together stay in
  * one assistant message (as the model produced them) with the tool results after it.
  */
-function modelFacing(items: Item[], tools: GatewayTools): Item[] {
+function modelFacing(items: Item[], tools: GatewayTools, lookup: ItemLookup): Item[] {
   const out: Item[] = [];
   let deferred: Item[] = [];
   const flush = () => {
@@ -81,7 +81,7 @@ function modelFacing(items: Item[], tools: GatewayTools): Item[] {
       out.push(item);
       continue;
     }
-    const replay = tools.toModelItems(item);
+    const replay = tools.toModelItems(item, lookup);
     if (!replay) continue;
     const [call, ...outputs] = replay;
     if (call?.type === 'function_call') {
@@ -114,7 +114,7 @@ export class ResponseRun {
     const include = req.include ?? [];
     this.composer = new ResponseComposer(response, {
       newId: deps.newId,
-      presenterFor: (name) => deps.tools.presenterFor(name, prepared.tools, deps.newId),
+      presenterFor: (name) => deps.tools.presenterFor(name, prepared.tools, deps.newId, prepared.preparations),
       clientView: (item) => filterItemForClient(item, include),
       includeLogprobs: (req.include ?? []).includes('message.output_text.logprobs'),
       reasoningEvents: deps.reasoningEvents,
@@ -154,7 +154,14 @@ export class ResponseRun {
 
   private async *loop(): AsyncGenerator<StreamEvent[], { status: 'completed' | 'incomplete'; reason: string | null }, undefined> {
     const { deps, prepared, composer: c } = this;
-    const conversation = modelFacing([...prepared.history, ...prepared.input], deps.tools);
+    const byId = new Map<string, Item>();
+    const lookup: ItemLookup = (id) => byId.get(id);
+    const remember = (items: Item[]) => {
+      for (const it of items) byId.set(it.id, it);
+      return items;
+    };
+    const conversation = modelFacing(remember([...prepared.history, ...prepared.input]), deps.tools, lookup);
+    conversation.push(...modelFacing(remember(yield* this.startTools()), deps.tools, lookup));
     const maxToolCalls = prepared.req.max_tool_calls ?? Infinity;
     let executed = 0;
     for (let turn = 0; turn < MAX_TURNS; turn++) {
@@ -185,11 +192,34 @@ export class ResponseRun {
         }
         yield* this.flush();
       }
-      conversation.push(...modelFacing(gatewayCalls.map((call) => call.item), deps.tools));
+      conversation.push(...modelFacing(remember(gatewayCalls.map((call) => call.item)), deps.tools, lookup));
       // Client calls in the same turn end the response: the client must answer them first.
       if (outcome.calls.length > gatewayCalls.length) return { status: 'completed', reason: null };
     }
     throw internalError(`The tool loop stopped after ${MAX_TURNS} upstream turns without a final answer.`, 'tool_loop_limit');
+  }
+
+  /**
+   * Gateway tools' work before the first turn (e.g. `mcp_list_tools` items, calls approved in
+   * this request's input), in request tool order. Returns the items they added to `output`.
+   */
+  private async *startTools(): AsyncGenerator<StreamEvent[], Item[], undefined> {
+    const { prepared, composer: c } = this;
+    const before = c.response.output.length;
+    const sink: ToolEventSink = {
+      add: (item) => void c.addItem(item),
+      event: (type, item, payload) => c.itemEvent(type, item, payload),
+      done: (item) => c.doneItem(item),
+    };
+    for (const entry of prepared.tools) {
+      const start = prepared.preparations.get(entry)?.start;
+      if (!start) continue;
+      const running = start({ signal: this.signal, include: new Set(prepared.req.include ?? []), sink });
+      yield* this.flush();
+      await running;
+      yield* this.flush();
+    }
+    return c.response.output.slice(before);
   }
 
   /** A gateway call that will not run (limit reached or the model was cut off) ends incomplete. */
@@ -210,7 +240,7 @@ export class ResponseRun {
     };
     const running = resolved.tool.run(
       { call_id: call.call_id, name: call.name, arguments: call.arguments },
-      { item: call.item, signal: this.signal, include: new Set(prepared.req.include ?? []), entry: resolved.entry, sink },
+      { item: call.item, signal: this.signal, include: new Set(prepared.req.include ?? []), entry: resolved.entry, state: prepared.preparations.get(resolved.entry)?.state, sink },
     );
     // Events the tool emitted before its first await (e.g. `interpreting`) go out while it runs.
     yield* this.flush();

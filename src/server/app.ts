@@ -11,6 +11,8 @@ import { tracingPlugin } from './plugins/tracing.js';
 import { workerHeaderPlugin } from './plugins/worker-header.js';
 import { registerFallbackProxy, type FallbackProxyOptions } from './routes/fallback-proxy.js';
 import { registerHealthRoute } from './routes/health.js';
+import { registerMcpRoutes } from './routes/mcp.js';
+import type { McpRuntimeClient } from '../tools/mcp/runtime-client.js';
 import { registerPassthroughRoutes } from './routes/passthrough.js';
 import { registerResponsesRoutes } from './routes/responses.js';
 
@@ -29,6 +31,8 @@ export interface AppDeps {
   observability?: GatewayObservability;
   /** `VR_API_KEYS`; empty = no client authentication. */
   apiKeys?: readonly string[];
+  /** The built-in MCP runtime, for the discovery routes; null/omitted = built-in MCP off. */
+  mcpRuntime?: McpRuntimeClient | null;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -73,6 +77,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerOperationsPlugins(app, deps);
   registerHealthRoute(app);
   registerResponsesRoutes(app, deps.engine, deps.observability?.scope);
+  registerMcpRoutes(app, deps.mcpRuntime ?? null);
   if (deps.fallbackProxy) registerFallbackProxy(app, deps.fallbackProxy);
   else registerPassthroughRoutes(app, deps.upstream);
   return app;

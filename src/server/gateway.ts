@@ -6,6 +6,9 @@ import type { EngineDeps } from '../engine/run-response.js';
 import type { ResponseStore } from '../store/types.js';
 import { createCodeInterpreterClient } from '../tools/code-interpreter/client.js';
 import { createCodeInterpreterTool } from '../tools/code-interpreter/tool.js';
+import { readMcpRequestSettings, type McpRequestSettings } from '../config/mcp-settings.js';
+import { createMcpRuntimeClient } from '../tools/mcp/runtime-client.js';
+import { createMcpTool } from '../tools/mcp/tool.js';
 import { createGatewayTools, type GatewayTool } from '../tools/types.js';
 import { createWebSearchBackend } from '../tools/web-search/profile.js';
 import { readWebSearchSettings } from '../tools/web-search/settings.js';
@@ -27,6 +30,10 @@ export interface GatewayDeps {
   store: ResponseStore | null;
   /** Base URL of the code interpreter helper; null when the tool is disabled. */
   codeInterpreterUrl?: string | null;
+  /** Base URL of the built-in MCP runtime; null when `--mcp-config` is not set. */
+  mcpRuntimeUrl?: string | null;
+  /** MCP env settings; default read from the process environment. */
+  mcp?: McpRequestSettings;
   /** Extra gateway tools (tests). */
   tools?: GatewayTool[];
   logger?: boolean | object;
@@ -55,6 +62,11 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
   const obs = deps.observability ?? defaultObservability(deps.env);
   const tools: GatewayTool[] = [...(deps.tools ?? [])];
   if (deps.codeInterpreterUrl) tools.push(createCodeInterpreterTool(createCodeInterpreterClient(deps.codeInterpreterUrl)));
+  const mcp = deps.mcp ?? readMcpRequestSettings(process.env);
+  const mcpRuntime = deps.mcpRuntimeUrl ? createMcpRuntimeClient(deps.mcpRuntimeUrl, mcp.toolTimeoutMs + 5000) : null;
+  if (mcpRuntime || mcp.remoteEnabled) {
+    tools.push(createMcpTool({ runtime: mcpRuntime, remoteEnabled: mcp.remoteEnabled, remoteUrlChecks: mcp.remoteUrlChecks, remoteTimeoutMs: mcp.toolTimeoutMs }));
+  }
   // Without a profile web_search stays unregistered, so requests using it are a 400 naming it.
   const webSearchProfile = deps.serve.webSearchProfile;
   if (webSearchProfile) tools.push(createWebSearchTool(createWebSearchBackend(webSearchProfile, readWebSearchSettings(process.env))));
@@ -68,7 +80,7 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     clock: () => Math.floor(Date.now() / 1000),
     reasoningEvents: deps.env.reasoningEvents,
   };
-  const app = buildApp({ engine, upstream, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys });
+  const app = buildApp({ engine, upstream, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime });
   return { app, upstream };
 }
 

@@ -7,6 +7,7 @@ import type { ResponseStore } from '../store/types.js';
 import { createUpstreamClient } from '../upstream/http-client.js';
 import { startCodeInterpreter, type CodeInterpreterRuntime } from './code-interpreter-helper.js';
 import { drainGateway, shutdownTimeoutMs } from './drain.js';
+import { startMcpRuntime, type McpRuntime } from './mcp-runtime-helper.js';
 import { startProcessObservability, type ProcessObservability } from './process-observability.js';
 import { describeStartup } from './startup-summary.js';
 import { waitForUpstream } from './wait-for-upstream.js';
@@ -27,11 +28,13 @@ interface Serving {
   stop(): Promise<void>;
 }
 
-async function serveInProcess(opts: ServeOptions, settings: DeploymentSettings, store: ResponseStore, codeInterpreterUrl: string | null, timeoutMs: number): Promise<Serving> {
+async function serveInProcess(opts: ServeOptions, settings: DeploymentSettings, store: ResponseStore, codeInterpreterUrl: string | null, mcp: McpRuntime, timeoutMs: number): Promise<Serving> {
   const observed: ProcessObservability = startProcessObservability(settings, 'gateway');
+  // The one process that records MCP start-ups (docs/observability.md): the in-process gateway.
+  for (const s of mcp.servers) observed.obs.metrics?.mcpServerStartup.inc({ server_label: s.label, status: s.available ? 'success' : 'failure' });
   let gateway: RunningGateway;
   try {
-    gateway = await startGateway({ serve: opts, env: settings.env, store, codeInterpreterUrl, observability: observed.obs });
+    gateway = await startGateway({ serve: opts, env: settings.env, store, codeInterpreterUrl, mcpRuntimeUrl: mcp.url, observability: observed.obs });
   } catch (err) {
     await observed.close();
     throw err;
@@ -46,10 +49,10 @@ async function serveInProcess(opts: ServeOptions, settings: DeploymentSettings, 
   };
 }
 
-async function serveWorkers(opts: ServeOptions, codeInterpreterUrl: string | null, timeoutMs: number, logger: Logger): Promise<Serving & { lost: Promise<string> }> {
+async function serveWorkers(opts: ServeOptions, codeInterpreterUrl: string | null, mcpRuntimeUrl: string | null, timeoutMs: number, logger: Logger): Promise<Serving & { lost: Promise<string> }> {
   const pool: WorkerPool = await startWorkers({
     count: opts.gatewayWorkers,
-    config: { serve: opts, codeInterpreterUrl, shutdownTimeoutMs: timeoutMs },
+    config: { serve: opts, codeInterpreterUrl, mcpRuntimeUrl, shutdownTimeoutMs: timeoutMs },
     logger,
   });
   const host = opts.gatewayHost.includes(':') ? `[${opts.gatewayHost}]` : opts.gatewayHost;
@@ -77,6 +80,7 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
   let store: ResponseStore | null = null;
   let serving: Serving | null = null;
   let codeInterpreter: CodeInterpreterRuntime | null = null;
+  let mcp: McpRuntime | null = null;
   const stopping = new AbortController();
   let shutdown: Promise<number> | null = null;
 
@@ -90,6 +94,7 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
     shutdown = (async () => {
       await serving?.stop();
       await codeInterpreter?.stop();
+      await mcp?.stop();
       await store?.close();
       logger.info('stopped');
       logger.flush();
@@ -121,6 +126,14 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
     say(`error: ${(err as Error).message}`);
     return 1;
   }
+  try {
+    mcp = await startMcpRuntime(opts, (line) => logger.info(line), env);
+  } catch (err) {
+    await codeInterpreter.stop();
+    await openedStore.close();
+    say(`error: ${(err as Error).message}`);
+    return 1;
+  }
 
   const probe = createUpstreamClient({ baseUrl: opts.upstream, apiKey: settings.env.upstreamApiKey });
   logger.info(`waiting for upstream ${probe.baseUrl} (timeout ${opts.upstreamReadyTimeoutSec}s)`);
@@ -133,6 +146,7 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
     });
   } catch (err) {
     await codeInterpreter.stop();
+    await mcp.stop();
     await openedStore.close();
     if (stopping.signal.aborted) return signalled;
     say(`error: ${(err as Error).message}`);
@@ -147,20 +161,21 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
       // Workers open their own store connections; the supervisor's is no longer needed.
       await openedStore.close();
       store = null;
-      const pool = await serveWorkers(opts, codeInterpreter.url, timeoutMs, logger);
+      const pool = await serveWorkers(opts, codeInterpreter.url, mcp.url, timeoutMs, logger);
       serving = pool;
       lost = pool.lost;
     } else {
-      serving = await serveInProcess(opts, settings, openedStore, codeInterpreter.url, timeoutMs);
+      serving = await serveInProcess(opts, settings, openedStore, codeInterpreter.url, mcp, timeoutMs);
     }
   } catch (err) {
     say(`error: the gateway could not start: ${(err as Error).message}`);
     await codeInterpreter.stop();
+    await mcp.stop();
     await store?.close();
     return 1;
   }
 
-  say(describeStartup({ opts, settings, url: serving.url, pids: serving.pids(), upstreamBaseUrl: probe.baseUrl, store: openedStore.description, helpers: [codeInterpreter.describe] }));
+  say(describeStartup({ opts, settings, url: serving.url, pids: serving.pids(), upstreamBaseUrl: probe.baseUrl, store: openedStore.description, helpers: [codeInterpreter.describe, mcp.describe] }));
   if (lost) {
     void lost.then((reason) => {
       say(`error: ${reason}`);

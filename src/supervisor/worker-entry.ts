@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     env: settings.env,
     store,
     codeInterpreterUrl: config.codeInterpreterUrl,
+    mcpRuntimeUrl: config.mcpRuntimeUrl,
     observability: observed.obs,
   });
   send({ type: WORKER_READY });

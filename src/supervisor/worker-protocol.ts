@@ -8,6 +8,8 @@ import type { ServeOptions } from '../config/serve-options.js';
 export interface WorkerConfig {
   serve: ServeOptions;
   codeInterpreterUrl: string | null;
+  /** The built-in MCP runtime's URL; null when `--mcp-config` is not set. */
+  mcpRuntimeUrl: string | null;
   /** How long a draining worker lets in-flight requests finish. */
   shutdownTimeoutMs: number;
 }

@@ -46,8 +46,42 @@ export interface ToolRunContext {
   include: ReadonlySet<string>;
   /** The request's tool entry this call belongs to (carries e.g. MCP server settings). */
   entry: RequestTool;
+  /** What this tool's `prepare` returned as `state` for the entry (undefined without prepare). */
+  state?: unknown;
   sink: ToolEventSink;
 }
+
+/** What a tool's `prepare` sees: the request's conversation, before any byte is sent. */
+export interface ToolPrepareContext {
+  history: readonly Item[];
+  input: readonly Item[];
+  /** Where the entry sits in the request, for error `param`s (e.g. `tools[2]`). */
+  param: string;
+  newId: IdGenerator;
+}
+
+/** What a tool did before the response starts (e.g. MCP discovery). */
+export interface ToolPreparation {
+  /** Request-scoped data the tool's other hooks receive for this entry (e.g. discovered MCP tools). */
+  state?: unknown;
+  /**
+   * Work at the start of the run, before the first upstream turn: announce items (e.g.
+   * `mcp_list_tools`) or run calls the client approved. Items it adds join the conversation.
+   */
+  start?(ctx: ToolStartContext): Promise<void>;
+}
+
+export interface ToolStartContext {
+  signal: AbortSignal;
+  include: ReadonlySet<string>;
+  sink: ToolEventSink;
+}
+
+/** Request-scoped preparations, keyed by the request's tool entry. */
+export type ToolPreparations = ReadonlyMap<RequestTool, ToolPreparation>;
+
+/** Look up an item of the conversation by id (e.g. the approval request an approval answers). */
+export type ItemLookup = (id: string) => Item | undefined;
 
 export interface ToolResult {
   /**
@@ -64,26 +98,40 @@ export interface ToolResult {
 export interface GatewayTool {
   /** The request tool type this tool serves, e.g. `code_interpreter`. Also the metrics label. */
   readonly kind: string;
-  /** Functions shown to the model for one request tool entry. */
-  modelTools(entry: RequestTool): ModelTool[];
+  /**
+   * Optional: per-entry work in the prepare phase (validate → hydrate → prepare), e.g. listing an
+   * MCP server's tools. It may throw an ApiError: that is a plain HTTP error even for streams.
+   */
+  prepare?(entry: RequestTool, ctx: ToolPrepareContext): Promise<ToolPreparation>;
+  /** Functions shown to the model for one request tool entry (`state` from `prepare`). */
+  modelTools(entry: RequestTool, state?: unknown): ModelTool[];
   /** Does this model-facing function name belong to this tool (given the request's entry)? */
   owns(name: string, entry: RequestTool): boolean;
-  /** How this tool's calls appear while the model writes them. */
-  presenter(newId: IdGenerator): CallPresenter;
+  /**
+   * How this tool's calls appear while the model writes them. A presenter whose
+   * `argumentsDone` returns true leaves the call to the client, like a function call (e.g. an
+   * MCP call that needs approval becomes an `mcp_approval_request` and ends the response).
+   */
+  presenter(newId: IdGenerator, entry?: RequestTool, state?: unknown): CallPresenter;
   run(call: GatewayCall, ctx: ToolRunContext): Promise<ToolResult>;
-  /** Replay a stored item of this tool to the model as a function_call + function_call_output pair. */
-  toModelItems(item: Item): Item[] | null;
+  /**
+   * Replay a stored item of this tool to the model as a function_call + function_call_output
+   * pair; `lookup` finds other items of the conversation (e.g. an approval's request).
+   */
+  toModelItems(item: Item, lookup?: ItemLookup): Item[] | null;
 }
 
 /** The registry the engine consults: which request tools are gateway-run and by whom. */
 export interface GatewayTools {
-  modelToolsFor(entry: RequestTool): ModelTool[];
+  modelToolsFor(entry: RequestTool, preparations?: ToolPreparations): ModelTool[];
   /** The tool and request entry that own a model-facing function name, if any. */
   resolve(name: string, tools: RequestTool[]): { tool: GatewayTool; entry: RequestTool } | null;
   /** Rewrite gateway-tool items in a history into plain function items for the upstream. */
-  toModelItems(item: Item): Item[] | null;
+  toModelItems(item: Item, lookup?: ItemLookup): Item[] | null;
   /** The presenter for a model-facing function name in this request, or null for client functions. */
-  presenterFor(name: string, tools: RequestTool[], newId: IdGenerator): CallPresenter | null;
+  presenterFor(name: string, tools: RequestTool[], newId: IdGenerator, preparations?: ToolPreparations): CallPresenter | null;
+  /** Run every gateway tool's `prepare` for this request's entries (in parallel). */
+  prepare(tools: RequestTool[], ctx: Omit<ToolPrepareContext, 'param'>): Promise<ToolPreparations>;
   readonly enabledKinds: ReadonlySet<string>;
 }
 
@@ -92,8 +140,8 @@ export function createGatewayTools(tools: GatewayTool[]): GatewayTools {
   const kindOf = (entry: RequestTool) => (entry.type.startsWith('web_search') ? 'web_search' : entry.type);
   return {
     enabledKinds: new Set(byKind.keys()),
-    modelToolsFor(entry) {
-      return byKind.get(kindOf(entry))?.modelTools(entry) ?? [];
+    modelToolsFor(entry, preparations) {
+      return byKind.get(kindOf(entry))?.modelTools(entry, preparations?.get(entry)?.state) ?? [];
     },
     resolve(name, requestTools) {
       for (const entry of requestTools) {
@@ -103,20 +151,31 @@ export function createGatewayTools(tools: GatewayTool[]): GatewayTools {
       }
       return null;
     },
-    presenterFor(name, requestTools, newId) {
+    presenterFor(name, requestTools, newId, preparations) {
       for (const entry of requestTools) {
         if (entry.type === 'function') continue;
         const tool = byKind.get(kindOf(entry));
-        if (tool?.owns(name, entry)) return tool.presenter(newId);
+        if (tool?.owns(name, entry)) return tool.presenter(newId, entry, preparations?.get(entry)?.state);
       }
       return null;
     },
-    toModelItems(item) {
+    toModelItems(item, lookup) {
       for (const tool of tools) {
-        const out = tool.toModelItems(item);
+        const out = tool.toModelItems(item, lookup);
         if (out) return out;
       }
       return null;
+    },
+    async prepare(requestTools, ctx) {
+      const out = new Map<RequestTool, ToolPreparation>();
+      await Promise.all(
+        requestTools.map(async (entry, i) => {
+          if (entry.type === 'function') return;
+          const tool = byKind.get(kindOf(entry));
+          if (tool?.prepare) out.set(entry, await tool.prepare(entry, { ...ctx, param: `tools[${i}]` }));
+        }),
+      );
+      return out;
     },
   };
 }

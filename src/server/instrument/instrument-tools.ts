@@ -12,10 +12,11 @@ export function instrumentTool(tool: GatewayTool, obs: GatewayObservability): Ga
   const labels = { tool_type: tool.kind };
   return {
     kind: tool.kind,
-    modelTools: (entry) => tool.modelTools(entry),
+    ...(tool.prepare ? { prepare: tool.prepare.bind(tool) } : {}),
+    modelTools: (entry, state) => tool.modelTools(entry, state),
     owns: (name, entry) => tool.owns(name, entry),
-    presenter: (newId) => tool.presenter(newId),
-    toModelItems: (item) => tool.toModelItems(item),
+    presenter: (newId, entry, state) => tool.presenter(newId, entry, state),
+    toModelItems: (item, lookup) => tool.toModelItems(item, lookup),
     run: (call, ctx) =>
       withSpan(tracer, `tool ${tool.kind}`, { 'vr.tool.type': tool.kind, 'vr.tool.call_id': call.call_id }, async (span) => {
         const started = performance.now();

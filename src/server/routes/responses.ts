@@ -37,7 +37,7 @@ function checkId(id: string): void {
 }
 
 export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps, scope?: RequestScope): void {
-  const prepareDeps = { store: deps.store, newId: deps.newId, enabledBuiltins: deps.tools.enabledKinds };
+  const prepareDeps = { store: deps.store, newId: deps.newId, enabledBuiltins: deps.tools.enabledKinds, tools: deps.tools };
 
   app.post('/v1/responses', async (request, reply) => {
     // validate → hydrate happen before any byte is sent: their errors are plain HTTP errors.

@@ -9,6 +9,7 @@ import { createStoreFromEnv, storeOptionsFromEnv } from '../../store/index.js';
 import type { ResponseStore } from '../../store/types.js';
 import { startCodeInterpreter, type CodeInterpreterRuntime } from '../code-interpreter-helper.js';
 import { drainGateway, shutdownTimeoutMs } from '../drain.js';
+import { startMcpRuntime, type McpRuntime } from '../mcp-runtime-helper.js';
 import { startProcessObservability, type ProcessObservability } from '../process-observability.js';
 import { describeStartup } from '../startup-summary.js';
 import { freeLoopbackPort } from './free-port.js';
@@ -60,6 +61,7 @@ export async function runIntegrated(plan: IntegratedPlan, env: NodeJS.ProcessEnv
   const stopping = new AbortController();
   let store: ResponseStore | null = null;
   let codeInterpreter: CodeInterpreterRuntime | null = null;
+  let mcp: McpRuntime | null = null;
   let gateway: RunningGateway | null = null;
   let observed: ProcessObservability | null = null;
   let finishing: Promise<number> | null = null;
@@ -77,18 +79,22 @@ export async function runIntegrated(plan: IntegratedPlan, env: NodeJS.ProcessEnv
     const serve: ServeOptions = { ...plan.serve, upstream: vllm.url };
     codeInterpreter = await startCodeInterpreter(serve, (line) => logger.info(line), env);
     if (stopping.signal.aborted) return;
+    mcp = await startMcpRuntime(serve, (line) => logger.info(line), env);
+    if (stopping.signal.aborted) return;
     logger.info(`waiting for vLLM to be ready at ${vllm.url}/health (timeout ${plan.readyTimeoutSec}s)`);
     await vllm.waitReady(plan.readyTimeoutSec * 1000, stopping.signal);
     observed = startProcessObservability(settings, 'gateway');
+    for (const s of mcp.servers) observed.obs.metrics?.mcpServerStartup.inc({ server_label: s.label, status: s.available ? 'success' : 'failure' });
     gateway = await startGateway({
       serve,
       env: settings.env,
       store: opened,
       codeInterpreterUrl: codeInterpreter.url,
+      mcpRuntimeUrl: mcp.url,
       observability: observed.obs,
       fallbackProxy: { origin: vllm.url, aliasPrefix: VLLM_ALIAS_PREFIX },
     });
-    const summary = describeStartup({ opts: serve, settings, url: gateway.url, pids: [process.pid], upstreamBaseUrl: `${vllm.url}/v1`, store: opened.description, helpers: [codeInterpreter.describe] });
+    const summary = describeStartup({ opts: serve, settings, url: gateway.url, pids: [process.pid], upstreamBaseUrl: `${vllm.url}/v1`, store: opened.description, helpers: [codeInterpreter.describe, mcp.describe] });
     say(`${summary} | vLLM pid ${vllm.pid}: every other route is proxied to it (its own /metrics at ${VLLM_ALIAS_PREFIX}/metrics)`);
   })();
 
@@ -110,6 +116,7 @@ export async function runIntegrated(plan: IntegratedPlan, env: NodeJS.ProcessEnv
       }
       const vllmCode = await vllm.stop(VLLM_STOP_GRACE_MS);
       await (codeInterpreter as CodeInterpreterRuntime | null)?.stop();
+      await (mcp as McpRuntime | null)?.stop();
       await (store as ResponseStore | null)?.close();
       await (observed as ProcessObservability | null)?.close();
       say('stopped');

@@ -1,0 +1,60 @@
+/**
+ * A remote MCP server named in the request (`server_url`). Each operation opens its own
+ * short Streamable HTTP session: nothing request-scoped (headers, authorization) outlives the
+ * request, and no connection state is shared between workers or requests.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { McpCallResult, McpSource, McpToolInfo } from './source.js';
+
+export interface RemoteServer {
+  url: string;
+  /** Request-scoped secrets: sent to the server, never stored, echoed or logged. */
+  headers: Record<string, string>;
+  /** Refuse redirects when URL checks are on (a redirect could lead to a private address). */
+  followRedirects: boolean;
+  timeoutMs: number;
+}
+
+async function withSession<T>(server: RemoteServer, signal: AbortSignal | undefined, op: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ name: 'vllm-responses', version: '0.1.0' });
+  const transport = new StreamableHTTPClientTransport(new URL(server.url), {
+    requestInit: { headers: server.headers, redirect: server.followRedirects ? 'follow' : 'error' },
+  });
+  const abort = () => void client.close().catch(() => {});
+  signal?.addEventListener('abort', abort, { once: true });
+  try {
+    await client.connect(transport, { timeout: server.timeoutMs, signal });
+    return await op(client);
+  } finally {
+    signal?.removeEventListener('abort', abort);
+    await client.close().catch(() => {});
+  }
+}
+
+export function remoteSource(server: RemoteServer): McpSource {
+  return {
+    listTools(signal): Promise<McpToolInfo[]> {
+      return withSession(server, signal, async (client) => {
+        const tools: McpToolInfo[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await client.listTools(cursor ? { cursor } : undefined, { timeout: server.timeoutMs, signal });
+          for (const t of page.tools) tools.push({ name: t.name, description: t.description ?? null, input_schema: t.inputSchema, annotations: t.annotations ?? null });
+          cursor = page.nextCursor;
+        } while (cursor);
+        return tools;
+      });
+    },
+    callTool(name, args, signal): Promise<McpCallResult> {
+      return withSession(server, signal, async (client) => {
+        const result = await client.callTool({ name, arguments: args }, undefined, { timeout: server.timeoutMs, signal });
+        return {
+          content: Array.isArray(result.content) ? result.content : [],
+          is_error: result.isError === true,
+          ...(result.structuredContent !== undefined ? { structured_content: result.structuredContent } : {}),
+        };
+      });
+    },
+  };
+}
