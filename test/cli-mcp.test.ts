@@ -41,15 +41,17 @@ describe('vllm-responses serve --mcp-config', () => {
     expect(proc.output()).not.toContain('gateway listening');
   });
 
-  it('starts the runtime before the gateway with a stdio and a URL server; a failing server is unavailable, the others work; stops it on SIGTERM', async () => {
+  it.each([1, 2])('starts the runtime before the gateway (%i workers) with a stdio and a URL server; a failing server is unavailable, the others work; stops it on SIGTERM', async (workers) => {
     const config = writeConfig('good.json', {
       mcpServers: { files: stdioEntry('files'), web: { url: httpMcp.url, transport: 'streamable-http' }, broken: { command: process.execPath, args: ['-e', 'process.exit(3)'] } },
     });
     const [port, mcpPort] = [await freePort(), await freePort()];
-    const proc = spawnCli([...baseArgs(), '--gateway-port', String(port), '--mcp-config', config, '--mcp-port', String(mcpPort)], env());
+    const proc = spawnCli([...baseArgs(), '--gateway-port', String(port), '--gateway-workers', String(workers), '--mcp-config', config, '--mcp-port', String(mcpPort)], env());
     try {
       const base = `http://127.0.0.1:${port}`;
       await waitForHttp(`${base}/health`, proc, 30_000);
+      // With several workers /health answers once the first is up; the summary follows the last.
+      for (let i = 0; i < 100 && !proc.output().includes('gateway listening'); i++) await new Promise((r) => setTimeout(r, 100));
       expect(proc.output()).toContain(`MCP runtime at http://127.0.0.1:${mcpPort} (2/3 servers available)`);
       const servers = (await (await fetch(`${base}/v1/mcp/servers`)).json()) as any;
       expect(servers.data.map((s: any) => [s.server_label, s.transport, s.available])).toEqual([

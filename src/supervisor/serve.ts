@@ -1,6 +1,6 @@
 import { readDeploymentSettings, secretsOf, type DeploymentSettings } from '../config/deployment-settings.js';
 import type { ServeOptions } from '../config/serve-options.js';
-import { createLogger, type Logger } from '../observability/index.js';
+import { createLogger, createMetrics, type Logger } from '../observability/index.js';
 import { startGateway, type RunningGateway } from '../server/gateway.js';
 import { createStoreFromEnv, storeOptionsFromEnv } from '../store/index.js';
 import type { ResponseStore } from '../store/types.js';
@@ -49,11 +49,15 @@ async function serveInProcess(opts: ServeOptions, settings: DeploymentSettings, 
   };
 }
 
-async function serveWorkers(opts: ServeOptions, codeInterpreterUrl: string | null, mcpRuntimeUrl: string | null, timeoutMs: number, logger: Logger): Promise<Serving & { lost: Promise<string> }> {
+async function serveWorkers(opts: ServeOptions, settings: DeploymentSettings, codeInterpreterUrl: string | null, mcp: McpRuntime, timeoutMs: number, logger: Logger): Promise<Serving & { lost: Promise<string> }> {
+  // With workers, the supervisor records MCP start-ups once, in a registry added to every scrape.
+  const own = settings.env.metricsEnabled && mcp.servers.length ? createMetrics({ clusterWorker: false }) : null;
+  for (const s of mcp.servers) own?.mcpServerStartup.inc({ server_label: s.label, status: s.available ? 'success' : 'failure' });
   const pool: WorkerPool = await startWorkers({
     count: opts.gatewayWorkers,
-    config: { serve: opts, codeInterpreterUrl, mcpRuntimeUrl, shutdownTimeoutMs: timeoutMs },
+    config: { serve: opts, codeInterpreterUrl, mcpRuntimeUrl: mcp.url, shutdownTimeoutMs: timeoutMs },
     logger,
+    metricsRegistries: own ? [own.registry] : [],
   });
   const host = opts.gatewayHost.includes(':') ? `[${opts.gatewayHost}]` : opts.gatewayHost;
   return { url: `http://${host}:${opts.gatewayPort}`, pids: pool.pids, stop: pool.stop, lost: pool.lost };
@@ -161,7 +165,7 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
       // Workers open their own store connections; the supervisor's is no longer needed.
       await openedStore.close();
       store = null;
-      const pool = await serveWorkers(opts, codeInterpreter.url, mcp.url, timeoutMs, logger);
+      const pool = await serveWorkers(opts, settings, codeInterpreter.url, mcp, timeoutMs, logger);
       serving = pool;
       lost = pool.lost;
     } else {

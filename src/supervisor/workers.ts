@@ -5,6 +5,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
+import type { Registry } from 'prom-client';
 import { setupMetricsPrimary, type Logger } from '../observability/index.js';
 import { WORKER_CONFIG_ENV, WORKER_FAILED, WORKER_READY, WORKER_SHUTDOWN, isWorkerMessage, type WorkerConfig } from './worker-protocol.js';
 
@@ -23,6 +24,8 @@ export interface WorkerPoolOptions {
   logger: Logger;
   /** Start-up deadline per worker. */
   readyTimeoutMs?: number;
+  /** The supervisor's own registries, added to every scrape (e.g. `mcp_server_startup_total`). */
+  metricsRegistries?: readonly Registry[];
 }
 
 export interface WorkerPool {
@@ -74,7 +77,7 @@ export async function startWorkers(options: WorkerPoolOptions): Promise<WorkerPo
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
   // Workers inherit stdio: their JSON log lines interleave with the supervisor's on stdout.
   cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
-  const metricsPrimary = setupMetricsPrimary();
+  const metricsPrimary = setupMetricsPrimary({ registries: options.metricsRegistries ?? [] });
   const workers = new Set<Worker>();
   let stopping = false;
   let failedReplacements = 0;
