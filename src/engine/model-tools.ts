@@ -1,5 +1,6 @@
 import type { RequestTool, ToolChoice } from '../api/request-schema.js';
 import type { ModelTool, ModelToolChoice } from '../upstream/types.js';
+import { mcpFunctionName } from '../tools/mcp/names.js';
 import type { GatewayTools, ToolPreparations } from '../tools/types.js';
 
 export interface ModelToolSet {
@@ -41,7 +42,7 @@ export function modelToolsFor(tools: RequestTool[], choice: ToolChoice, gateway:
     case 'mcp': {
       const entry = entries.find(({ source }) => source.type === 'mcp' && source.server_label === choice.server_label);
       const fns = entry?.fns ?? [];
-      const named = choice.name ? fns.filter((f) => f.name.endsWith(`__${choice.name}`)) : fns;
+      const named = choice.name ? fns.filter((f) => f.name === mcpFunctionName(choice.server_label, choice.name ?? '')) : fns;
       return { tools: named, choice: named.length === 1 && named[0] ? { name: named[0].name } : 'required' };
     }
     default: {
