@@ -24,6 +24,7 @@ const SECTIONS: Section[] = [
   { title: 'Store', file: 'store.ts', exportName: 'runStoreBench' },
   { title: 'Code interpreter', file: 'code-interpreter.ts', exportName: 'runCodeInterpreterBench' },
   { title: 'Code interpreter round through the gateway', file: 'code-interpreter-round.ts', exportName: 'runCodeInterpreterRoundBench' },
+  { title: 'Live heap across repeated load', file: 'heap.ts', exportName: 'runHeapBench' },
   { title: 'Gateway workers and observability', file: 'workers.ts', exportName: 'runWorkersBench' },
 ];
 

@@ -7,7 +7,7 @@ import { startFakeUpstream } from '../test/support/fake-upstream.js';
 
 const portArg = process.argv.indexOf('--port');
 const port = portArg > 0 ? Number(process.argv[portArg + 1]) : 8000;
-const upstream = await startFakeUpstream({ port });
+const upstream = await startFakeUpstream({ port, record: false });
 process.stdout.write(`fake upstream listening on ${upstream.url} (model: fake-model)\n`);
 const stop = () => void upstream.close().then(() => process.exit(0));
 process.on('SIGINT', stop);

@@ -124,7 +124,7 @@ export const echoHandler: ChatHandler = async (req, res) => {
   });
 };
 
-export async function startFakeUpstream(opts: { port?: number; models?: string[]; handler?: ChatHandler } = {}): Promise<FakeUpstream> {
+export async function startFakeUpstream(opts: { port?: number; models?: string[]; handler?: ChatHandler; /** Keep `requests` (default true; benchmarks turn it off). */ record?: boolean } = {}): Promise<FakeUpstream> {
   let handler: ChatHandler = opts.handler ?? echoHandler;
   let responsesHandler: ChatHandler | null = null;
   const models = opts.models ?? ['fake-model'];
@@ -144,7 +144,7 @@ export async function startFakeUpstream(opts: { port?: number; models?: string[]
       }
       const path = (req.url ?? '/').split('?')[0]!;
       const recorded: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body, rawBody };
-      requests.push(recorded);
+      if (opts.record !== false) requests.push(recorded);
       if (req.method === 'GET' && path === '/v1/models') {
         sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' })) });
         return;
