@@ -103,6 +103,9 @@ function modelFacing(items: Item[], tools: GatewayTools, lookup: ItemLookup): It
 export class ResponseRun {
   readonly result: RunResult;
   private readonly composer: ResponseComposer;
+  private readonly include: ReadonlySet<string>;
+  /** How gateway tools report their items: straight into the composer. */
+  private readonly sink: ToolEventSink;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -116,12 +119,19 @@ export class ResponseRun {
       newId: deps.newId,
       presenterFor: (name) => deps.tools.presenterFor(name, prepared.tools, deps.newId, prepared.preparations),
       clientView: (item) => filterItemForClient(item, include),
-      includeLogprobs: (req.include ?? []).includes('message.output_text.logprobs'),
+      includeLogprobs: include.includes('message.output_text.logprobs'),
       reasoningEvents: deps.reasoningEvents,
       clock: deps.clock,
       live: req.stream === true,
     });
     this.result = { response, error: null };
+    this.include = new Set(include);
+    const c = this.composer;
+    this.sink = {
+      add: (item) => void c.addItem(item),
+      event: (type, item, payload) => c.itemEvent(type, item, payload),
+      done: (item) => c.doneItem(item),
+    };
   }
 
   /**
@@ -206,15 +216,10 @@ export class ResponseRun {
   private async *startTools(): AsyncGenerator<StreamEvent[], Item[], undefined> {
     const { prepared, composer: c } = this;
     const before = c.response.output.length;
-    const sink: ToolEventSink = {
-      add: (item) => void c.addItem(item),
-      event: (type, item, payload) => c.itemEvent(type, item, payload),
-      done: (item) => c.doneItem(item),
-    };
     for (const entry of prepared.tools) {
       const start = prepared.preparations.get(entry)?.start;
       if (!start) continue;
-      const running = start({ signal: this.signal, include: new Set(prepared.req.include ?? []), sink });
+      const running = start({ signal: this.signal, include: this.include, sink: this.sink });
       yield* this.flush();
       await running;
       yield* this.flush();
@@ -230,17 +235,12 @@ export class ResponseRun {
 
   /** Run one gateway call; the tool streams its own events about the (already announced) item. */
   private async *runGatewayCall(call: TurnCall): AsyncGenerator<StreamEvent[], void, undefined> {
-    const { deps, prepared, composer: c } = this;
+    const { deps, prepared } = this;
     const resolved = deps.tools.resolve(call.name, prepared.tools);
     if (!resolved) throw internalError(`No gateway tool owns '${call.name}'.`);
-    const sink = {
-      add: (item: Item) => void c.addItem(item),
-      event: (type: string, item: Item, payload?: Record<string, unknown>) => c.itemEvent(type, item, payload),
-      done: (item: Item) => c.doneItem(item),
-    };
     const running = resolved.tool.run(
       { call_id: call.call_id, name: call.name, arguments: call.arguments },
-      { item: call.item, signal: this.signal, include: new Set(prepared.req.include ?? []), entry: resolved.entry, state: prepared.preparations.get(resolved.entry)?.state, sink },
+      { item: call.item, signal: this.signal, include: this.include, entry: resolved.entry, state: prepared.preparations.get(resolved.entry)?.state, sink: this.sink },
     );
     // Events the tool emitted before its first await (e.g. `interpreting`) go out while it runs.
     yield* this.flush();
