@@ -49,7 +49,7 @@ async function sourceFor(entry: McpEntry, ctx: ToolPrepareContext, s: McpToolSet
       const problem = await remoteUrlProblem(entry.server_url, s.resolver);
       if (problem) throw invalidRequest(`Remote MCP server refused: ${problem}.`, `${ctx.param}.server_url`, 'invalid_value');
     }
-    return { source: remoteSource({ url: entry.server_url, headers: remoteHeaders(entry), followRedirects: !s.remoteUrlChecks, timeoutMs: s.remoteTimeoutMs }), remote: true };
+    return { source: remoteSource({ url: entry.server_url, headers: remoteHeaders(entry), guarded: s.remoteUrlChecks, timeoutMs: s.remoteTimeoutMs }), remote: true };
   }
   if (!s.runtime) {
     throw invalidRequest(`No built-in MCP server '${entry.server_label}': this gateway has no --mcp-config; give a server_url for a remote server.`, `${ctx.param}.server_label`, 'invalid_value');

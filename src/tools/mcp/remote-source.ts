@@ -5,21 +5,26 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { pinnedFetch, type FetchLike } from './pinned-fetch.js';
 import type { McpCallResult, McpSource, McpToolInfo } from './source.js';
 
 export interface RemoteServer {
   url: string;
   /** Request-scoped secrets: sent to the server, never stored, echoed or logged. */
   headers: Record<string, string>;
-  /** Refuse redirects when URL checks are on (a redirect could lead to a private address). */
-  followRedirects: boolean;
+  /**
+   * URL checks are on: refuse redirects (one could lead to a private address) and re-check every
+   * address at connect time (DNS rebinding).
+   */
+  guarded: boolean;
   timeoutMs: number;
 }
 
-async function withSession<T>(server: RemoteServer, signal: AbortSignal | undefined, op: (client: Client) => Promise<T>): Promise<T> {
+async function withSession<T>(server: RemoteServer, fetchImpl: FetchLike | undefined, signal: AbortSignal | undefined, op: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ name: 'vllm-responses', version: '0.1.0' });
   const transport = new StreamableHTTPClientTransport(new URL(server.url), {
-    requestInit: { headers: server.headers, redirect: server.followRedirects ? 'follow' : 'error' },
+    requestInit: { headers: server.headers, redirect: server.guarded ? 'error' : 'follow' },
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
   });
   const abort = () => void client.close().catch(() => {});
   signal?.addEventListener('abort', abort, { once: true });
@@ -33,9 +38,11 @@ async function withSession<T>(server: RemoteServer, signal: AbortSignal | undefi
 }
 
 export function remoteSource(server: RemoteServer): McpSource {
+  // One connection pool per server (and request), with connect-time address checks when guarded.
+  const fetchImpl = server.guarded ? pinnedFetch() : undefined;
   return {
     listTools(signal): Promise<McpToolInfo[]> {
-      return withSession(server, signal, async (client) => {
+      return withSession(server, fetchImpl, signal, async (client) => {
         const tools: McpToolInfo[] = [];
         let cursor: string | undefined;
         do {
@@ -47,7 +54,7 @@ export function remoteSource(server: RemoteServer): McpSource {
       });
     },
     callTool(name, args, signal): Promise<McpCallResult> {
-      return withSession(server, signal, async (client) => {
+      return withSession(server, fetchImpl, signal, async (client) => {
         const result = await client.callTool({ name, arguments: args }, undefined, { timeout: server.timeoutMs, signal });
         return {
           content: Array.isArray(result.content) ? result.content : [],
