@@ -2,14 +2,8 @@
 // rules, IP literals) before any I/O, then every DNS-resolved address right before connecting,
 // so a public name pointing at a private address (or DNS rebinding) is still caught.
 import { isIP } from 'node:net';
+import { isNonPublicAddress, unmapIpv4 } from '../../net/non-public-address.js';
 import { cidrBlockList, type EgressPolicy } from './egress-policy.js';
-
-/** Loopback, RFC 1918, CGNAT, link-local (incl. 169.254.169.254), ULA (incl. fd00:ec2::254), etc. */
-const PRIVATE_RANGES = [
-  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
-  '192.0.0.0/24', '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/4', '240.0.0.0/4',
-  '::/128', '::1/128', 'fc00::/7', 'fe80::/10', 'ff00::/8', '64:ff9b::/96',
-];
 
 export type EgressDecision = { allowed: true } | { allowed: false; reason: string };
 
@@ -19,7 +13,6 @@ export interface EgressChecker {
 }
 
 export function createEgressChecker(policy: EgressPolicy): EgressChecker {
-  const privateList = cidrBlockList(PRIVATE_RANGES);
   const cidrRules = cidrBlockList(policy.rules.filter((r) => r.kind === 'cidr').map((r) => r.value));
   const hasCidrRules = policy.rules.some((r) => r.kind === 'cidr');
   const hasNameRules = policy.rules.some((r) => r.kind !== 'cidr');
@@ -56,7 +49,7 @@ export function createEgressChecker(policy: EgressPolicy): EgressChecker {
       const normalized = unmapIpv4(address);
       const fam = normalized === address ? family : 'ipv4';
       const inCidr = hasCidrRules && cidrRules.check(normalized, fam);
-      if (policy.block_private_networks && privateList.check(normalized, fam)) {
+      if (policy.block_private_networks && isNonPublicAddress(address)) {
         return deny(`${host} resolves to ${address}, a private/loopback/link-local/metadata address`);
       }
       if (policy.mode === 'denylist' && inCidr) return deny(`${host} resolves to ${address}, which is on the denylist`);
@@ -75,10 +68,4 @@ function deny(reason: string): EgressDecision {
 
 function normalizeHost(hostname: string): string {
   return hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
-}
-
-/** "::ffff:10.0.0.1" must be judged as the IPv4 address it really is. */
-function unmapIpv4(address: string): string {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return m?.[1] ?? address;
 }
