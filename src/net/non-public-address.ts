@@ -16,13 +16,17 @@ const RANGES: readonly (readonly [string, number, 'ipv4' | 'ipv6'])[] = [
   ['172.16.0.0', 12, 'ipv4'],
   ['192.0.0.0', 24, 'ipv4'],
   ['192.168.0.0', 16, 'ipv4'],
-  ['198.18.0.0', 15, 'ipv4'],
+  ['198.18.0.0', 15, 'ipv4'], // benchmarking
+  ['192.0.2.0', 24, 'ipv4'], // documentation
+  ['198.51.100.0', 24, 'ipv4'],
+  ['203.0.113.0', 24, 'ipv4'],
   ['224.0.0.0', 4, 'ipv4'], // multicast
   ['240.0.0.0', 4, 'ipv4'], // reserved, broadcast
-  ['::', 128, 'ipv6'],
-  ['::1', 128, 'ipv6'],
+  ['::', 96, 'ipv6'], // unspecified, loopback, IPv4-compatible (deprecated) addresses
   ['fc00::', 7, 'ipv6'], // unique local (fd00:ec2::254 metadata included)
   ['fe80::', 10, 'ipv6'], // link-local
+  ['fec0::', 10, 'ipv6'], // site-local (deprecated)
+  ['2001:db8::', 32, 'ipv6'], // documentation
   ['ff00::', 8, 'ipv6'], // multicast
   ['64:ff9b::', 96, 'ipv6'], // NAT64 can reach private IPv4
 ];
