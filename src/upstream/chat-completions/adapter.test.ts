@@ -6,33 +6,12 @@ import type { Item } from '../../api/items.js';
 import { createUpstreamClient, type UpstreamClient } from '../http-client.js';
 import type { TurnRequest } from '../types.js';
 import { collect, readFixture } from './__fixtures__/load.js';
+import { turnRequest, userItem } from './__fixtures__/turn.js';
 import { startReplayServer, writeSse, type ReplayServer } from './__fixtures__/replay-server.js';
 import { createChatCompletionsAdapter } from './adapter.js';
 
-const userItem = (text: string): Item => ({ type: 'message', id: 'msg_1', role: 'user', status: 'completed', content: [{ type: 'input_text', text }] });
+const turn = (overrides: Partial<TurnRequest> = {}): TurnRequest => turnRequest({ model: 'gpt-5-nano', items: [userItem('What is the capital of France?')], ...overrides });
 
-function turn(overrides: Partial<TurnRequest> = {}): TurnRequest {
-  return {
-    model: 'gpt-5-nano',
-    instructions: null,
-    items: [userItem('What is the capital of France?')],
-    tools: [],
-    toolChoice: 'auto',
-    parallelToolCalls: null,
-    maxOutputTokens: null,
-    temperature: null,
-    topP: null,
-    presencePenalty: null,
-    frequencyPenalty: null,
-    logprobs: false,
-    topLogprobs: null,
-    reasoningEffort: null,
-    responseFormat: null,
-    user: null,
-    signal: new AbortController().signal,
-    ...overrides,
-  };
-}
 
 let server: ReplayServer | null = null;
 let client: UpstreamClient | null = null;

@@ -1,29 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { TurnRequest } from '../types.js';
+import { turnRequest as turn } from './__fixtures__/turn.js';
 import { buildChatRequest } from './build-request.js';
 
-function turn(overrides: Partial<TurnRequest> = {}): TurnRequest {
-  return {
-    model: 'm',
-    instructions: null,
-    items: [{ type: 'message', id: 'msg_1', role: 'user', status: 'completed', content: [{ type: 'input_text', text: 'hi' }] }],
-    tools: [],
-    toolChoice: 'auto',
-    parallelToolCalls: null,
-    maxOutputTokens: null,
-    temperature: null,
-    topP: null,
-    presencePenalty: null,
-    frequencyPenalty: null,
-    logprobs: false,
-    topLogprobs: null,
-    reasoningEffort: null,
-    responseFormat: null,
-    user: null,
-    signal: new AbortController().signal,
-    ...overrides,
-  };
-}
 
 const weather = { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: {} }, strict: true };
 
