@@ -1,4 +1,6 @@
-// Messages between the pool (main thread) and one Pyodide runtime worker thread.
+// Messages between the helper (parent) and one runtime child process. Async messages travel
+// over the Node IPC channel (advanced serialization, so byte arrays pass as they are); the
+// synchronous HTTP bridge used by urllib has its own pipe (see sync-pipe.ts).
 import type { BridgeHttpRequest, BridgeHttpResponse } from '../egress-fetch.js';
 
 export interface OutputCaps {
@@ -9,18 +11,29 @@ export interface OutputCaps {
   imageBytes: number;
 }
 
-export interface RuntimeWorkerData {
-  /** Directory of the `pyodide` npm package (core runtime + stdlib). */
+/** Limits on what Python may write into its in-memory file system (per container). */
+export interface FileCaps {
+  /** Total bytes of regular files under the writable roots. */
+  totalBytes: number;
+  /** Number of files and directories created. */
+  count: number;
+}
+
+export interface RuntimeInit {
+  /** file:// URL of pyodide.mjs, imported by URL (bare specifiers would read node_modules). */
+  pyodideModuleUrl: string;
+  /** Directory of the `pyodide` npm package (core runtime + stdlib), with trailing slash. */
   indexDir: string;
-  /** Full Pyodide distribution directory (VR_PYODIDE_CACHE_DIR), if configured. */
+  /** Full Pyodide distribution directory (VR_PYODIDE_CACHE_DIR), with trailing slash. */
   packageDir: string | undefined;
   /** Version of the npm package, for the "how to install packages" hint. */
   pyodideVersion: string;
-  /** Shared Int32Array(1): writing 2 (SIGINT) raises KeyboardInterrupt in Python. */
-  interruptBuffer: SharedArrayBuffer;
-  /** Cap on the WebAssembly heap; a runaway allocation gets MemoryError, not an OOM kill. */
+  /** Cap on the WebAssembly heap; a runaway allocation gets MemoryError first. */
   wasmMemoryLimitBytes: number;
   caps: OutputCaps;
+  files: FileCaps;
+  /** Test-only: leave the in-process JS hardening off, to prove the OS layers hold alone. */
+  skipJsHardening?: boolean;
 }
 
 export interface ExecImage {
@@ -38,13 +51,13 @@ export interface ExecResult {
   images?: ExecImage[];
 }
 
-export type ToWorker =
+export type ToRuntime =
+  | { type: 'init'; init: RuntimeInit }
   | { type: 'exec'; id: number; code: string; timeoutMs: number }
   | { type: 'http-response'; reqId: number; response: BridgeHttpResponse };
 
-export type FromWorker =
+export type FromRuntime =
   | { type: 'ready'; loadMs: number; codegenBlocked: boolean }
-  | { type: 'result'; id: number; result: ExecResult; interrupted: boolean }
-  /** `sync` present: the worker is blocked in Atomics.wait and wants the answer in that buffer. */
-  | { type: 'http'; reqId: number; request: BridgeHttpRequest; timeoutMs: number; sync?: SharedArrayBuffer }
+  | { type: 'result'; id: number; result: ExecResult }
+  | { type: 'http'; reqId: number; request: BridgeHttpRequest; timeoutMs: number }
   | { type: 'fatal'; error: string };
