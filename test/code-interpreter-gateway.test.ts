@@ -9,7 +9,7 @@ let gw: TestGateway;
 
 beforeAll(async () => {
   helper = await startCodeInterpreterServer({ host: '127.0.0.1', port: 0, workers: 0, timeoutMs: 10_000 });
-  gw = await startTestGateway({ sqliteStore: true, codeInterpreterUrl: `http://127.0.0.1:${helper.port}` });
+  gw = await startTestGateway({ sqliteStore: true, codeInterpreterUrl: `http://127.0.0.1:${helper.port}`, codeInterpreterToken: helper.token });
 }, 120_000);
 afterAll(async () => {
   await gw?.close();

@@ -37,7 +37,7 @@ beforeAll(async () => {
   // A debug-level request/model-message logger, to prove secrets never reach the logs.
   const sink = new Writable({ write: (c, _e, cb) => (logLines.push(String(c)), cb()) });
   const obs = { ...defaultObservability(envSettings()), logger: createLogger({ level: 'debug', destination: sink, pretty: false }), log: { level: 'debug' as const, timings: true, modelMessages: true } };
-  gw = await startMcpGateway({ upstream, store, mcpRuntimeUrl: `http://127.0.0.1:${runtime.port}`, observability: obs });
+  gw = await startMcpGateway({ upstream, store, mcpRuntimeUrl: `http://127.0.0.1:${runtime.port}`, mcpRuntimeToken: runtime.token, observability: obs });
 }, 60_000);
 
 afterAll(async () => {

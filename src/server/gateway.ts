@@ -32,8 +32,12 @@ export interface GatewayDeps {
   store: ResponseStore | null;
   /** Base URL of the code interpreter helper; null when the tool is disabled. */
   codeInterpreterUrl?: string | null;
+  /** The helper's per-start token, sent on every call (helpers/helper-token.ts). */
+  codeInterpreterToken?: string | undefined;
   /** Base URL of the built-in MCP runtime; null when `--mcp-config` is not set. */
   mcpRuntimeUrl?: string | null;
+  /** The MCP runtime's per-start token. */
+  mcpRuntimeToken?: string | undefined;
   /** MCP env settings; default read from the process environment. */
   mcp?: McpRequestSettings;
   /** Extra gateway tools (tests). */
@@ -69,9 +73,9 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
   const upstream = createUpstreamClient({ baseUrl: deps.serve.upstream, apiKey: deps.env.upstreamApiKey });
   const obs = deps.observability ?? defaultObservability(deps.env);
   const tools: GatewayTool[] = [...(deps.tools ?? [])];
-  if (deps.codeInterpreterUrl) tools.push(createCodeInterpreterTool(createCodeInterpreterClient(deps.codeInterpreterUrl)));
+  if (deps.codeInterpreterUrl) tools.push(createCodeInterpreterTool(createCodeInterpreterClient(deps.codeInterpreterUrl, deps.codeInterpreterToken)));
   const mcp = deps.mcp ?? readMcpRequestSettings(process.env);
-  const mcpRuntime = deps.mcpRuntimeUrl ? createMcpRuntimeClient(deps.mcpRuntimeUrl, mcp.toolTimeoutMs + 5000) : null;
+  const mcpRuntime = deps.mcpRuntimeUrl ? createMcpRuntimeClient(deps.mcpRuntimeUrl, mcp.toolTimeoutMs + 5000, deps.mcpRuntimeToken) : null;
   if (mcpRuntime || mcp.remoteEnabled) {
     tools.push(createMcpTool({ runtime: mcpRuntime, remoteEnabled: mcp.remoteEnabled, remoteUrlChecks: mcp.remoteUrlChecks, remoteTimeoutMs: mcp.toolTimeoutMs }));
   }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { loadMcpConfig } from '../config/mcp-config.js';
 import type { ServeOptions } from '../config/serve-options.js';
+import { HELPER_TOKEN_HEADER, MCP_RUNTIME_TOKEN_ENV, newHelperToken } from '../helpers/helper-token.js';
 import { HelperProcess } from './helper-process.js';
 
 /** The compiled entry of the MCP runtime, next to this file in dist/. */
@@ -15,6 +16,8 @@ export interface McpServerStartup {
 export interface McpRuntime {
   /** Base URL the gateway workers call, or null when built-in MCP is off. */
   url: string | null;
+  /** The runtime's per-start token (sent on every call but /health). */
+  token?: string | undefined;
   describe: string;
   /** Each configured server's start-up outcome (for `mcp_server_startup_total`). */
   servers: McpServerStartup[];
@@ -35,11 +38,13 @@ export async function startMcpRuntime(opts: Pick<ServeOptions, 'mcpConfig' | 'mc
   if (!opts.mcpConfig) return { url: null, describe: 'MCP runtime off', servers: [], stop: async () => {} };
   const config = loadMcpConfig(opts.mcpConfig);
   const url = `http://127.0.0.1:${opts.mcpPort}`;
+  // A fresh token per start, handed over in the environment (argv is readable by every local user).
+  const token = newHelperToken();
   const helper = new HelperProcess({
     name: 'MCP runtime',
     script: ENTRY,
     args: ['--config', opts.mcpConfig, '--host', '127.0.0.1', '--port', String(opts.mcpPort)],
-    env,
+    env: { ...env, [MCP_RUNTIME_TOKEN_ENV]: token },
     healthUrl: `${url}/health`,
     // Servers start in parallel, each bounded by the start-up timeout; leave room for Node itself.
     startupTimeoutMs: (startupTimeoutSec(env) + 20) * 1000,
@@ -48,7 +53,7 @@ export async function startMcpRuntime(opts: Pick<ServeOptions, 'mcpConfig' | 'mc
   await helper.start();
   let servers: McpServerStartup[] = [];
   try {
-    const res = await fetch(`${url}/servers`, { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${url}/servers`, { signal: AbortSignal.timeout(5000), headers: { [HELPER_TOKEN_HEADER]: token } });
     servers = ((await res.json()) as { servers: McpServerStartup[] }).servers;
   } catch (err) {
     await helper.stop();
@@ -58,6 +63,7 @@ export async function startMcpRuntime(opts: Pick<ServeOptions, 'mcpConfig' | 'mc
   const up = servers.filter((s) => s.available).length;
   return {
     url,
+    token,
     describe: `MCP runtime at ${url} (${up}/${config.size} servers available)`,
     servers,
     stop: () => helper.stop(),

@@ -30,13 +30,23 @@ interface Serving {
   stop(): Promise<void>;
 }
 
-async function serveInProcess(opts: ServeOptions, settings: DeploymentSettings, store: ResponseStore, sealedBlobs: SealedBlobs, codeInterpreterUrl: string | null, mcp: McpRuntime, timeoutMs: number): Promise<Serving> {
+async function serveInProcess(opts: ServeOptions, settings: DeploymentSettings, store: ResponseStore, sealedBlobs: SealedBlobs, codeInterpreter: CodeInterpreterRuntime, mcp: McpRuntime, timeoutMs: number): Promise<Serving> {
   const observed: ProcessObservability = startProcessObservability(settings, 'gateway');
   // The one process that records MCP start-ups (docs/observability.md): the in-process gateway.
   for (const s of mcp.servers) observed.obs.metrics?.mcpServerStartup.inc({ server_label: s.label, status: s.available ? 'success' : 'failure' });
   let gateway: RunningGateway;
   try {
-    gateway = await startGateway({ serve: opts, env: settings.env, store, sealedBlobs, codeInterpreterUrl, mcpRuntimeUrl: mcp.url, observability: observed.obs });
+    gateway = await startGateway({
+      serve: opts,
+      env: settings.env,
+      store,
+      sealedBlobs,
+      codeInterpreterUrl: codeInterpreter.url,
+      codeInterpreterToken: codeInterpreter.token,
+      mcpRuntimeUrl: mcp.url,
+      mcpRuntimeToken: mcp.token,
+      observability: observed.obs,
+    });
   } catch (err) {
     await observed.close();
     throw err;
@@ -51,13 +61,20 @@ async function serveInProcess(opts: ServeOptions, settings: DeploymentSettings, 
   };
 }
 
-async function serveWorkers(opts: ServeOptions, settings: DeploymentSettings, codeInterpreterUrl: string | null, mcp: McpRuntime, timeoutMs: number, logger: Logger): Promise<Serving & { lost: Promise<string> }> {
+async function serveWorkers(opts: ServeOptions, settings: DeploymentSettings, codeInterpreter: CodeInterpreterRuntime, mcp: McpRuntime, timeoutMs: number, logger: Logger): Promise<Serving & { lost: Promise<string> }> {
   // With workers, the supervisor records MCP start-ups once, in a registry added to every scrape.
   const own = settings.env.metricsEnabled && mcp.servers.length ? createMetrics({ clusterWorker: false }) : null;
   for (const s of mcp.servers) own?.mcpServerStartup.inc({ server_label: s.label, status: s.available ? 'success' : 'failure' });
   const pool: WorkerPool = await startWorkers({
     count: opts.gatewayWorkers,
-    config: { serve: opts, codeInterpreterUrl, mcpRuntimeUrl: mcp.url, shutdownTimeoutMs: timeoutMs },
+    config: {
+      serve: opts,
+      codeInterpreterUrl: codeInterpreter.url,
+      codeInterpreterToken: codeInterpreter.token,
+      mcpRuntimeUrl: mcp.url,
+      mcpRuntimeToken: mcp.token,
+      shutdownTimeoutMs: timeoutMs,
+    },
     logger,
     metricsRegistries: own ? [own.registry] : [],
   });
@@ -178,11 +195,11 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
       // Workers open their own store connections; the supervisor's is no longer needed.
       await openedStore.close();
       store = null;
-      const pool = await serveWorkers(opts, settings, codeInterpreter.url, mcp, timeoutMs, logger);
+      const pool = await serveWorkers(opts, settings, codeInterpreter, mcp, timeoutMs, logger);
       serving = pool;
       lost = pool.lost;
     } else {
-      serving = await serveInProcess(opts, settings, openedStore, sealedBlobs, codeInterpreter.url, mcp, timeoutMs);
+      serving = await serveInProcess(opts, settings, openedStore, sealedBlobs, codeInterpreter, mcp, timeoutMs);
     }
   } catch (err) {
     say(`error: the gateway could not start: ${(err as Error).message}`);

@@ -53,7 +53,9 @@ async function main(): Promise<void> {
     env: settings.env,
     store,
     codeInterpreterUrl: config.codeInterpreterUrl,
+    codeInterpreterToken: config.codeInterpreterToken,
     mcpRuntimeUrl: config.mcpRuntimeUrl,
+    mcpRuntimeToken: config.mcpRuntimeToken,
     observability: observed.obs,
   });
   send({ type: WORKER_READY });

@@ -8,8 +8,12 @@ import type { ServeOptions } from '../config/serve-options.js';
 export interface WorkerConfig {
   serve: ServeOptions;
   codeInterpreterUrl: string | null;
+  /** The code interpreter helper's per-start token (helpers/helper-token.ts). */
+  codeInterpreterToken?: string;
   /** The built-in MCP runtime's URL; null when `--mcp-config` is not set. */
   mcpRuntimeUrl: string | null;
+  /** The MCP runtime's per-start token. */
+  mcpRuntimeToken?: string;
   /** How long a draining worker lets in-flight requests finish. */
   shutdownTimeoutMs: number;
 }

@@ -49,30 +49,30 @@ const pyfetchCode = (url: string) => `from pyodide.http import pyfetch\nr = awai
 describe('egress policy', () => {
   it('allows an allowlisted loopback host when private networks are not blocked (urllib and pyfetch)', async () => {
     const url = `http://127.0.0.1:${target.port}/`;
-    expect(await runPython(allowLoopback.port, urllibCode(url))).toMatchObject({ status: 'success', result: "'hello from loopback'" });
-    expect(await runPython(allowLoopback.port, pyfetchCode(url))).toMatchObject({ status: 'success', result: "'hello from loopback'" });
+    expect(await runPython(allowLoopback, urllibCode(url))).toMatchObject({ status: 'success', result: "'hello from loopback'" });
+    expect(await runPython(allowLoopback, pyfetchCode(url))).toMatchObject({ status: 'success', result: "'hello from loopback'" });
   });
 
   it('blocks hosts that are not on the allowlist', async () => {
-    const r = await runPython(allowLoopback.port, urllibCode(`http://localhost:${target.port}/`));
+    const r = await runPython(allowLoopback, urllibCode(`http://localhost:${target.port}/`));
     expect(r.status).toBe('exception');
     expect(r.error).toContain('egress blocked');
     expect(r.error).toContain('not on the allowlist');
   });
 
   it('blocks disallowed schemes', async () => {
-    const r = await runPython(allowLoopback.port, urllibCode(`https://127.0.0.1:${target.port}/`));
+    const r = await runPython(allowLoopback, urllibCode(`https://127.0.0.1:${target.port}/`));
     expect(r.status).toBe('exception');
     expect(r.error).toContain('scheme "https" is not allowed');
   });
 
   it('blocks loopback when block_private_networks is true, with a clear Python exception', async () => {
     const url = `http://127.0.0.1:${target.port}/`;
-    const viaUrllib = await runPython(blockPrivate.port, urllibCode(url));
+    const viaUrllib = await runPython(blockPrivate, urllibCode(url));
     expect(viaUrllib.status).toBe('exception');
     expect(viaUrllib.error).toContain('URLError');
     expect(viaUrllib.error).toContain('private/loopback/link-local/metadata');
-    const viaFetch = await runPython(blockPrivate.port, pyfetchCode(url));
+    const viaFetch = await runPython(blockPrivate, pyfetchCode(url));
     expect(viaFetch.status).toBe('exception');
     expect(viaFetch.error).toContain('egress blocked');
   });

@@ -20,6 +20,7 @@ async function freePort(): Promise<number> {
 
 let helper: HelperProcess;
 let port: number;
+const token = 'entry-test-token-0123456789';
 const lines: string[] = [];
 
 beforeAll(async () => {
@@ -34,6 +35,7 @@ beforeAll(async () => {
     name: 'code interpreter',
     script: ENTRY,
     args: ['--port', String(port), '--workers', '1', '--timeout-ms', '2000'],
+    env: { ...process.env, VR_CODE_INTERPRETER_TOKEN: token },
     healthUrl: `http://127.0.0.1:${port}/health`,
     startupTimeoutMs: 60_000,
     log: (l) => lines.push(l),
@@ -50,10 +52,29 @@ describe('code interpreter entry process', () => {
     const loaded = lines.map((l) => { try { return JSON.parse(l); } catch { return undefined; } }).find((o) => o?.event === 'pyodide_loaded');
     expect(loaded.pyodide_load_ms).toBeGreaterThan(0);
     expect((await getHealth(port)).body).toMatchObject({ status: 'healthy', ready_worker_count: 1, configured_worker_count: 1 });
-    expect(await runPython(port, 'print("hi")\n1 + 1')).toMatchObject({ status: 'success', stdout: 'hi\n', result: '2' });
-    const t = await runPython(port, 'while True: pass');
+    const target = { port, token };
+    expect(await runPython(target, 'print("hi")\n1 + 1')).toMatchObject({ status: 'success', stdout: 'hi\n', result: '2' });
+    const t = await runPython(target, 'while True: pass');
     expect(t.status).toBe('error');
-    expect((await runPython(port, '5')).result).toBe('5');
+    expect((await runPython(target, '5')).result).toBe('5');
+    // The token came through the environment and is not left there for anything to inherit.
+    expect((await runPython({ port, token: 'wrong' }, '5')).error.message).toMatch(/token/);
+  });
+
+  it('refuses to start without a token', async () => {
+    const env = { ...process.env };
+    delete env.VR_CODE_INTERPRETER_TOKEN;
+    const bad = new HelperProcess({
+      name: 'code interpreter',
+      script: ENTRY,
+      args: ['--port', String(await freePort())],
+      env,
+      healthUrl: 'http://127.0.0.1:1/health',
+      startupTimeoutMs: 30_000,
+      log: () => undefined,
+      onOutput: () => undefined,
+    });
+    await expect(bad.start()).rejects.toThrow(/VR_CODE_INTERPRETER_TOKEN must be set/);
   });
 
   it('fails start-up with a clear message on an invalid egress policy', async () => {
@@ -64,6 +85,7 @@ describe('code interpreter entry process', () => {
       name: 'code interpreter',
       script: ENTRY,
       args: ['--port', String(await freePort()), '--egress-policy', policy],
+      env: { ...process.env, VR_CODE_INTERPRETER_TOKEN: token },
       healthUrl: 'http://127.0.0.1:1/health',
       startupTimeoutMs: 30_000,
       log: () => undefined,

@@ -2,8 +2,20 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export async function runPython(port: number, code: string): Promise<Record<string, any>> {
-  const res = await fetch(`http://127.0.0.1:${port}/python`, { method: 'POST', body: JSON.stringify({ code }) });
+/** A running helper: its port and the token every call but /health must carry. */
+export interface HelperTarget {
+  port: number;
+  token: string;
+}
+
+/** POST /python; `extra` adds container_id, principal, create. */
+export async function runPython(helper: HelperTarget, code: string, extra: Record<string, unknown> = {}, signal?: AbortSignal): Promise<Record<string, any>> {
+  const res = await fetch(`http://127.0.0.1:${helper.port}/python`, {
+    method: 'POST',
+    headers: { 'x-vr-helper-token': helper.token },
+    body: JSON.stringify({ code, ...extra }),
+    ...(signal ? { signal } : {}),
+  });
   return (await res.json()) as Record<string, any>;
 }
 

@@ -40,6 +40,8 @@ export async function startTestGateway(
     tools?: GatewayTool[];
     serve?: Partial<ServeOptions>;
     codeInterpreterUrl?: string;
+    /** The helper's token (CodeInterpreterServer.token). */
+    codeInterpreterToken?: string;
     /** Open a fresh SQLite store for this gateway (closed and removed with it). */
     sqliteStore?: boolean;
   } = {},
@@ -52,6 +54,7 @@ export async function startTestGateway(
     store: owned?.store ?? opts.store ?? null,
     tools: opts.tools,
     codeInterpreterUrl: opts.codeInterpreterUrl ?? null,
+    codeInterpreterToken: opts.codeInterpreterToken,
   });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const sdk = new OpenAI({ baseURL: `${address}/v1`, apiKey: 'test-key', maxRetries: 0, timeout: 20_000 });

@@ -14,6 +14,8 @@ export interface SchedulerLimits {
   maxConcurrentPerPrincipal: number;
   /** Runs waiting for a slot, in total; beyond it a run fails at once. */
   maxQueued: number;
+  /** Runs one principal may have waiting (so one key cannot fill the queue); default half of maxQueued. */
+  maxQueuedPerPrincipal?: number;
 }
 
 export interface RunRequest {
@@ -51,9 +53,11 @@ export class Scheduler {
   submit(req: RunRequest): Promise<ExecResult> {
     if (this.closed) return Promise.resolve(errorResult(stopMessage({ kind: 'shutdown' }), 0));
     if (req.signal?.aborted) return Promise.resolve(errorResult(stopMessage({ kind: 'cancelled' }), 0));
-    if (this.queued >= this.limits.maxQueued) {
-      this.logger.warn({ event: 'queue_full', principal: req.principal, queued: this.queued }, 'code interpreter queue full; run refused');
-      return Promise.resolve(errorResult(`The code interpreter is busy (${this.queued} runs waiting); the run was not started. Try again later.`, 0));
+    const mine = this.queues.get(req.principal)?.length ?? 0;
+    const perPrincipal = this.limits.maxQueuedPerPrincipal ?? Math.max(1, Math.floor(this.limits.maxQueued / 2));
+    if (this.queued >= this.limits.maxQueued || mine >= perPrincipal) {
+      this.logger.warn({ event: 'queue_full', principal: req.principal, queued: this.queued, queued_by_principal: mine }, 'code interpreter queue full; run refused');
+      return Promise.resolve(errorResult(`The code interpreter is busy (${mine >= perPrincipal ? `${mine} runs of this API key` : `${this.queued} runs`} waiting); the run was not started. Try again later.`, 0));
     }
     const container = this.registry.open(req.containerId, req.principal, req.create);
     container.pending++;

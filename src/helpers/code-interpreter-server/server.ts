@@ -5,13 +5,13 @@
 //   GET /containers/:id?principal=P -> { id, status: "running", last_active_at } or 404
 // Everything but /health needs the per-start token in `x-vr-helper-token`, so no other local
 // process can run code or probe containers. A caller that disconnects cancels its run.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { HELPER_TOKEN_HEADER, newHelperToken, tokenMatcher } from '../helper-token.js';
 import { ContainerError, ContainerRegistry, type ContainerLimits } from './containers.js';
 import { createEgressChecker } from './egress-check.js';
 import { createEgressFetch } from './egress-fetch.js';
@@ -22,8 +22,6 @@ import type { FileCaps, OutputCaps } from './runtime/protocol.js';
 import { RuntimeProcess } from './runtime/runtime-process.js';
 import { Scheduler, type SchedulerLimits } from './scheduler.js';
 
-/** Header carrying the helper token on every call but /health. */
-export const HELPER_TOKEN_HEADER = 'x-vr-helper-token';
 /** Principal of direct calls that name none (the gateway always names one). */
 const DEFAULT_PRINCIPAL = 'anonymous';
 const DEFAULT_CONTAINER = 'default';
@@ -68,17 +66,12 @@ const DEFAULT_CAPS: OutputCaps = { textBytes: 64 * 1024, maxImages: 8, imageByte
 const DEFAULT_FILES: FileCaps = { totalBytes: 100 * 1024 * 1024, count: 10_000 };
 const DEFAULT_CONTAINERS: ContainerLimits = { idleMs: 20 * 60_000, maxPerPrincipal: 4, maxTotal: 16, spares: 1 };
 
-function tokenMatcher(token: string): (presented: string | string[] | undefined) => boolean {
-  const expected = createHash('sha256').update(token).digest();
-  return (presented) => typeof presented === 'string' && timingSafeEqual(createHash('sha256').update(presented).digest(), expected);
-}
-
 export async function startCodeInterpreterServer(opts: CodeInterpreterServerOptions): Promise<CodeInterpreterServer> {
   if (!Number.isInteger(opts.workers) || opts.workers < 0) throw new Error(`workers must be an integer >= 0 (got ${opts.workers})`);
   const logger = opts.logger ?? silentLogger;
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
-  const token = opts.token ?? randomBytes(32).toString('hex');
+  const token = opts.token ?? newHelperToken();
   const tokenOk = tokenMatcher(token);
   const memoryLimitBytes = (opts.memoryLimitMb ?? 1024) * 1024 * 1024;
   const pyodide = locatePyodide();
@@ -142,12 +135,17 @@ export async function startCodeInterpreterServer(opts: CodeInterpreterServerOpti
     const s = registry.stats();
     const ready = registry.readyRuntimes();
     const status = s.failures >= 3 && ready === 0 ? 'unhealthy' : s.sparesReady < s.spareTarget || s.failures > 0 ? 'degraded' : 'healthy';
+    const work = scheduler.stats();
     return {
       status,
       pyodide_loaded: registry.everLoaded,
       uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
       execution_count: executionCount,
       ...(opts.workers >= 1 ? { ready_worker_count: ready, configured_worker_count: concurrency } : {}),
+      running: work.running,
+      queued: work.queued,
+      containers: s.containers,
+      spares_ready: s.sparesReady,
     };
   };
 

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadMcpConfig, McpConfigError } from '../../config/mcp-config.js';
+import { MCP_RUNTIME_TOKEN_ENV, takeTokenFromEnv } from '../helper-token.js';
 import { McpSessions } from './sessions.js';
 import { startMcpRuntimeServer } from './server.js';
 
@@ -21,6 +22,9 @@ function log(line: string): void {
 }
 
 async function main(): Promise<void> {
+  // First: the token must not stay in the environment (the MCP servers this spawns inherit it).
+  const token = takeTokenFromEnv(MCP_RUNTIME_TOKEN_ENV);
+  if (!token) throw new McpConfigError(`${MCP_RUNTIME_TOKEN_ENV} must be set: the runtime only serves callers that present this token`);
   const { values } = parseArgs({ options: { config: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '5981' } } });
   if (!values.config) throw new McpConfigError('--config PATH is required');
   const config = loadMcpConfig(values.config);
@@ -29,7 +33,7 @@ async function main(): Promise<void> {
     toolMs: seconds('VR_MCP_HOSTED_TOOL_TIMEOUT_SEC', 60) * 1000,
   });
   await sessions.start(log);
-  const server = await startMcpRuntimeServer(sessions, values.host ?? '127.0.0.1', Number(values.port));
+  const server = await startMcpRuntimeServer(sessions, values.host ?? '127.0.0.1', Number(values.port), token);
   log(`MCP runtime listening on http://${values.host}:${server.port} (${config.size} servers)`);
   const stop = () => {
     void (async () => {

@@ -1,5 +1,6 @@
 // HTTP client for the code-interpreter helper (PRODUCT.md §7), used by gateway workers.
 import { Agent, request } from 'undici';
+import { HELPER_TOKEN_HEADER } from '../../helpers/helper-token.js';
 import type { ExecResult } from '../../helpers/code-interpreter-server/runtime/protocol.js';
 
 /** `POST /python`'s answer: the helper's own result type is the wire contract. */
@@ -14,8 +15,19 @@ export interface CodeInterpreterHealth {
   configured_worker_count?: number;
 }
 
+export interface ExecuteOptions {
+  signal?: AbortSignal;
+  /** The container to run in (scoped to `principal`); omitted = the principal's default one. */
+  containerId?: string;
+  principal?: string;
+  /** Create the container when it does not exist (ids the gateway minted itself). */
+  create?: boolean;
+}
+
 export interface CodeInterpreterClient {
-  execute(code: string, options?: { signal?: AbortSignal }): Promise<CodeInterpreterResult>;
+  execute(code: string, options?: ExecuteOptions): Promise<CodeInterpreterResult>;
+  /** Whether `principal` owns the live container `id`. */
+  containerExists(id: string, principal: string, options?: { signal?: AbortSignal }): Promise<boolean>;
   health(options?: { signal?: AbortSignal }): Promise<CodeInterpreterHealth>;
   close(): Promise<void>;
 }
@@ -24,7 +36,17 @@ export class CodeInterpreterUnavailableError extends Error {
   override name = 'CodeInterpreterUnavailableError';
 }
 
-export function createCodeInterpreterClient(baseUrl: string): CodeInterpreterClient {
+/** The helper refused the container: unknown, expired, another principal's, or over a cap. */
+export class ContainerUnavailableError extends Error {
+  override name = 'ContainerUnavailableError';
+}
+
+
+/**
+ * `token` is the helper's per-start secret (the supervisor generates it; `external` helpers
+ * read `VR_CODE_INTERPRETER_TOKEN`); every call but /health carries it.
+ */
+export function createCodeInterpreterClient(baseUrl: string, token = ''): CodeInterpreterClient {
   const base = baseUrl.replace(/\/+$/, '');
   // Pooled keep-alive connections; no body/header timeouts because the helper enforces the
   // execution timeout itself and callers abort through their signal.
@@ -37,7 +59,8 @@ export function createCodeInterpreterClient(baseUrl: string): CodeInterpreterCli
         method,
         dispatcher: agent,
         ...(signal ? { signal } : {}),
-        ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+        headers: { [HELPER_TOKEN_HEADER]: token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (err) {
       if (signal?.aborted) throw err;
@@ -52,13 +75,30 @@ export function createCodeInterpreterClient(baseUrl: string): CodeInterpreterCli
     }
     if (res.statusCode !== 200 && !(path === '/health' && res.statusCode === 503)) {
       const message = (json as { error?: { message?: string } }).error?.message ?? text.slice(0, 200);
+      const code = (json as { error?: { code?: string } }).error?.code;
+      if (code === 'container_not_found' || code === 'container_limit') throw new ContainerUnavailableError(message);
       throw new CodeInterpreterUnavailableError(`code interpreter helper answered ${method} ${path} with HTTP ${res.statusCode}: ${message}`);
     }
     return json as T;
   }
 
   return {
-    execute: (code, options) => call<CodeInterpreterResult>('POST', '/python', { code }, options?.signal),
+    execute: (code, options) =>
+      call<CodeInterpreterResult>(
+        'POST',
+        '/python',
+        { code, container_id: options?.containerId, principal: options?.principal, create: options?.create },
+        options?.signal,
+      ),
+    containerExists: async (id, principal, options) => {
+      try {
+        await call('GET', `/containers/${encodeURIComponent(id)}?principal=${encodeURIComponent(principal)}`, undefined, options?.signal);
+        return true;
+      } catch (err) {
+        if (err instanceof ContainerUnavailableError) return false;
+        throw err;
+      }
+    },
     health: (options) => call<CodeInterpreterHealth>('GET', '/health', undefined, options?.signal),
     close: () => agent.close(),
   };

@@ -1,8 +1,8 @@
-import type { IdGenerator } from '../../api/ids.js';
+import { ApiError, notFound } from '../../api/errors.js';
 import type { CodeInterpreterCallItem, CodeInterpreterOutput, Item } from '../../api/items.js';
 import type { RequestTool } from '../../api/request-schema.js';
 import type { ModelTool } from '../../upstream/types.js';
-import type { CallPresenter, GatewayCall, GatewayTool, ToolResult, ToolRunContext } from '../types.js';
+import type { CallPresenter, GatewayCall, GatewayTool, ToolPrepareContext, ToolPreparation, ToolResult, ToolRunContext } from '../types.js';
 import { CodeArgStream, finalCode } from './code-arg-stream.js';
 import { CODE_INTERPRETER_FUNCTION } from './spec.js';
 import type { CodeInterpreterClient, CodeInterpreterResult } from './client.js';
@@ -12,7 +12,8 @@ const MODEL_TOOL: ModelTool = {
   name: CODE_INTERPRETER_FUNCTION,
   description:
     'Execute Python code in a sandboxed Python (Pyodide) environment and return what it printed, ' +
-    'any error traceback, and the value of the final expression. Each call starts with fresh globals. ' +
+    'any error traceback, and the value of the final expression. Each call starts with fresh globals; ' +
+    'files written (e.g. under /tmp) stay available to later calls in this conversation. ' +
     'There is no network access unless the operator allows it, and no access to the host.',
   parameters: {
     type: 'object',
@@ -47,9 +48,40 @@ function outputsFrom(result: CodeInterpreterResult): CodeInterpreterOutput[] {
   return out;
 }
 
-function containerIdFor(entry: RequestTool | null, newId: IdGenerator): string {
-  if (entry?.type === 'code_interpreter' && typeof entry.container === 'string') return entry.container;
-  return newId('cntr');
+/** Which container a request's code runs in (decided in `prepare`, before any byte is sent). */
+interface ContainerChoice {
+  id: string;
+  /** True for ids the gateway minted: the helper creates the container on first use. */
+  create: boolean;
+}
+
+/** The container of the conversation's latest code_interpreter call (an `auto` chain's container). */
+function chainContainer(history: readonly Item[]): string | null {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const item = history[i]!;
+    if (item.type === 'code_interpreter_call' && item.container_id) return item.container_id;
+  }
+  return null;
+}
+
+/**
+ * `container: "cntr_…"` must be a live container of the caller's own (another key's is "not
+ * found", never reachable). `container: {type: "auto"}` continues the conversation's container
+ * while it is alive and the caller's, else gets a fresh one.
+ */
+async function chooseContainer(client: CodeInterpreterClient, entry: RequestTool, ctx: ToolPrepareContext): Promise<ContainerChoice> {
+  const explicit = entry.type === 'code_interpreter' && typeof entry.container === 'string' ? entry.container : null;
+  const unreachable = (err: unknown) => new ApiError(503, `The code interpreter is unavailable: ${(err as Error).message}`, 'server_error', ctx.param, 'code_interpreter_unavailable');
+  if (explicit !== null) {
+    const exists = await client.containerExists(explicit, ctx.principal).catch((err: unknown) => {
+      throw unreachable(err);
+    });
+    if (!exists) throw notFound(`Container with id '${explicit}' not found.`, `${ctx.param}.container`, 'container_not_found');
+    return { id: explicit, create: false };
+  }
+  const previous = chainContainer(ctx.history);
+  if (previous && (await client.containerExists(previous, ctx.principal).catch(() => false))) return { id: previous, create: true };
+  return { id: ctx.newId('cntr'), create: true };
 }
 
 /**
@@ -65,15 +97,19 @@ export function createCodeInterpreterTool(client: CodeInterpreterClient): Gatewa
     owns(name) {
       return name === CODE_INTERPRETER_FUNCTION;
     },
-    presenter(newId): CallPresenter {
+    async prepare(entry, ctx): Promise<ToolPreparation> {
+      return { state: await chooseContainer(client, entry, ctx) };
+    },
+    presenter(newId, _entry, state): CallPresenter {
       const stream = new CodeArgStream();
+      const container = state as ContainerChoice | undefined;
       return {
         createItem: (): CodeInterpreterCallItem => ({
           type: 'code_interpreter_call',
           id: newId('ci'),
           status: 'in_progress',
           code: '',
-          container_id: containerIdFor(null, newId),
+          container_id: container?.id ?? newId('cntr'),
           outputs: null,
         }),
         added: (item, sink) => sink.event('response.code_interpreter_call.in_progress', item),
@@ -93,11 +129,13 @@ export function createCodeInterpreterTool(client: CodeInterpreterClient): Gatewa
     },
     async run(_call: GatewayCall, ctx: ToolRunContext): Promise<ToolResult> {
       const item = ctx.item as CodeInterpreterCallItem;
-      if (ctx.entry.type === 'code_interpreter' && typeof ctx.entry.container === 'string') item.container_id = ctx.entry.container;
+      const container = (ctx.state as ContainerChoice | undefined) ?? { id: item.container_id, create: true };
+      item.container_id = container.id;
       item.status = 'interpreting';
       ctx.sink.event('response.code_interpreter_call.interpreting', item);
       try {
-        const result = await client.execute(item.code ?? '', { signal: ctx.signal });
+        // The signal aborts the helper call when the client leaves: the helper then kills the run.
+        const result = await client.execute(item.code ?? '', { signal: ctx.signal, containerId: container.id, principal: ctx.principal, create: container.create });
         item.outputs = outputsFrom(result);
         item.status = 'completed';
       } catch (err) {

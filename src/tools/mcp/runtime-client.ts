@@ -2,6 +2,7 @@
  * HTTP client of the built-in MCP runtime helper (src/helpers/mcp-runtime/server.ts). Used by
  * the `mcp` tool for built-in servers and by the discovery routes.
  */
+import { HELPER_TOKEN_HEADER } from '../../helpers/helper-token.js';
 import type { McpCallResult, McpSource, McpToolInfo } from './source.js';
 
 export interface RuntimeServerStatus {
@@ -27,14 +28,15 @@ export interface McpRuntimeClient {
   source(label: string): McpSource;
 }
 
-export function createMcpRuntimeClient(baseUrl: string, toolTimeoutMs = 65_000): McpRuntimeClient {
+/** `token`: the runtime's per-start token (helpers/helper-token.ts), sent on every call. */
+export function createMcpRuntimeClient(baseUrl: string, toolTimeoutMs = 65_000, token = ''): McpRuntimeClient {
   const base = baseUrl.replace(/\/+$/, '');
   async function call<T>(method: 'GET' | 'POST', path: string, body: unknown, timeoutMs: number, signal?: AbortSignal): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${base}${path}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: { [HELPER_TOKEN_HEADER]: token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
       });

@@ -24,6 +24,7 @@ export async function startMcpGateway(opts: {
   upstream: FakeUpstream;
   store?: ResponseStore | null;
   mcpRuntimeUrl?: string | null;
+  mcpRuntimeToken?: string;
   mcp?: Partial<McpRequestSettings>;
   observability?: GatewayDeps['observability'];
 }): Promise<McpTestGateway> {
@@ -32,6 +33,7 @@ export async function startMcpGateway(opts: {
     env: envSettings(),
     store: opts.store ?? null,
     mcpRuntimeUrl: opts.mcpRuntimeUrl ?? null,
+    mcpRuntimeToken: opts.mcpRuntimeToken,
     mcp: { remoteEnabled: true, remoteUrlChecks: false, toolTimeoutMs: 10_000, ...opts.mcp },
     observability: opts.observability,
   });

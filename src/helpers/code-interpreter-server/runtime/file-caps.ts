@@ -3,7 +3,7 @@
 // Python sees as `OSError: [Errno 28] No space left on device`; the runtime stays usable.
 import type { FileCaps } from './protocol.js';
 
-type Fn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Fn = (...args: any[]) => any;
 
 interface FsLike {
   write: Fn;

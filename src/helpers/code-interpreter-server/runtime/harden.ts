@@ -120,16 +120,13 @@ export function minimalPyodideJs(pyodide: Dict): Dict {
   const config = (api.config ?? {}) as Dict;
   const safeConfig: Dict = {};
   for (const [k, v] of Object.entries(config)) if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) safeConfig[k] = v;
-  const safeApi: Dict = { config: Object.freeze(safeConfig) };
+  // Plain (unfrozen) objects: Pyodide's import machinery sets submodule attributes on them.
+  const safeApi: Dict = { config: safeConfig };
   for (const name of ['scheduleCallback', 'abortSignalAny']) {
     const fn = api[name];
     if (typeof fn === 'function') safeApi[name] = (...args: unknown[]) => (fn as (...a: unknown[]) => unknown)(...args);
   }
-  return Object.freeze({
-    version: pyodide.version,
-    loadedPackages: Object.freeze({ ...((pyodide.loadedPackages ?? {}) as Dict) }),
-    _api: Object.freeze(safeApi),
-  });
+  return { version: pyodide.version, loadedPackages: { ...((pyodide.loadedPackages ?? {}) as Dict) }, _api: safeApi };
 }
 
 /** Python run once, after the swap: forget every cached reference to the real `pyodide_js`. */

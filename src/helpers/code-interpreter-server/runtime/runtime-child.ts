@@ -63,7 +63,8 @@ async function start(init: RuntimeInit): Promise<void> {
     const request: BridgeHttpRequest = { method, url, headers: JSON.parse(headersJson) as [string, string][], body: bytes };
     const r = syncCall<BridgeHttpResponse>({ request, timeoutMs: remaining() });
     return r.ok
-      ? { ok: true, status: r.status, statusText: r.statusText, url: r.url, headers: JSON.stringify(r.headers), body: r.body }
+      ? // v8.deserialize revives byte arrays as Buffers, which Pyodide does not convert: copy.
+        { ok: true, status: r.status, statusText: r.statusText, url: r.url, headers: JSON.stringify(r.headers), body: new Uint8Array(r.body) }
       : { ok: false, error: r.error };
   };
 
