@@ -203,5 +203,11 @@ proc.once('message', (msg: ToRuntime) => {
     send({ type: 'fatal', error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   });
 });
+// An error nothing caught (e.g. a refused host read deep in a loader's callback): report it,
+// then die; the helper replaces the runtime.
+proc.on('uncaughtException', (err) => {
+  send({ type: 'fatal', error: err instanceof Error ? `${(err as NodeJS.ErrnoException).code ?? err.name}: ${err.message}` : String(err) });
+  setTimeout(() => proc.exit(1), 50);
+});
 // The helper going away closes the channel: nothing else keeps this runtime meaningful.
 proc.on('disconnect', () => proc.exit(0));
