@@ -7,6 +7,7 @@ import type { ResponseStore } from '../store/types.js';
 import type { GatewayTools, ItemLookup, ToolEventSink } from '../tools/types.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
 import { ResponseComposer, type StreamEvent, type TurnCall } from './composer.js';
+import { appendTurn } from './conversation.js';
 import { modelToolsFor } from './model-tools.js';
 import type { PreparedRequest } from './prepare.js';
 import { filterItemForClient, filterOutputForClient } from './include-filter.js';
@@ -255,6 +256,12 @@ export class ResponseRun {
   private async persist(): Promise<void> {
     const { deps, prepared } = this;
     const response = this.result.response;
+    if (deps.store && prepared.conversationId) {
+      await appendTurn(deps.store, prepared.conversationId, prepared.principal, [...prepared.input, ...response.output]).catch((err: unknown) => {
+        if (err instanceof ApiError) throw err;
+        throw internalError('The response was generated but could not be added to its conversation.', 'store_error');
+      });
+    }
     if (!deps.store || prepared.req.store === false) return;
     try {
       await deps.store.put({

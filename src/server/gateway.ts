@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { newId } from '../api/ids.js';
 import { generateSealingKey, SealedBlobs } from '../crypto/sealed-blob.js';
 import { loadSealingKey, sealingKeyFromEnv } from '../crypto/sealing-key.js';
+import { readContextSettings } from '../config/context-settings.js';
 import type { EnvSettings } from '../config/env.js';
 import type { ServeOptions } from '../config/serve-options.js';
 import type { EngineDeps } from '../engine/run-response.js';
@@ -89,7 +90,7 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     reasoningEvents: deps.env.reasoningEvents,
     sealedBlobs: deps.sealedBlobs ?? sealingKeyFromEnv(process.env) ?? new SealedBlobs(generateSealingKey()),
   };
-  const app = buildApp({ engine, upstream, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime });
+  const app = buildApp({ engine, upstream, context: readContextSettings(process.env), logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime });
   return { app, upstream };
 }
 
