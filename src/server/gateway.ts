@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { newId } from '../api/ids.js';
-import type { EnvSettings } from '../config/env.js';
+import { DEFAULT_SSE_KEEPALIVE_SECONDS, type EnvSettings } from '../config/env.js';
 import type { ServeOptions } from '../config/serve-options.js';
 import type { EngineDeps } from '../engine/run-response.js';
 import type { ResponseStore } from '../store/types.js';
@@ -80,7 +80,7 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     clock: () => Math.floor(Date.now() / 1000),
     reasoningEvents: deps.env.reasoningEvents,
   };
-  const app = buildApp({ engine, upstream, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime });
+  const app = buildApp({ engine, upstream, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
   return { app, upstream };
 }
 
