@@ -30,7 +30,7 @@ describe('bodiless requests', () => {
     // Exactly what openai-python sends: the JSON header, content-length 0.
     const res = await fetch(`${gw.url}/v1/responses/${r.id}`, { method: 'DELETE', headers: { 'content-type': 'application/json', 'content-length': '0' } });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ id: r.id, object: 'response', deleted: true });
+    expect((await res.json()) as any).toEqual({ id: r.id, object: 'response', deleted: true });
   });
 
   it('GET and DELETE accept an empty body under any content type', async () => {
@@ -48,7 +48,7 @@ describe('bodiless requests', () => {
   it('a POST that needs a body still says so; a non-JSON body is still 415', async () => {
     const empty = await fetch(`${gw.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' });
     expect(empty.status).toBe(400);
-    expect((await empty.json()).error.code).toBe('invalid_body');
+    expect(((await empty.json()) as any).error.code).toBe('invalid_body');
     const xml = await fetch(`${gw.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<a/>' });
     expect(xml.status).toBe(415);
   });
@@ -68,28 +68,28 @@ describe('request fields', () => {
     expect(body.cache_salt).toBe('session-42');
     expect(body.service_tier).toBe('flex');
     expect(body.verbosity).toBe('low');
-    const json = await res.json();
+    const json: any = await res.json();
     expect(json.prompt_cache_key).toBe('session-42');
   });
 
   it('an unknown top-level field is still a 400 naming it', async () => {
     const res = await post({ model: 'fake-model', input: 'hi', not_a_field: 1 });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.param).toBe('not_a_field');
+    expect(((await res.json()) as any).error.param).toBe('not_a_field');
   });
 
   it('an unknown tool, item or content part type is a 400 naming the type', async () => {
     const tool = await post({ model: 'fake-model', input: 'hi', tools: [{ type: 'function', name: 'f' }, { type: 'image_generation_v9' }] });
     expect(tool.status).toBe(400);
-    const tb = (await tool.json()).error;
+    const tb = ((await tool.json()) as any).error;
     expect(tb.param).toBe('tools[1].type');
     expect(tb.message).toContain("'image_generation_v9'");
     const item = await post({ model: 'fake-model', input: [{ type: 'hologram_call', id: 'x' }] });
     expect(item.status).toBe(400);
-    expect((await item.json()).error).toMatchObject({ param: 'input[0].type', message: expect.stringContaining("'hologram_call'") });
+    expect(((await item.json()) as any).error).toMatchObject({ param: 'input[0].type', message: expect.stringContaining("'hologram_call'") });
     const part = await post({ model: 'fake-model', input: [{ role: 'user', content: [{ type: 'input_smell', text: 'x' }] }] });
     expect(part.status).toBe(400);
-    expect((await part.json()).error.param).toBe('input[0].content[0].type');
+    expect(((await part.json()) as any).error.param).toBe('input[0].content[0].type');
   });
 });
 
@@ -119,7 +119,7 @@ describe('JSON Schema drafts', () => {
   it('an invalid schema is a 400 naming the problem, never a 500', async () => {
     const badRef = await post({ model: 'fake-model', input: 'hi', tools: [{ type: 'function', name: 'f', parameters: { type: 'object', properties: { a: { $ref: '#/$defs/Nope' } } } }] });
     expect(badRef.status).toBe(400);
-    const e1 = (await badRef.json()).error;
+    const e1 = ((await badRef.json()) as any).error;
     expect(e1.param).toBe('tools[0].parameters');
     expect(e1.message).toContain('#/$defs/Nope');
     const badType = await post({
@@ -128,7 +128,7 @@ describe('JSON Schema drafts', () => {
       text: { format: { type: 'json_schema', name: 'o', schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'objekt' } } },
     });
     expect(badType.status).toBe(400);
-    expect((await badType.json()).error.param).toBe('text.format.schema');
+    expect(((await badType.json()) as any).error.param).toBe('text.format.schema');
   });
 });
 
