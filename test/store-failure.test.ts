@@ -15,6 +15,7 @@ function failingWrites(inner: ResponseStore, state: { fail: boolean }): Response
     delete: (id) => inner.delete(id),
     listInputItems: (id, opts) => inner.listInputItems(id, opts),
     runs: inner.runs,
+    getOrCreateSecret: (name, create) => inner.getOrCreateSecret(name, create),
     close: () => inner.close(),
   };
 }

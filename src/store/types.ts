@@ -57,6 +57,11 @@ export interface ResponseStore {
   listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null>;
   /** Background runs and their event logs, in the same database. */
   readonly runs: RunStore;
+  /**
+   * A named secret shared by every process using this store: the stored value, or `create()`'s
+   * value inserted if absent. Concurrent first calls all return the one value that won.
+   */
+  getOrCreateSecret(name: string, create: () => string): Promise<string>;
   close(): Promise<void>;
 }
 

@@ -205,6 +205,7 @@ function lagAfterRead(inner: ResponseStore, ms: number): ResponseStore {
     delete: (id) => inner.delete(id),
     listInputItems: (id, o) => inner.listInputItems(id, o),
     runs: inner.runs,
+    getOrCreateSecret: (name, create) => inner.getOrCreateSecret(name, create),
     close: () => inner.close(),
   };
 }

@@ -30,5 +30,6 @@ export function instrumentStore(store: ResponseStore, obs: GatewayObservability)
     delete: (id) => observe('delete', 'store_ms', () => store.delete(id)),
     listInputItems: (id, opts) => observe('list_input_items', 'store_ms', () => store.listInputItems(id, opts)),
     runs: store.runs,
+    getOrCreateSecret: (name, create) => store.getOrCreateSecret(name, create),
   };
 }
