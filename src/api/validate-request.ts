@@ -56,7 +56,8 @@ function issueToError(rawIssue: z.core.$ZodIssue, body: unknown): ApiError {
 
 /** Fields that clients may send but this gateway cannot honour: say so instead of ignoring them. */
 function rejectUnsupported(req: CreateResponseRequest): void {
-  if (req.background) throw invalidRequest('Background responses are not supported by this gateway; use stream or a normal request.', 'background', 'unsupported_parameter');
+  // A background run is only reachable through the store (polling, resuming, cancelling).
+  if (req.background && req.store === false) throw invalidRequest('Background mode requires store=true.', 'background', 'invalid_value');
   req.tools?.forEach((tool, i) => {
     const problem = specOf(tool)?.checkEntry?.(tool, `tools[${i}]`);
     if (problem) throw problem;
