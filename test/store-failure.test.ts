@@ -15,6 +15,7 @@ function failingWrites(inner: ResponseStore, state: { fail: boolean }): Response
     getHistory: (id) => inner.getHistory(id),
     delete: (id) => inner.delete(id),
     listInputItems: (id, opts) => inner.listInputItems(id, opts),
+    runs: inner.runs,
     getOrCreateSecret: (name, create) => inner.getOrCreateSecret(name, create),
     ...delegateConversations(inner),
     close: () => inner.close(),

@@ -35,6 +35,7 @@ import type {
   ListInputItemsOptions,
   ResponseObject,
   ResponseStore,
+  RunStore,
   StoreLogger,
   StoredResponseRecord,
 } from './types.js';
@@ -170,6 +171,11 @@ export class RedisCachedStore implements ResponseStore {
   }
   deleteConversationItem(id: string, owner: string, itemId: string): Promise<{ deleted: boolean; conversation: ConversationRecord } | null> {
     return this.#inner.deleteConversationItem(id, owner, itemId);
+  }
+
+  /** Runs change many times a second while they live: never cached. */
+  get runs(): RunStore {
+    return this.#inner.runs;
   }
 
   /** Read once per process at start-up: never cached, the database is the one source. */

@@ -14,6 +14,7 @@ import { ParentNotFoundError } from './errors.js';
 import { inputItemsQueryParts } from './input-items-query.js';
 import { migrateSqlite } from './migrations.js';
 import { SqliteConversations } from './sqlite-conversations.js';
+import { SqliteRunStore } from './sqlite-runs.js';
 import { ANCHOR_ROW_SEQ, decodeHistory, encodeRecord, isImpossibleId } from './record-codec.js';
 import type {
   ConversationHistory,
@@ -86,6 +87,7 @@ export class SqliteResponseStore implements ResponseStore {
   #stmts: Statements | null = null;
   #conversations: SqliteConversations | null = null;
   readonly #listStatements = new Map<string, Database.Statement>();
+  readonly #runs = new SqliteRunStore((fn) => withBusyRetry(fn));
 
   constructor(opts: SqliteStoreOptions) {
     this.#path = opts.path === ':memory:' ? opts.path : resolve(opts.path);
@@ -110,6 +112,7 @@ export class SqliteResponseStore implements ResponseStore {
     this.#db = db;
     this.#stmts = prepareStatements(db);
     this.#conversations = new SqliteConversations(db, (fn) => withBusyRetry(() => db.transaction(fn).immediate()));
+    this.#runs.attach(db);
   }
 
   #conv(): SqliteConversations {
@@ -143,6 +146,10 @@ export class SqliteResponseStore implements ResponseStore {
   }
   deleteConversationItem(id: string, owner: string, itemId: string): Promise<{ deleted: boolean; conversation: ConversationRecord } | null> {
     return this.#conv().deleteConversationItem(id, owner, itemId);
+  }
+
+  get runs(): SqliteRunStore {
+    return this.#runs;
   }
 
   #open(): { db: Database.Database; st: Statements } {
@@ -248,6 +255,7 @@ export class SqliteResponseStore implements ResponseStore {
   }
 
   async close(): Promise<void> {
+    this.#runs.attach(null);
     this.#db?.close();
     this.#db = null;
     this.#stmts = null;
