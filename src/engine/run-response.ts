@@ -2,6 +2,7 @@ import { ApiError, internalError, toApiError } from '../api/errors.js';
 import type { IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import { initialResponse, type ResponseResource } from '../api/response-object.js';
+import type { SealedBlobs } from '../crypto/sealed-blob.js';
 import type { ResponseStore } from '../store/types.js';
 import type { GatewayTools, ItemLookup, ToolEventSink } from '../tools/types.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
@@ -21,6 +22,8 @@ export interface EngineDeps {
   /** Unix seconds. */
   clock: () => number;
   reasoningEvents: 'openai' | 'openresponses';
+  /** Seals and opens the opaque blobs clients carry (compaction, encrypted reasoning). */
+  sealedBlobs: SealedBlobs;
 }
 
 /** The outcome of a run, readable once its event stream has ended. */
@@ -106,6 +109,8 @@ export class ResponseRun {
   private readonly include: ReadonlySet<string>;
   /** How gateway tools report their items: straight into the composer. */
   private readonly sink: ToolEventSink;
+  /** The response was written to the store (never twice). */
+  private stored = false;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -141,19 +146,37 @@ export class ResponseRun {
   async *events(): AsyncGenerator<StreamEvent[], void, undefined> {
     const c = this.composer;
     c.start();
-    yield* this.flush();
+    let ended = false;
     try {
-      const { status, reason } = yield* this.loop();
-      c.settle(status, reason);
-      await this.persist();
-      c.finish();
-    } catch (err) {
-      if (this.signal.aborted) throw err;
-      const apiErr = err instanceof ApiError ? err : toApiError(err);
-      this.result.error = apiErr;
-      c.fail({ type: apiErr.type, code: apiErr.code ?? 'server_error', message: apiErr.message, param: apiErr.param });
+      yield* this.flush();
+      try {
+        const { status, reason } = yield* this.loop();
+        c.settle(status, reason);
+        await this.persist();
+        c.finish();
+      } catch (err) {
+        // An abort is a cancellation, unless its reason is an error (e.g. the gateway shutting
+        // down under a background run), which fails the response with that error.
+        const reason: unknown = this.signal.aborted ? this.signal.reason : undefined;
+        if (this.signal.aborted && !(reason instanceof ApiError)) {
+          c.cancel();
+        } else {
+          const apiErr = reason instanceof ApiError ? reason : err instanceof ApiError ? err : toApiError(err);
+          this.result.error = apiErr;
+          c.fail({ type: apiErr.type, code: apiErr.code ?? 'server_error', message: apiErr.message, param: apiErr.param });
+        }
+        await this.persistUnfinished();
+      }
+      ended = true;
+      yield* this.flush();
+    } finally {
+      // The consumer stopped pulling (a streaming client left while a batch was being sent):
+      // the run is cancelled and stored as such, like a cancel request.
+      if (!ended) {
+        c.cancel();
+        await this.persistUnfinished();
+      }
     }
-    yield* this.flush();
   }
 
   /** Yield what the composer has queued, if anything. */
@@ -240,7 +263,7 @@ export class ResponseRun {
     if (!resolved) throw internalError(`No gateway tool owns '${call.name}'.`);
     const running = resolved.tool.run(
       { call_id: call.call_id, name: call.name, arguments: call.arguments },
-      { item: call.item, signal: this.signal, include: this.include, entry: resolved.entry, state: prepared.preparations.get(resolved.entry)?.state, sink: this.sink },
+      { item: call.item, signal: this.signal, include: this.include, entry: resolved.entry, state: prepared.preparations.get(resolved.entry)?.state, sink: this.sink, principal: prepared.principal },
     );
     // Events the tool emitted before its first await (e.g. `interpreting`) go out while it runs.
     yield* this.flush();
@@ -248,11 +271,24 @@ export class ResponseRun {
     yield* this.flush();
   }
 
+  /**
+   * A failed or cancelled response is stored too (retrievable with its status, `error` and
+   * partial output), best effort: when the failure was the store itself, this may fail again,
+   * and the client has already been told.
+   */
+  private async persistUnfinished(): Promise<void> {
+    try {
+      await this.persist();
+    } catch {
+      // Reported through the response's own error; nothing more to tell the client.
+    }
+  }
+
   /** Store before the terminal event, so a client that continues at once finds the response. */
   private async persist(): Promise<void> {
     const { deps, prepared } = this;
     const response = this.result.response;
-    if (!deps.store || prepared.req.store === false) return;
+    if (!deps.store || prepared.req.store === false || this.stored) return;
     try {
       await deps.store.put({
         id: response.id,
@@ -262,6 +298,7 @@ export class ResponseRun {
         response: filterOutputForClient(response, prepared.req.include ?? []) as unknown as Record<string, unknown> & { id: string; status: string },
         createdAt: response.created_at,
       });
+      this.stored = true;
     } catch {
       throw internalError('The response was generated but could not be stored; it is not available for retrieval or continuation.', 'store_error');
     }

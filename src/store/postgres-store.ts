@@ -11,6 +11,7 @@ import type { Item } from '../api/items.js';
 import { ParentNotFoundError } from './errors.js';
 import { inputItemsQueryParts, type CursorName } from './input-items-query.js';
 import { migratePostgres, quoteIdent } from './migrations.js';
+import { PostgresRunStore } from './postgres-runs.js';
 import { ANCHOR_ROW_SEQ, decodeHistory, encodeRecord, isImpossibleId } from './record-codec.js';
 import type {
   ConversationHistory,
@@ -37,6 +38,7 @@ export class PostgresResponseStore implements ResponseStore {
   readonly #pool: pg.Pool;
   readonly #schema: string | undefined;
   readonly #sql: ReturnType<typeof buildSql>;
+  readonly runs: PostgresRunStore;
 
   constructor(opts: PostgresStoreOptions) {
     this.#schema = opts.schema;
@@ -46,6 +48,7 @@ export class PostgresResponseStore implements ResponseStore {
     const logger = opts.logger ?? { warn: (o: unknown, m?: string) => console.warn(m ?? o, m ? o : '') };
     // An idle client losing its connection must not crash the process; the pool replaces it.
     this.#pool.on('error', (err) => logger.warn({ err }, 'postgres pool client error'));
+    this.runs = new PostgresRunStore(this.#pool, opts.connectionString, opts.schema, t, logger);
     this.description = `postgresql:${redact(opts.connectionString)}${opts.schema ? ` (schema ${opts.schema})` : ''}`;
   }
 
@@ -152,6 +155,14 @@ export class PostgresResponseStore implements ResponseStore {
     return { data: items.slice(0, parts.limit), hasMore: items.length > parts.limit };
   }
 
+  async getOrCreateSecret(name: string, create: () => string): Promise<string> {
+    // ON CONFLICT DO NOTHING waits for a concurrent inserter's commit, then the SELECT sees it.
+    await this.#pool.query(this.#sql.insertSecret, [name, create(), Math.floor(Date.now() / 1000)]);
+    const { rows } = await this.#pool.query<{ value: string }>(this.#sql.secret, [name]);
+    if (!rows[0]) throw new Error(`secret ${name} vanished after insert`);
+    return rows[0].value;
+  }
+
   async close(): Promise<void> {
     await this.#pool.end();
   }
@@ -192,6 +203,8 @@ function buildSql(t: string) {
     lock: `SELECT parent_id, deleted_at FROM ${t}responses WHERE id = $1 FOR UPDATE`,
     hasChildren: `SELECT 1 FROM ${t}responses WHERE parent_id = $1 LIMIT 1`,
     tombstone: `UPDATE ${t}responses SET deleted_at = $1, response_json = NULL WHERE id = $2`,
+    insertSecret: `INSERT INTO ${t}gateway_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING`,
+    secret: `SELECT value FROM ${t}gateway_secrets WHERE name = $1`,
     remove: `WITH gone AS (DELETE FROM ${t}response_items WHERE response_id = $1)
              DELETE FROM ${t}responses WHERE id = $1`,
   };

@@ -19,6 +19,7 @@ import { ParentNotFoundError } from './errors.js';
 import { inputItemsQueryParts } from './input-items-query.js';
 import { GroupCommit } from './group-commit.js';
 import { migrateSqlite } from './migrations.js';
+import { SqliteRunStore } from './sqlite-runs.js';
 import { ANCHOR_ROW_SEQ, decodeHistory, encodeRecord, isImpossibleId, type EncodedRecord } from './record-codec.js';
 import type {
   ConversationHistory,
@@ -83,6 +84,8 @@ function prepareStatements(db: Database.Database) {
     removeItems: db.prepare('DELETE FROM response_items WHERE response_id = ?'),
     removeResponse: db.prepare('DELETE FROM responses WHERE id = ?'),
     history: db.prepare(HISTORY_SQL).raw(),
+    insertSecret: db.prepare('INSERT OR IGNORE INTO gateway_secrets (name, value, created_at) VALUES (?, ?, ?)'),
+    secret: db.prepare('SELECT value FROM gateway_secrets WHERE name = ?').pluck(),
   };
 }
 type Statements = ReturnType<typeof prepareStatements>;
@@ -96,6 +99,7 @@ export class SqliteResponseStore implements ResponseStore {
   #writeBatch: ((records: readonly EncodedRecord[]) => (Error | null)[]) | null = null;
   readonly #writes: GroupCommit<EncodedRecord>;
   readonly #listStatements = new Map<string, Database.Statement>();
+  readonly #runs = new SqliteRunStore((fn) => this.#retry(fn));
 
   constructor(opts: SqliteStoreOptions) {
     this.#path = opts.path === ':memory:' ? opts.path : resolve(opts.path);
@@ -151,6 +155,11 @@ export class SqliteResponseStore implements ResponseStore {
       }),
     );
     this.#writeBatch = (records) => writeBatch.immediate(records);
+    this.#runs.attach(db);
+  }
+
+  get runs(): SqliteRunStore {
+    return this.#runs;
   }
 
   #open(): { db: Database.Database; st: Statements } {
@@ -246,8 +255,18 @@ export class SqliteResponseStore implements ResponseStore {
     };
   }
 
+  async getOrCreateSecret(name: string, create: () => string): Promise<string> {
+    const { db, st } = this.#open();
+    const run = db.transaction((): string => {
+      st.insertSecret.run(name, create(), Math.floor(Date.now() / 1000));
+      return st.secret.get(name) as string;
+    });
+    return this.#retry(() => run.immediate());
+  }
+
   async close(): Promise<void> {
     await this.#writes.drained();
+    this.#runs.attach(null);
     this.#db?.close();
     this.#db = null;
     this.#stmts = null;
