@@ -29,6 +29,11 @@ export interface ComposerOptions {
   reasoningEvents: 'openai' | 'openresponses';
   clock: () => number;
   /**
+   * `parallel_tool_calls: false`: at most one call per turn. Upstreams treat the flag as a hint
+   * (or ignore it); calls after the first are dropped so the client never receives two.
+   */
+  singleCallPerTurn?: boolean;
+  /**
    * Build stream events at all. A JSON (non-streaming) request only needs the final response
    * object, so it skips event construction and the response snapshots entirely.
    */
@@ -323,6 +328,7 @@ export class ResponseComposer {
 
   private callStart(index: number, callId: string, name: string): void {
     if (this.calls.some((c) => c.index === index)) return;
+    if (this.opts.singleCallPerTurn && this.calls.length > 0) return;
     this.closeReasoning();
     this.closeMessage('completed');
     const presenter = this.opts.presenterFor(name) ?? this.functionPresenter;

@@ -58,6 +58,10 @@ function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps,
     reasoningEffort: req.reasoning?.effort ?? null,
     responseFormat: format && format.type !== 'text' ? (format as TurnRequest['responseFormat']) : null,
     user: req.safety_identifier ?? req.user ?? null,
+    promptCacheKey: req.prompt_cache_key ?? null,
+    // `auto`/`default` is what the upstream does anyway: only an explicit tier is worth sending.
+    serviceTier: req.service_tier && req.service_tier !== 'auto' && req.service_tier !== 'default' ? req.service_tier : null,
+    verbosity: req.text?.verbosity ?? null,
     signal,
   };
 }
@@ -127,6 +131,7 @@ export class ResponseRun {
       includeLogprobs: include.includes('message.output_text.logprobs'),
       reasoningEvents: deps.reasoningEvents,
       clock: deps.clock,
+      singleCallPerTurn: req.parallel_tool_calls === false,
       live: req.stream === true,
     });
     this.result = { response, error: null };
