@@ -79,6 +79,7 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     newId,
     clock: () => Math.floor(Date.now() / 1000),
     reasoningEvents: deps.env.reasoningEvents,
+    ...(obs.logger ? { logger: obs.logger } : {}),
   };
   const app = buildApp({ engine, upstream, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime });
   return { app, upstream };

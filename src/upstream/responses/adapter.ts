@@ -31,6 +31,7 @@ export function createResponsesAdapter(client: UpstreamClient): UpstreamAdapter 
     const decoder = new TextDecoder();
     let finished = false;
     try {
+      yield []; // accepted: the response has begun (see UpstreamAdapter.streamTurn)
       for await (const piece of res.body as AsyncIterable<Buffer>) {
         parser.feed(decoder.decode(piece, { stream: true }));
         const batch: ModelEvent[] = [];
