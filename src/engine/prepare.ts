@@ -1,10 +1,12 @@
 import { invalidRequest } from '../api/errors.js';
 import { ID_PATTERN, type IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
+import type { Principal } from '../api/principal.js';
 import { normalizeInput } from '../api/normalize-input.js';
 import { toolSchema, type CreateResponseRequest, type RequestTool, type ToolChoice } from '../api/request-schema.js';
 import { validateCreateResponse } from '../api/validate-request.js';
 import type { ResponseObject, ResponseStore } from '../store/types.js';
+import { selectsGatewayTool, specForChoice, specOf } from '../tools/catalog.js';
 import type { GatewayTools, ToolPreparations } from '../tools/types.js';
 
 /** A validated request with its conversation rebuilt: everything the run needs, nothing it must fetch. */
@@ -19,6 +21,8 @@ export interface PreparedRequest {
   parentId: string | null;
   /** What gateway tools did before the run (e.g. MCP tool discovery), by request tool entry. */
   preparations: ToolPreparations;
+  /** Who is calling (api/principal.ts); tools scope their resources (e.g. containers) by it. */
+  principal: Principal;
 }
 
 export interface PrepareDeps {
@@ -52,51 +56,29 @@ function inheritedTools(prev: ResponseObject | null): { tools: RequestTool[]; to
   return { tools, toolChoice: (prev.tool_choice as ToolChoice | undefined) ?? null };
 }
 
-function builtinKind(tool: RequestTool): string | null {
-  if (tool.type === 'function') return null;
-  if (tool.type.startsWith('web_search')) return 'web_search';
-  return tool.type;
-}
-
 function checkBuiltinsEnabled(tools: RequestTool[], enabled: ReadonlySet<string>): void {
   tools.forEach((tool, i) => {
-    const kind = builtinKind(tool);
+    const kind = specOf(tool)?.kind;
     if (kind && !enabled.has(kind)) {
       throw invalidRequest(`The '${kind}' tool is not enabled on this gateway.`, `tools[${i}].type`, 'tool_not_enabled');
     }
   });
 }
 
-function hasTool(tools: RequestTool[], pred: (t: RequestTool) => boolean): boolean {
-  return tools.some(pred);
+/** Is the tool a reference names present in the request? */
+function present(tools: RequestTool[], ref: Exclude<ToolChoice, string | { type: 'allowed_tools' }>): boolean {
+  if (ref.type === 'function') return tools.some((t) => t.type === 'function' && t.name === ref.name);
+  return tools.some((t) => selectsGatewayTool(t, ref));
 }
 
 /** A tool_choice that names a tool must name one that is present (also when `tools` is omitted). */
 function checkToolChoice(choice: ToolChoice, tools: RequestTool[]): void {
   if (typeof choice === 'string') return;
-  const missing = (what: string) => invalidRequest(`Tool choice '${what}' not found in 'tools' parameter.`, 'tool_choice', 'invalid_value');
-  switch (choice.type) {
-    case 'function':
-      if (!hasTool(tools, (t) => t.type === 'function' && t.name === choice.name)) throw missing(choice.name);
-      return;
-    case 'mcp':
-      if (!hasTool(tools, (t) => t.type === 'mcp' && t.server_label === choice.server_label)) throw missing(`mcp:${choice.server_label}`);
-      return;
-    case 'allowed_tools':
-      for (const ref of choice.tools) {
-        if (ref.type === 'function') {
-          if (!hasTool(tools, (t) => t.type === 'function' && t.name === ref.name)) throw missing(ref.name);
-        } else if (ref.type === 'mcp') {
-          if (!hasTool(tools, (t) => t.type === 'mcp' && t.server_label === ref.server_label)) throw missing(`mcp:${ref.server_label}`);
-        } else if (!hasTool(tools, (t) => builtinKind(t) === (ref.type.startsWith('web_search') ? 'web_search' : ref.type))) {
-          throw missing(ref.type);
-        }
-      }
-      return;
-    default: {
-      const kind = choice.type.startsWith('web_search') ? 'web_search' : choice.type;
-      if (!hasTool(tools, (t) => builtinKind(t) === kind)) throw missing(choice.type);
-    }
+  const refs = choice.type === 'allowed_tools' ? choice.tools : [choice];
+  for (const ref of refs) {
+    if (present(tools, ref)) continue;
+    const what = ref.type === 'function' ? ref.name : (specForChoice(ref)?.describeRef(ref) ?? ref.type);
+    throw invalidRequest(`Tool choice '${what}' not found in 'tools' parameter.`, 'tool_choice', 'invalid_value');
   }
 }
 
@@ -126,7 +108,7 @@ function checkToolOutputs(history: Item[], input: Item[]): void {
 }
 
 /** validate → hydrate → tool preparation: every error here is a plain HTTP error, even for streaming requests. */
-export async function prepareRequest(deps: PrepareDeps, body: unknown): Promise<PreparedRequest> {
+export async function prepareRequest(deps: PrepareDeps, body: unknown, principal: Principal): Promise<PreparedRequest> {
   const req = validateCreateResponse(body);
   const parentId = req.previous_response_id ?? null;
   const prev = parentId ? await hydrate(deps.store, parentId) : null;
@@ -144,6 +126,6 @@ export async function prepareRequest(deps: PrepareDeps, body: unknown): Promise<
   };
   const input = normalizeInput(req.input ?? [], deps.newId, lookup);
   checkToolOutputs(history, input);
-  const preparations = deps.tools ? await deps.tools.prepare(tools, { history, input, newId: deps.newId }) : new Map();
-  return { req, history, input, tools, toolChoice, parentId, preparations };
+  const preparations = deps.tools ? await deps.tools.prepare(tools, { history, input, newId: deps.newId, principal }) : new Map();
+  return { req, history, input, tools, toolChoice, parentId, preparations, principal };
 }

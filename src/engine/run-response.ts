@@ -2,6 +2,7 @@ import { ApiError, internalError, toApiError } from '../api/errors.js';
 import type { IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import { initialResponse, type ResponseResource } from '../api/response-object.js';
+import type { SealedBlobs } from '../crypto/sealed-blob.js';
 import type { ResponseStore } from '../store/types.js';
 import type { GatewayTools, ItemLookup, ToolEventSink } from '../tools/types.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
@@ -21,6 +22,8 @@ export interface EngineDeps {
   /** Unix seconds. */
   clock: () => number;
   reasoningEvents: 'openai' | 'openresponses';
+  /** Seals and opens the opaque blobs clients carry (compaction, encrypted reasoning). */
+  sealedBlobs: SealedBlobs;
   /** Where the engine reports what no client will see (failed tool items, orphaned tool runs, store causes). */
   logger?: EngineLogger;
 }
@@ -282,7 +285,7 @@ export class ResponseRun {
     if (!resolved) throw internalError(`No gateway tool owns '${call.name}'.`);
     const running = resolved.tool.run(
       { call_id: call.call_id, name: call.name, arguments: call.arguments },
-      { item: call.item, signal: this.signal, include: this.include, entry: resolved.entry, state: prepared.preparations.get(resolved.entry)?.state, sink: this.sink },
+      { item: call.item, signal: this.signal, include: this.include, entry: resolved.entry, state: prepared.preparations.get(resolved.entry)?.state, sink: this.sink, principal: prepared.principal },
     );
     const observed = this.observe(running, resolved.tool.kind);
     // Events the tool emitted before its first await (e.g. `interpreting`) go out while it runs.

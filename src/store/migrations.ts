@@ -14,6 +14,12 @@
  * - `response_items`: the items that response added, `seq` ordering inputs (`is_output` = 0)
  *   before outputs (`is_output` = 1). Primary key (response_id, seq) is what the history CTE
  *   and the input-item listing read.
+ * - `gateway_secrets` (v2): small named secrets every process sharing the store must agree on
+ *   (the sealing key of compaction / encrypted-reasoning blobs); written insert-if-absent.
+ * - `conversations` / `conversation_items` (v3): the Conversations API. A conversation row holds
+ *   its owner principal, metadata and `next_seq`, the counter appends advance under the row's
+ *   write lock (so concurrent appends from several workers never lose or duplicate items); each
+ *   item is one row keyed (conversation_id, seq), with its item id unique per conversation.
  * JSON is stored as text (not JSONB) so objects come back byte-for-byte, key order included.
  */
 import type Database from 'better-sqlite3';
@@ -50,6 +56,39 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
        ) WITHOUT ROWID`,
     ],
   },
+  {
+    version: 2,
+    name: 'gateway_secrets',
+    statements: [
+      `CREATE TABLE gateway_secrets (
+         name TEXT PRIMARY KEY,
+         value TEXT NOT NULL,
+         created_at INTEGER NOT NULL
+       )`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'conversations and conversation_items',
+    statements: [
+      `CREATE TABLE conversations (
+         id TEXT PRIMARY KEY,
+         owner TEXT NOT NULL,
+         metadata_json TEXT NOT NULL,
+         created_at INTEGER NOT NULL,
+         next_seq INTEGER NOT NULL DEFAULT 0
+       )`,
+      `CREATE TABLE conversation_items (
+         conversation_id TEXT NOT NULL,
+         seq INTEGER NOT NULL,
+         item_id TEXT NOT NULL,
+         item_json TEXT NOT NULL,
+         created_at INTEGER NOT NULL,
+         PRIMARY KEY (conversation_id, seq)
+       ) WITHOUT ROWID`,
+      `CREATE UNIQUE INDEX conversation_items_item_id ON conversation_items(conversation_id, item_id)`,
+    ],
+  },
 ];
 
 /** `tables` is the (already quoted) schema prefix, e.g. `"vr_test".` or empty for search_path. */
@@ -75,6 +114,39 @@ export function postgresMigrations(tables: string): Migration[] {
            item_json TEXT NOT NULL,
            PRIMARY KEY (response_id, seq)
          )`,
+      ],
+    },
+    {
+      version: 2,
+      name: 'gateway_secrets',
+      statements: [
+        `CREATE TABLE ${tables}gateway_secrets (
+           name TEXT PRIMARY KEY,
+           value TEXT NOT NULL,
+           created_at BIGINT NOT NULL
+         )`,
+      ],
+    },
+    {
+      version: 3,
+      name: 'conversations and conversation_items',
+      statements: [
+        `CREATE TABLE ${tables}conversations (
+           id TEXT PRIMARY KEY,
+           owner TEXT NOT NULL,
+           metadata_json TEXT NOT NULL,
+           created_at BIGINT NOT NULL,
+           next_seq BIGINT NOT NULL DEFAULT 0
+         )`,
+        `CREATE TABLE ${tables}conversation_items (
+           conversation_id TEXT NOT NULL,
+           seq BIGINT NOT NULL,
+           item_id TEXT NOT NULL,
+           item_json TEXT NOT NULL,
+           created_at BIGINT NOT NULL,
+           PRIMARY KEY (conversation_id, seq)
+         )`,
+        `CREATE UNIQUE INDEX conversation_items_item_id ON ${tables}conversation_items(conversation_id, item_id)`,
       ],
     },
   ];

@@ -55,6 +55,11 @@ export interface ResponseStore {
   delete(id: string): Promise<boolean>;
   /** Page through the response's own input items; null when the response is absent. */
   listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null>;
+  /**
+   * A named secret shared by every process using this store: the stored value, or `create()`'s
+   * value inserted if absent. Concurrent first calls all return the one value that won.
+   */
+  getOrCreateSecret(name: string, create: () => string): Promise<string>;
   close(): Promise<void>;
 }
 

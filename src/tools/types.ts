@@ -1,7 +1,9 @@
 import type { IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
+import type { Principal } from '../api/principal.js';
 import type { RequestTool } from '../api/request-schema.js';
 import type { ModelTool } from '../upstream/types.js';
+import { specOf } from './catalog.js';
 
 /** A call the model made to a gateway-owned function, once its arguments are complete. */
 export interface GatewayCall {
@@ -49,6 +51,8 @@ export interface ToolRunContext {
   /** What this tool's `prepare` returned as `state` for the entry (undefined without prepare). */
   state?: unknown;
   sink: ToolEventSink;
+  /** Who is calling (api/principal.ts): scope anything the call creates or reuses by it. */
+  principal: Principal;
 }
 
 /** What a tool's `prepare` sees: the request's conversation, before any byte is sent. */
@@ -58,6 +62,8 @@ export interface ToolPrepareContext {
   /** Where the entry sits in the request, for error `param`s (e.g. `tools[2]`). */
   param: string;
   newId: IdGenerator;
+  /** Who is calling (api/principal.ts). */
+  principal: Principal;
 }
 
 /** What a tool did before the response starts (e.g. MCP discovery). */
@@ -137,7 +143,7 @@ export interface GatewayTools {
 
 export function createGatewayTools(tools: GatewayTool[]): GatewayTools {
   const byKind = new Map(tools.map((t) => [t.kind, t]));
-  const kindOf = (entry: RequestTool) => (entry.type.startsWith('web_search') ? 'web_search' : entry.type);
+  const kindOf = (entry: RequestTool) => specOf(entry)?.kind ?? entry.type;
   return {
     enabledKinds: new Set(byKind.keys()),
     modelToolsFor(entry, preparations) {
