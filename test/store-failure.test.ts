@@ -14,6 +14,7 @@ function failingWrites(inner: ResponseStore, state: { fail: boolean }): Response
     getHistory: (id) => inner.getHistory(id),
     delete: (id) => inner.delete(id),
     listInputItems: (id, opts) => inner.listInputItems(id, opts),
+    runs: inner.runs,
     getOrCreateSecret: (name, create) => inner.getOrCreateSecret(name, create),
     close: () => inner.close(),
   };

@@ -30,6 +30,7 @@ import type {
   ListInputItemsOptions,
   ResponseObject,
   ResponseStore,
+  RunStore,
   StoreLogger,
   StoredResponseRecord,
 } from './types.js';
@@ -137,6 +138,11 @@ export class RedisCachedStore implements ResponseStore {
 
   listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
     return this.#inner.listInputItems(id, opts);
+  }
+
+  /** Runs change many times a second while they live: never cached. */
+  get runs(): RunStore {
+    return this.#inner.runs;
   }
 
   /** Read once per process at start-up: never cached, the database is the one source. */

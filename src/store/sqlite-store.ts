@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import { ParentNotFoundError } from './errors.js';
 import { inputItemsQueryParts } from './input-items-query.js';
 import { migrateSqlite } from './migrations.js';
+import { SqliteRunStore } from './sqlite-runs.js';
 import { ANCHOR_ROW_SEQ, decodeHistory, encodeRecord, isImpossibleId } from './record-codec.js';
 import type {
   ConversationHistory,
@@ -82,6 +83,7 @@ export class SqliteResponseStore implements ResponseStore {
   #db: Database.Database | null = null;
   #stmts: Statements | null = null;
   readonly #listStatements = new Map<string, Database.Statement>();
+  readonly #runs = new SqliteRunStore((fn) => withBusyRetry(fn));
 
   constructor(opts: SqliteStoreOptions) {
     this.#path = opts.path === ':memory:' ? opts.path : resolve(opts.path);
@@ -105,6 +107,11 @@ export class SqliteResponseStore implements ResponseStore {
     }
     this.#db = db;
     this.#stmts = prepareStatements(db);
+    this.#runs.attach(db);
+  }
+
+  get runs(): SqliteRunStore {
+    return this.#runs;
   }
 
   #open(): { db: Database.Database; st: Statements } {
@@ -210,6 +217,7 @@ export class SqliteResponseStore implements ResponseStore {
   }
 
   async close(): Promise<void> {
+    this.#runs.attach(null);
     this.#db?.close();
     this.#db = null;
     this.#stmts = null;

@@ -204,6 +204,7 @@ function lagAfterRead(inner: ResponseStore, ms: number): ResponseStore {
     getHistory: (id) => inner.getHistory(id).then(lag),
     delete: (id) => inner.delete(id),
     listInputItems: (id, o) => inner.listInputItems(id, o),
+    runs: inner.runs,
     getOrCreateSecret: (name, create) => inner.getOrCreateSecret(name, create),
     close: () => inner.close(),
   };

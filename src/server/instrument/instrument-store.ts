@@ -29,6 +29,7 @@ export function instrumentStore(store: ResponseStore, obs: GatewayObservability)
     getHistory: (id) => observe('get_history', 'hydrate_ms', () => store.getHistory(id)),
     delete: (id) => observe('delete', 'store_ms', () => store.delete(id)),
     listInputItems: (id, opts) => observe('list_input_items', 'store_ms', () => store.listInputItems(id, opts)),
+    runs: store.runs,
     getOrCreateSecret: (name, create) => store.getOrCreateSecret(name, create),
   };
 }
