@@ -141,6 +141,11 @@ export class RedisCachedStore implements ResponseStore {
     return deleted;
   }
 
+  /** Not cached: references to items outside the continuation chain are rare and cheap to read. */
+  findItems(ids: readonly string[]): Promise<Map<string, Item>> {
+    return this.#inner.findItems(ids);
+  }
+
   listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
     return this.#inner.listInputItems(id, opts);
   }
