@@ -29,7 +29,6 @@
  * logged per outage (re-armed after Redis answers again), never one per request.
  * `listInputItems` is not cached: it is rare and cheap on an indexed table.
  */
-import type { Item } from '../api/items.js';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Item } from '../api/items.js';
 import type {
