@@ -17,10 +17,13 @@ import { ParentNotFoundError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import { inputItemsQueryParts, type CursorName } from './input-items-query.js';
 import { migratePostgres, quoteIdent } from './migrations.js';
+import { PostgresConversations } from './postgres-conversations.js';
 import { PostgresRunStore } from './postgres-runs.js';
 import { ANCHOR_ROW_SEQ, decodeHistory, encodeRecord, isImpossibleId, type EncodedRecord } from './record-codec.js';
 import type {
   ConversationHistory,
+  ConversationRecord,
+  ListConversationItemsOptions,
   InputItemsPage,
   ListInputItemsOptions,
   ResponseObject,
@@ -46,6 +49,7 @@ export class PostgresResponseStore implements ResponseStore {
   readonly #pool: pg.Pool;
   readonly #schema: string | undefined;
   readonly #sql: ReturnType<typeof buildSql>;
+  readonly #conversations: PostgresConversations;
   readonly runs: PostgresRunStore;
   readonly #writes: GroupCommit<EncodedRecord>;
 
@@ -55,6 +59,7 @@ export class PostgresResponseStore implements ResponseStore {
     this.#sql = buildSql(t);
     const poolSize = opts.poolSize ?? 10;
     this.#pool = new pg.Pool({ connectionString: opts.connectionString, max: poolSize });
+    this.#conversations = new PostgresConversations(this.#pool, t);
     // A few batches in flight at once (each holds one pooled connection; reads keep the rest).
     this.#writes = new GroupCommit((batch) => this.#writeBatch(batch), {
       maxBatch: opts.maxBatch ?? 256,
@@ -230,6 +235,34 @@ export class PostgresResponseStore implements ResponseStore {
     const { rows } = await this.#pool.query<{ value: string }>(this.#sql.secret, [name]);
     if (!rows[0]) throw new Error(`secret ${name} vanished after insert`);
     return rows[0].value;
+  }
+
+  createConversation(record: ConversationRecord, items: Item[]): Promise<void> {
+    return this.#conversations.createConversation(record, items);
+  }
+  getConversation(id: string, owner: string): Promise<ConversationRecord | null> {
+    return this.#conversations.getConversation(id, owner);
+  }
+  updateConversation(id: string, owner: string, metadata: Record<string, string>): Promise<ConversationRecord | null> {
+    return this.#conversations.updateConversation(id, owner, metadata);
+  }
+  deleteConversation(id: string, owner: string): Promise<boolean> {
+    return this.#conversations.deleteConversation(id, owner);
+  }
+  appendConversationItems(id: string, owner: string, items: Item[]): Promise<boolean> {
+    return this.#conversations.appendConversationItems(id, owner, items);
+  }
+  listConversationItems(id: string, owner: string, opts: ListConversationItemsOptions): Promise<InputItemsPage | null> {
+    return this.#conversations.listConversationItems(id, owner, opts);
+  }
+  getConversationItems(id: string, owner: string): Promise<Item[] | null> {
+    return this.#conversations.getConversationItems(id, owner);
+  }
+  getConversationItem(id: string, owner: string, itemId: string): Promise<{ item: Item | null } | null> {
+    return this.#conversations.getConversationItem(id, owner, itemId);
+  }
+  deleteConversationItem(id: string, owner: string, itemId: string): Promise<{ deleted: boolean; conversation: ConversationRecord } | null> {
+    return this.#conversations.deleteConversationItem(id, owner, itemId);
   }
 
   async close(): Promise<void> {
