@@ -127,7 +127,8 @@ export class ResponseRun {
       includeLogprobs: include.includes('message.output_text.logprobs'),
       reasoningEvents: deps.reasoningEvents,
       clock: deps.clock,
-      live: req.stream === true,
+      // Background runs record their events for followers even when the creator asked for JSON.
+      live: req.stream === true || req.background === true,
     });
     this.result = { response, error: null };
     this.include = new Set(include);
