@@ -31,13 +31,15 @@ export interface CreateStoreOptions {
   logger?: StoreLogger;
   /** PostgreSQL only: keep the tables in this schema (tests isolate runs this way). */
   schema?: string;
+  /** SQLite only: total wait for another process's write lock (`VR_SQLITE_LOCK_TIMEOUT_MS`). */
+  sqliteLockTimeoutMs?: number;
 }
 
 export function createStore(opts: CreateStoreOptions = {}): ResponseStore {
   const target: DbTarget = parseDbUrl(opts.dbPath);
   const base: ResponseStore =
     target.kind === 'sqlite'
-      ? new SqliteResponseStore({ path: target.path })
+      ? new SqliteResponseStore({ path: target.path, busyTimeoutMs: opts.sqliteLockTimeoutMs })
       : new PostgresResponseStore({ connectionString: target.connectionString, schema: opts.schema, logger: opts.logger });
   if (!opts.cache?.enabled) return base;
   return new RedisCachedStore({
@@ -56,6 +58,7 @@ export function storeOptionsFromEnv(env: Record<string, string | undefined>, log
   return {
     dbPath,
     logger,
+    sqliteLockTimeoutMs: parsePositiveInt('VR_SQLITE_LOCK_TIMEOUT_MS', env.VR_SQLITE_LOCK_TIMEOUT_MS, 5000, 600_000),
     cache: {
       enabled: parseBool('VR_RESPONSE_STORE_CACHE', env.VR_RESPONSE_STORE_CACHE),
       host: env.VR_REDIS_HOST?.trim() || 'localhost',

@@ -6,7 +6,8 @@ import { ID_PATTERN } from '../../api/ids.js';
 import { filterOutputForClient } from '../../engine/include-filter.js';
 import { prepareRequest } from '../../engine/prepare.js';
 import { ResponseRun, type EngineDeps } from '../../engine/run-response.js';
-import { encodeSseEvent, SSE_DONE } from '../../engine/sse.js';
+import { encodeSseEvent, SSE_DONE, withKeepAlive } from '../../engine/sse.js';
+import type { StreamEvent } from '../../engine/composer.js';
 import { startBackgroundRun } from '../../runs/background.js';
 import { followRun, storedEventToSse } from '../../runs/follow.js';
 import type { RunRegistry } from '../../runs/registry.js';
@@ -23,14 +24,36 @@ function abortOnDisconnect(reply: FastifyReply): AbortController {
   return controller;
 }
 
+type EventBatches = AsyncGenerator<StreamEvent[], void, undefined>;
+
 /** One string per event batch: a whole upstream read goes to the socket in one write. */
-async function* sseBody(run: ResponseRun): AsyncGenerator<string, void, undefined> {
-  for await (const batch of run.events()) {
+async function* sseBody(held: StreamEvent[][], rest: EventBatches | null): AsyncGenerator<string, void, undefined> {
+  const encode = (batch: StreamEvent[]) => {
     let text = '';
     for (const ev of batch) text += encodeSseEvent(ev);
-    yield text;
+    return text;
+  };
+  for (const batch of held) if (batch.length) yield encode(batch);
+  if (rest) {
+    for await (const batch of { [Symbol.asyncIterator]: () => rest }) if (batch.length) yield encode(batch);
   }
   yield SSE_DONE;
+}
+
+/**
+ * Pull a stream's first batches without sending anything, until the response has really begun
+ * (`run.started`) or ended. A run that fails before it began (the upstream refused the first
+ * turn: 400, 404, 429, 503…) is then a plain HTTP error, as for a JSON request.
+ */
+async function openStream(run: ResponseRun): Promise<{ held: StreamEvent[][]; rest: EventBatches | null }> {
+  const events = run.events();
+  const held: StreamEvent[][] = [];
+  for (;;) {
+    const next = await events.next();
+    if (next.done) return { held, rest: null };
+    held.push(next.value);
+    if (run.started) return { held, rest: events };
+  }
 }
 
 /** A background run's stored events after `startingAfter`, live until its terminal event. */
@@ -43,14 +66,17 @@ async function* followSse(runs: RunRegistry, id: string, startingAfter: number, 
   yield SSE_DONE;
 }
 
-function sendSse(reply: FastifyReply, body: AsyncGenerator<string, void, undefined>): FastifyReply {
-  // Readable.from pulls from the generator only as fast as the socket drains: backpressure
-  // reaches the upstream read, and a disconnect destroys the stream, ending the generator.
+/**
+ * Readable.from pulls from the generator only as fast as the socket drains: backpressure
+ * reaches the upstream read (or the event-log read), and a disconnect destroys the stream,
+ * ending the generator.
+ */
+function sendSse(reply: FastifyReply, body: AsyncGenerator<string, void, undefined>, keepAliveMs: number): FastifyReply {
   return reply
     .header('content-type', 'text/event-stream; charset=utf-8')
     .header('cache-control', 'no-cache')
     .header('x-accel-buffering', 'no')
-    .send(Readable.from(bindToCurrentContext(body), { objectMode: false, highWaterMark: 16 * 1024 }));
+    .send(Readable.from(withKeepAlive(bindToCurrentContext(body), keepAliveMs), { objectMode: false, highWaterMark: 16 * 1024 }));
 }
 
 /** `starting_after`: a sequence number (-1 or more); absent = from the first event. */
@@ -79,10 +105,13 @@ export interface ResponsesRouteDeps {
   runs: RunRegistry | null;
   logger: StoreLogger;
   scope?: RequestScope;
+  /** Idle time before an SSE keep-alive comment; 0 = never. */
+  keepAliveMs?: number;
 }
 
 export function registerResponsesRoutes(app: FastifyInstance, routeDeps: ResponsesRouteDeps): void {
   const { engine: deps, runs, scope, logger } = routeDeps;
+  const keepAliveMs = routeDeps.keepAliveMs ?? 0;
   const prepareDeps = { store: deps.store, newId: deps.newId, enabledBuiltins: deps.tools.enabledKinds, tools: deps.tools };
 
   /** The caller's run (another key's is as absent as a missing one). */
@@ -103,17 +132,33 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
       const queued = await startBackgroundRun(runs, deps, prepared, request.principal, logger);
       if (!prepared.req.stream) return queued;
       // This request only follows the run: a disconnect stops the following, not the run.
-      return sendSse(reply, followSse(runs, queued.id, -1, abortOnDisconnect(reply).signal));
+      return sendSse(reply, followSse(runs, queued.id, -1, abortOnDisconnect(reply).signal), keepAliveMs);
     }
 
     const controller = abortOnDisconnect(reply);
     const run = new ResponseRun(deps, prepared, controller.signal);
-    if (prepared.req.stream) return sendSse(reply, sseBody(run));
+
+    if (prepared.req.stream) {
+      let opened: Awaited<ReturnType<typeof openStream>>;
+      try {
+        opened = await openStream(run);
+      } catch (err) {
+        // The client left before the stream began: the run was aborted on purpose.
+        if (controller.signal.aborted) return reply;
+        throw err;
+      }
+      const { held, rest } = opened;
+      if (!rest && !run.started && run.result.error) {
+        if (controller.signal.aborted) return reply;
+        return reply.status(run.result.error.status).send(run.result.error.toBody());
+      }
+      return sendSse(reply, sseBody(held, rest), keepAliveMs);
+    }
 
     for await (const _ev of run.events()) {
       // Non-streaming is the same pipeline run to its end.
     }
-    // The client left: the run was cancelled on purpose and there is nobody to answer.
+    // The client left: the run was cancelled (and stored so); there is nobody to answer.
     if (controller.signal.aborted) return reply;
     const { response, error } = run.result;
     if (error) return reply.status(error.status).send(error.toBody());
@@ -134,7 +179,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
         }
         throw responseNotFound(id);
       }
-      return sendSse(reply, followSse(runs, id, startingAfter, abortOnDisconnect(reply).signal));
+      return sendSse(reply, followSse(runs, id, startingAfter, abortOnDisconnect(reply).signal), keepAliveMs);
     }
     const found = deps.store ? await deps.store.get(id) : null;
     if (found) return found;
