@@ -13,6 +13,7 @@ function failingWrites(inner: ResponseStore, state: { fail: boolean }): Response
     get: (id) => inner.get(id),
     getHistory: (id) => inner.getHistory(id),
     delete: (id) => inner.delete(id),
+    findItems: (ids) => inner.findItems(ids),
     listInputItems: (id, opts) => inner.listInputItems(id, opts),
     runs: inner.runs,
     getOrCreateSecret: (name, create) => inner.getOrCreateSecret(name, create),

@@ -164,6 +164,7 @@ export class ResponseRun {
       reasoningEvents: deps.reasoningEvents,
       clock: deps.clock,
       singleCallPerTurn: req.parallel_tool_calls === false,
+      reasoningSummary: Boolean(req.reasoning?.summary ?? req.reasoning?.generate_summary),
       // Background runs record their events for followers even when the creator asked for JSON.
       live: req.stream === true || req.background === true,
     });

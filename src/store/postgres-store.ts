@@ -89,6 +89,15 @@ export class PostgresResponseStore implements ResponseStore {
     return decodeHistory(rows, 0, 1);
   }
 
+  async findItems(ids: readonly string[]): Promise<Map<string, Item>> {
+    const out = new Map<string, Item>();
+    const wanted = ids.filter((id) => !isImpossibleId(id));
+    if (wanted.length === 0) return out;
+    const { rows } = await this.#pool.query<{ item_id: string; item_json: string }>(this.#sql.findItems, [wanted]);
+    for (const row of rows) out.set(row.item_id, JSON.parse(row.item_json) as Item);
+    return out;
+  }
+
   async delete(id: string): Promise<boolean> {
     if (isImpossibleId(id)) return false;
     const client = await this.#pool.connect();
@@ -200,6 +209,10 @@ function buildSql(t: string) {
         SELECT chain.depth, i.seq, i.item_json FROM chain JOIN ${t}response_items i ON i.response_id = chain.id
       ) rows
       ORDER BY depth DESC, seq ASC`,
+    // Oldest first, so the newest copy of an id is the one kept.
+    findItems: `SELECT i.item_id, i.item_json FROM ${t}response_items i JOIN ${t}responses r ON r.id = i.response_id
+                 WHERE i.item_id = ANY($1::text[]) AND r.deleted_at IS NULL
+                 ORDER BY r.created_at, i.seq`,
     lock: `SELECT parent_id, deleted_at FROM ${t}responses WHERE id = $1 FOR UPDATE`,
     hasChildren: `SELECT 1 FROM ${t}responses WHERE parent_id = $1 LIMIT 1`,
     tombstone: `UPDATE ${t}responses SET deleted_at = $1, response_json = NULL WHERE id = $2`,

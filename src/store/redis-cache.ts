@@ -23,6 +23,7 @@
  * logged per outage (re-armed after Redis answers again), never one per request.
  * `listInputItems` is not cached: it is rare and cheap on an indexed table.
  */
+import type { Item } from '../api/items.js';
 import { Redis, type RedisOptions } from 'ioredis';
 import type {
   ConversationHistory,
@@ -134,6 +135,11 @@ export class RedisCachedStore implements ResponseStore {
     // failed to reach Redis. Awaited, so once delete returns no cache serves the id.
     if (!(await this.#invalidate(id))) this.#rememberInvalidation(id);
     return deleted;
+  }
+
+  /** Not cached: references to items outside the continuation chain are rare and cheap to read. */
+  findItems(ids: readonly string[]): Promise<Map<string, Item>> {
+    return this.#inner.findItems(ids);
   }
 
   listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {

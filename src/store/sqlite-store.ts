@@ -84,6 +84,12 @@ function prepareStatements(db: Database.Database) {
     removeItems: db.prepare('DELETE FROM response_items WHERE response_id = ?'),
     removeResponse: db.prepare('DELETE FROM responses WHERE id = ?'),
     history: db.prepare(HISTORY_SQL).raw(),
+    // Oldest first, so the newest copy of an id is the one kept.
+    findItems: db.prepare(
+      `SELECT i.item_id, i.item_json FROM response_items i JOIN responses r ON r.id = i.response_id
+        WHERE i.item_id IN (SELECT value FROM json_each(?)) AND r.deleted_at IS NULL
+        ORDER BY r.created_at, i.seq`,
+    ).raw(),
     insertSecret: db.prepare('INSERT OR IGNORE INTO gateway_secrets (name, value, created_at) VALUES (?, ?, ?)'),
     secret: db.prepare('SELECT value FROM gateway_secrets WHERE name = ?').pluck(),
   };
@@ -189,6 +195,14 @@ export class SqliteResponseStore implements ResponseStore {
     const { st } = this.#open();
     // Columns: depth, seq, json.
     return decodeHistory((await this.#retry(() => st.history.all({ id }))) as unknown[][], 1, 2);
+  }
+
+  async findItems(ids: readonly string[]): Promise<Map<string, Item>> {
+    const out = new Map<string, Item>();
+    const wanted = ids.filter((id) => !isImpossibleId(id));
+    if (wanted.length === 0) return out;
+    for (const [id, json] of this.#open().st.findItems.all(JSON.stringify(wanted)) as [string, string][]) out.set(id, JSON.parse(json) as Item);
+    return out;
   }
 
   async delete(id: string): Promise<boolean> {

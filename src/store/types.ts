@@ -53,6 +53,12 @@ export interface ResponseStore {
   getHistory(id: string): Promise<ConversationHistory | null>;
   /** True when something was deleted. Later get/getHistory/listInputItems of it return null. */
   delete(id: string): Promise<boolean>;
+  /**
+   * Stored items by item id, from any live (not deleted) response: what an `item_reference`
+   * may name (OpenAI resolves any stored item, not only those of the `previous_response_id`
+   * chain). Unknown ids are simply absent from the result; with several copies the newest wins.
+   */
+  findItems(ids: readonly string[]): Promise<Map<string, Item>>;
   /** Page through the response's own input items; null when the response is absent. */
   listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null>;
   /** Background runs and their event logs, in the same database. */

@@ -203,6 +203,7 @@ function lagAfterRead(inner: ResponseStore, ms: number): ResponseStore {
     get: (id) => inner.get(id).then(lag),
     getHistory: (id) => inner.getHistory(id).then(lag),
     delete: (id) => inner.delete(id),
+    findItems: (ids) => inner.findItems(ids),
     listInputItems: (id, o) => inner.listInputItems(id, o),
     runs: inner.runs,
     getOrCreateSecret: (name, create) => inner.getOrCreateSecret(name, create),

@@ -28,6 +28,7 @@ export function instrumentStore(store: ResponseStore, obs: GatewayObservability)
     get: (id) => observe('get', 'store_ms', () => store.get(id)),
     getHistory: (id) => observe('get_history', 'hydrate_ms', () => store.getHistory(id)),
     delete: (id) => observe('delete', 'store_ms', () => store.delete(id)),
+    findItems: (ids) => observe('find_items', 'hydrate_ms', () => store.findItems(ids)),
     listInputItems: (id, opts) => observe('list_input_items', 'store_ms', () => store.listInputItems(id, opts)),
     runs: store.runs,
     getOrCreateSecret: (name, create) => store.getOrCreateSecret(name, create),

@@ -73,6 +73,20 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       expect((await store.get(r1.id))?.instructions).toBe('SECRET SYSTEM PROMPT');
     });
 
+    it('finds stored items by id across responses (inputs and outputs), never from deleted ones', async () => {
+      const a = turn('fa');
+      const b = turn('fb', { parentId: a.id });
+      const other = turn('fc');
+      for (const r of [a, b, other]) await store.put(r);
+      const ids = [a.inputItems[0]!.id, b.outputItems[0]!.id, other.outputItems[0]!.id, 'msg_unknown', ...BAD_IDS];
+      const found = await store.findItems(ids);
+      expect([...found.keys()].sort()).toEqual(ids.slice(0, 3).sort());
+      expect(found.get(b.outputItems[0]!.id)).toEqual(b.outputItems[0]);
+      expect((await store.findItems([])).size).toBe(0);
+      await store.delete(other.id);
+      expect((await store.findItems([other.outputItems[0]!.id])).size).toBe(0);
+    });
+
     it('returns null/false for unknown ids', async () => {
       expect(await store.get(rid())).toBeNull();
       expect(await store.getHistory(rid())).toBeNull();
