@@ -5,6 +5,7 @@ import { initialResponse, type ResponseResource } from '../api/response-object.j
 import type { SealedBlobs } from '../crypto/sealed-blob.js';
 import type { ResponseStore } from '../store/types.js';
 import type { GatewayTools, ItemLookup, ToolEventSink } from '../tools/types.js';
+import { passThroughParams } from '../upstream/pass-through.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
 import { ResponseComposer, type StreamEvent, type TurnCall } from './composer.js';
 import { modelToolsFor } from './model-tools.js';
@@ -57,18 +58,11 @@ function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps,
     toolChoice: tools.length ? choice : 'auto',
     parallelToolCalls: req.parallel_tool_calls ?? null,
     maxOutputTokens: req.max_output_tokens ?? null,
-    temperature: req.temperature ?? null,
-    topP: req.top_p ?? null,
-    presencePenalty: req.presence_penalty ?? null,
-    frequencyPenalty: req.frequency_penalty ?? null,
+    params: passThroughParams(req),
     logprobs: wantLogprobs,
     topLogprobs: req.top_logprobs ?? null,
     reasoningEffort: req.reasoning?.effort ?? null,
     responseFormat: format && format.type !== 'text' ? (format as TurnRequest['responseFormat']) : null,
-    user: req.safety_identifier ?? req.user ?? null,
-    promptCacheKey: req.prompt_cache_key ?? null,
-    // `auto`/`default` is what the upstream does anyway: only an explicit tier is worth sending.
-    serviceTier: req.service_tier && req.service_tier !== 'auto' && req.service_tier !== 'default' ? req.service_tier : null,
     verbosity: req.text?.verbosity ?? null,
     signal,
   };
