@@ -8,6 +8,7 @@ import type { GatewayTools, ItemLookup, ToolEventSink } from '../tools/types.js'
 import { passThroughParams } from '../upstream/pass-through.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
 import { ResponseComposer, type StreamEvent, type TurnCall } from './composer.js';
+import { appendTurn } from './conversation.js';
 import { modelToolsFor } from './model-tools.js';
 import type { PreparedRequest } from './prepare.js';
 import { filterItemForClient, filterOutputForClient } from './include-filter.js';
@@ -186,6 +187,7 @@ export class ResponseRun {
       try {
         const { status, reason } = yield* this.loop();
         c.settle(status, reason);
+        await this.appendToConversation();
         await this.persist();
         c.finish();
       } catch (err) {
@@ -353,6 +355,17 @@ export class ResponseRun {
     } catch {
       // Reported through the response's own error; nothing more to tell the client.
     }
+  }
+
+  /** A finished turn (never a failed or cancelled one) joins its conversation, input then output. */
+  private async appendToConversation(): Promise<void> {
+    const { deps, prepared } = this;
+    if (!deps.store || !prepared.conversationId) return;
+    const items = [...prepared.input, ...this.result.response.output];
+    await appendTurn(deps.store, prepared.conversationId, prepared.principal, items).catch((err: unknown) => {
+      if (err instanceof ApiError) throw err;
+      throw internalError('The response was generated but could not be added to its conversation.', 'store_error');
+    });
   }
 
   /** Store before the terminal event, so a client that continues at once finds the response. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { CONTEXT_DEFAULTS, type ContextSettings } from '../config/context-settings.js';
 import type { EngineDeps } from '../engine/run-response.js';
 import type { UpstreamClient } from '../upstream/http-client.js';
 import { installBodyParsers } from './body-parsers.js';
@@ -11,6 +12,7 @@ import { requestLogPlugin } from './plugins/request-log.js';
 import { tracingPlugin } from './plugins/tracing.js';
 import { workerHeaderPlugin } from './plugins/worker-header.js';
 import { registerFallbackProxy, type FallbackProxyOptions } from './routes/fallback-proxy.js';
+import { registerConversationRoutes } from './routes/conversations.js';
 import { registerHealthRoute } from './routes/health.js';
 import { registerMcpRoutes } from './routes/mcp.js';
 import type { McpRuntimeClient } from '../tools/mcp/runtime-client.js';
@@ -36,6 +38,8 @@ export interface AppDeps {
   apiKeys?: readonly string[];
   /** Background runs and WebSocket mode; default read from the process environment. */
   runSettings?: RunSettings;
+  /** Conversation / compaction / token-counting limits; omitted = defaults. */
+  context?: ContextSettings;
   /** The built-in MCP runtime, for the discovery routes; null/omitted = built-in MCP off. */
   mcpRuntime?: McpRuntimeClient | null;
   /** Idle seconds before an SSE keep-alive comment on a response stream; 0 = off. */
@@ -90,6 +94,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     app.addHook('onClose', () => runs.close());
   }
   registerResponsesRoutes(app, { engine: deps.engine, runs, logger: app.log, scope: deps.observability?.scope, keepAliveMs: (deps.sseKeepAliveSeconds ?? 0) * 1000 });
+  const { store, newId, clock } = deps.engine;
+  registerConversationRoutes(app, { store, newId, clock, maxItemsPerCall: (deps.context ?? CONTEXT_DEFAULTS).conversationMaxItemsPerCall });
   registerMcpRoutes(app, deps.mcpRuntime ?? null);
   if (deps.fallbackProxy) registerFallbackProxy(app, deps.fallbackProxy);
   else registerPassthroughRoutes(app, deps.upstream);

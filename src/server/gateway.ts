@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { newId } from '../api/ids.js';
 import { generateSealingKey, SealedBlobs } from '../crypto/sealed-blob.js';
 import { loadSealingKey, sealingKeyFromEnv } from '../crypto/sealing-key.js';
+import { readContextSettings } from '../config/context-settings.js';
 import { DEFAULT_SSE_KEEPALIVE_SECONDS, type EnvSettings } from '../config/env.js';
 import type { ServeOptions } from '../config/serve-options.js';
 import type { EngineDeps } from '../engine/run-response.js';
@@ -93,7 +94,7 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     sealedBlobs: deps.sealedBlobs ?? sealingKeyFromEnv(process.env) ?? new SealedBlobs(generateSealingKey()),
     ...(obs.logger ? { logger: obs.logger } : {}),
   };
-  const app = buildApp({ engine, upstream, runSettings: deps.runSettings, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
+  const app = buildApp({ engine, upstream, runSettings: deps.runSettings, context: readContextSettings(process.env), logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
   return { app, upstream };
 }
 
