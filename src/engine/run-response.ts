@@ -172,7 +172,8 @@ export class ResponseRun {
       clock: deps.clock,
       singleCallPerTurn: req.parallel_tool_calls === false,
       reasoningSummary: Boolean(req.reasoning?.summary ?? req.reasoning?.generate_summary),
-      live: req.stream === true,
+      // Background runs record their events for followers even when the creator asked for JSON.
+      live: req.stream === true || req.background === true,
     });
     this.result = { response, error: null };
     this.include = new Set(include);
@@ -366,6 +367,9 @@ export class ResponseRun {
    * and the client has already been told.
    */
   private async persistUnfinished(): Promise<void> {
+    // Refused before it began: the client gets a plain HTTP error and never saw this id (a
+    // background client did, at once).
+    if (!this.started && !this.prepared.req.background) return;
     try {
       await this.persist();
     } catch {

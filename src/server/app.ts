@@ -19,6 +19,8 @@ import { registerMcpRoutes } from './routes/mcp.js';
 import type { McpRuntimeClient } from '../tools/mcp/runtime-client.js';
 import { registerPassthroughRoutes } from './routes/passthrough.js';
 import { registerResponsesRoutes } from './routes/responses.js';
+import { readRunSettings, type RunSettings } from '../config/run-settings.js';
+import { RunRegistry } from '../runs/registry.js';
 
 export interface AppDeps {
   engine: EngineDeps;
@@ -35,6 +37,8 @@ export interface AppDeps {
   observability?: GatewayObservability;
   /** `VR_API_KEYS`; empty = no client authentication. */
   apiKeys?: readonly string[];
+  /** Background runs and WebSocket mode; default read from the process environment. */
+  runSettings?: RunSettings;
   /** Conversation / compaction / token-counting limits; omitted = defaults. */
   context?: ContextSettings;
   /** The built-in MCP runtime, for the discovery routes; null/omitted = built-in MCP off. */
@@ -83,7 +87,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installBodyParsers(app);
   registerOperationsPlugins(app, deps);
   registerHealthRoute(app);
-  registerResponsesRoutes(app, deps.engine, deps.observability?.scope, { keepAliveMs: (deps.sseKeepAliveSeconds ?? 0) * 1000 });
+  const runs = deps.engine.store ? new RunRegistry(deps.engine.store, deps.runSettings ?? readRunSettings(process.env), app.log) : null;
+  if (runs) {
+    // Orphans are settled and notifications heard from the start; live runs get a bounded
+    // grace period at shutdown, then fail (their clients can still read them).
+    app.addHook('onReady', () => runs.start());
+    app.addHook('onClose', () => runs.close());
+  }
+  registerResponsesRoutes(app, { engine: deps.engine, runs, logger: app.log, scope: deps.observability?.scope, keepAliveMs: (deps.sseKeepAliveSeconds ?? 0) * 1000 });
   const { store, newId, clock } = deps.engine;
   registerContextRoutes(app, deps.engine, deps.upstream);
   registerConversationRoutes(app, { store, newId, clock, maxItemsPerCall: (deps.context ?? CONTEXT_DEFAULTS).conversationMaxItemsPerCall });

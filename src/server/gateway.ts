@@ -18,6 +18,7 @@ import { createResponsesAdapter } from '../upstream/responses/adapter.js';
 import { createUpstreamClient, type UpstreamClient } from '../upstream/http-client.js';
 import type { UpstreamAdapter } from '../upstream/types.js';
 import { buildApp } from './app.js';
+import type { RunSettings } from '../config/run-settings.js';
 import { instrumentAdapter } from './instrument/instrument-adapter.js';
 import { instrumentStore } from './instrument/instrument-store.js';
 import { instrumentTool } from './instrument/instrument-tools.js';
@@ -25,6 +26,8 @@ import { defaultObservability, type GatewayObservability } from './observability
 import type { FallbackProxyOptions } from './routes/fallback-proxy.js';
 
 export interface GatewayDeps {
+  /** Background runs and WebSocket mode; default read from the process environment. */
+  runSettings?: RunSettings;
   serve: ServeOptions;
   env: EnvSettings;
   store: ResponseStore | null;
@@ -94,7 +97,7 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     tokenCounter: createTokenCounter(upstream, { modelInfoTtlMs: context.modelInfoTtlMs, timeoutMs: context.tokenizeTimeoutMs }),
     ...(obs.logger ? { logger: obs.logger } : {}),
   };
-  const app = buildApp({ engine, upstream, context, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
+  const app = buildApp({ engine, upstream, runSettings: deps.runSettings, context, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
   return { app, upstream };
 }
 
