@@ -29,6 +29,18 @@ export interface ComposerOptions {
   reasoningEvents: 'openai' | 'openresponses';
   clock: () => number;
   /**
+   * `parallel_tool_calls: false`: at most one call per turn. Upstreams treat the flag as a hint
+   * (or ignore it); calls after the first are dropped so the client never receives two.
+   */
+  singleCallPerTurn?: boolean;
+  /**
+   * `reasoning.summary` was requested: the reasoning text is also the item's `summary` and is
+   * streamed as `response.reasoning_summary_part.*` / `response.reasoning_summary_text.*`
+   * (what clients such as the Vercel AI SDK display). Upstreams give reasoning text, not
+   * summaries: the summary is that text.
+   */
+  reasoningSummary?: boolean;
+  /**
    * Build stream events at all. A JSON (non-streaming) request only needs the final response
    * object, so it skips event construction and the response snapshots entirely.
    */
@@ -97,6 +109,12 @@ export class ResponseComposer {
   private turnItems: Item[] = [];
   private usage = emptyUsage();
   private finishReason: FinishReason = 'stop';
+  /**
+   * Text, refusal and reasoning deltas that arrived while a call was still being written. Models
+   * do interleave them with a call's argument deltas; closing the call there would cut its
+   * arguments, so they wait (in order) until no call is streaming, then become their own item.
+   */
+  private held: ModelEvent[] = [];
 
   constructor(
     response: ResponseResource,
@@ -126,8 +144,16 @@ export class ResponseComposer {
     return structuredClone({ ...this.response, output: this.response.output.map(this.opts.clientView) });
   }
 
+  /**
+   * The opening lifecycle events. A background response is created `queued` (as OpenAI streams
+   * it: `response.created` and `response.queued` with that status) and then starts.
+   */
   start(): void {
     this.emitResponse('response.created');
+    if (this.response.status === 'queued') {
+      this.emitResponse('response.queued');
+      this.response.status = 'in_progress';
+    }
     this.emitResponse('response.in_progress');
   }
 
@@ -157,10 +183,32 @@ export class ResponseComposer {
   beginTurn(): void {
     this.turnItems = [];
     this.calls = [];
+    this.held = [];
     this.finishReason = 'stop';
   }
 
   onModelEvent(ev: ModelEvent): void {
+    if ((ev.type === 'text.delta' || ev.type === 'refusal.delta' || ev.type === 'reasoning.delta') && (this.held.length || this.callStreaming())) {
+      this.held.push(ev);
+      return;
+    }
+    this.contentEvent(ev);
+  }
+
+  /** A call has been announced and its arguments are not complete yet. */
+  private callStreaming(): boolean {
+    return this.calls.some((c) => !c.closed && c.outputIndex !== null);
+  }
+
+  /** Replay held content once no call is streaming any more. */
+  private releaseHeld(): void {
+    if (!this.held.length || this.callStreaming()) return;
+    const held = this.held;
+    this.held = [];
+    for (const ev of held) this.contentEvent(ev);
+  }
+
+  private contentEvent(ev: ModelEvent): void {
     switch (ev.type) {
       case 'text.delta':
         if (ev.delta || ev.logprobs?.length) this.messageDelta('output_text', ev.delta, ev.logprobs);
@@ -194,16 +242,17 @@ export class ResponseComposer {
 
   /** Close everything the turn left open and report what it produced. */
   endTurn(): TurnOutcome {
+    // Calls first: content held back while they streamed comes after them.
+    for (const call of this.calls) this.closeCall(call);
+    this.releaseHeld();
     this.closeReasoning();
     this.closeMessage(this.finishReason === 'length' || this.finishReason === 'content_filter' ? 'incomplete' : 'completed');
-    for (const call of this.calls) this.closeCall(call);
     const calls = this.calls.map((c) => ({ call_id: c.callId, name: c.name, arguments: c.args, item: c.item, open: !c.itemDone }));
     return { finishReason: this.finishReason, calls, items: this.turnItems };
   }
 
   private reasoningDelta(delta: string): void {
     this.closeMessage('completed');
-    this.closeAnnouncedCalls();
     if (!this.reasoning) {
       const item: ReasoningItem = { type: 'reasoning', id: this.opts.newId('rs'), summary: [], content: [] };
       const outputIndex = this.addItem(item);
@@ -212,11 +261,15 @@ export class ResponseComposer {
       if (this.opts.reasoningEvents === 'openai') {
         this.emit('response.content_part.added', { item_id: item.id, output_index: outputIndex, content_index: 0, part: { type: 'reasoning_text', text: '' } });
       }
+      if (this.opts.reasoningSummary) {
+        this.emit('response.reasoning_summary_part.added', { item_id: item.id, output_index: outputIndex, summary_index: 0, part: { type: 'summary_text', text: '' } });
+      }
     }
     const r = this.reasoning;
     r.text += delta;
     const type = this.opts.reasoningEvents === 'openai' ? 'response.reasoning_text.delta' : 'response.reasoning.delta';
     this.emit(type, { item_id: r.item.id, output_index: r.outputIndex, content_index: 0, delta });
+    if (this.opts.reasoningSummary) this.emit('response.reasoning_summary_text.delta', { item_id: r.item.id, output_index: r.outputIndex, summary_index: 0, delta });
   }
 
   private closeReasoning(): void {
@@ -228,12 +281,17 @@ export class ResponseComposer {
     const openai = this.opts.reasoningEvents === 'openai';
     this.emit(openai ? 'response.reasoning_text.done' : 'response.reasoning.done', { item_id: r.item.id, output_index: r.outputIndex, content_index: 0, text: r.text });
     if (openai) this.emit('response.content_part.done', { item_id: r.item.id, output_index: r.outputIndex, content_index: 0, part });
+    if (this.opts.reasoningSummary) {
+      const summary = { type: 'summary_text' as const, text: r.text };
+      r.item.summary = [summary];
+      this.emit('response.reasoning_summary_text.done', { item_id: r.item.id, output_index: r.outputIndex, summary_index: 0, text: r.text });
+      this.emit('response.reasoning_summary_part.done', { item_id: r.item.id, output_index: r.outputIndex, summary_index: 0, part: summary });
+    }
     this.doneItem(r.item);
   }
 
   private messageDelta(kind: 'output_text' | 'refusal', delta: string, logprobs: LogProb[] | undefined): void {
     this.closeReasoning();
-    this.closeAnnouncedCalls();
     let m = this.message;
     if (m && m.kind !== kind) {
       this.closePart(m);
@@ -315,6 +373,7 @@ export class ResponseComposer {
 
   private callStart(index: number, callId: string, name: string): void {
     if (this.calls.some((c) => c.index === index)) return;
+    if (this.opts.singleCallPerTurn && this.calls.length > 0) return;
     this.closeReasoning();
     this.closeMessage('completed');
     const presenter = this.opts.presenterFor(name) ?? this.functionPresenter;
@@ -350,6 +409,7 @@ export class ResponseComposer {
       if (!call.upstreamDone) return;
       this.closeCall(call);
     }
+    this.releaseHeld();
   }
 
   private announceCall(call: PendingCall): void {
@@ -368,11 +428,6 @@ export class ResponseComposer {
     call.closed = true;
     call.itemDone = call.presenter.argumentsDone(call.item, call.args, this.sink);
     if (call.itemDone) this.doneItem(call.item);
-  }
-
-  /** Text or reasoning after tool calls: the calls are over (the upstream moved on). */
-  private closeAnnouncedCalls(): void {
-    for (const call of this.calls) this.closeCall(call);
   }
 
   // ---- terminal ----------------------------------------------------------------------------
@@ -404,13 +459,34 @@ export class ResponseComposer {
 
   /** Fail the response: an `error` event, then `response.failed` (as OpenAI streams it). */
   fail(error: { type: string; code: string; message: string; param: string | null }): void {
-    this.closeReasoning();
-    this.closeMessage('incomplete');
-    for (const call of this.calls) if (call.outputIndex !== null) this.closeCall(call);
-    this.response.status = 'failed';
+    this.interrupt('failed');
     this.response.error = { code: error.code, message: error.message };
-    this.response.usage = this.finalUsage();
     this.emit('error', { error: { type: error.type, code: error.code, message: error.message, param: error.param } });
     this.emitResponse('response.failed');
+  }
+
+  /**
+   * The run was stopped (a cancel request, or a foreground client that left): the response
+   * keeps its partial output, open items end `incomplete`, and the status is `cancelled`.
+   * OpenAI's stream grammar has no cancelled event; `response.incomplete` (the lifecycle event
+   * for "ended before finishing") carries the cancelled response.
+   */
+  cancel(): void {
+    this.interrupt('cancelled');
+    this.emitResponse('response.incomplete');
+  }
+
+  /** Close what is open and clear the terminal fields that only a finished response has. */
+  private interrupt(status: 'failed' | 'cancelled'): void {
+    this.held = [];
+    this.closeReasoning();
+    this.closeMessage('incomplete');
+    for (const call of this.calls) if (call.outputIndex !== null && !call.closed) this.closeCall(call);
+    this.calls = [];
+    this.response.status = status;
+    this.response.completed_at = null;
+    this.response.incomplete_details = null;
+    this.response.error = null;
+    this.response.usage = this.finalUsage();
   }
 }

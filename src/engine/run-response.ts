@@ -4,9 +4,13 @@ import type { Item } from '../api/items.js';
 import { initialResponse, type ResponseResource } from '../api/response-object.js';
 import type { SealedBlobs } from '../crypto/sealed-blob.js';
 import type { ResponseStore } from '../store/types.js';
+import type { TokenCounter } from '../upstream/token-counter.js';
+import { fitToContext } from './truncate.js';
 import type { GatewayTools, ItemLookup, ToolEventSink } from '../tools/types.js';
+import { passThroughParams } from '../upstream/pass-through.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
 import { ResponseComposer, type StreamEvent, type TurnCall } from './composer.js';
+import { appendTurn } from './conversation.js';
 import { modelToolsFor } from './model-tools.js';
 import type { PreparedRequest } from './prepare.js';
 import { filterItemForClient, filterOutputForClient } from './include-filter.js';
@@ -24,6 +28,16 @@ export interface EngineDeps {
   reasoningEvents: 'openai' | 'openresponses';
   /** Seals and opens the opaque blobs clients carry (compaction, encrypted reasoning). */
   sealedBlobs: SealedBlobs;
+  /** Counts input tokens as the upstream will (truncation, input_tokens, auto-compaction); omitted = those features are off. */
+  tokenCounter?: TokenCounter;
+  /** Where the engine reports what no client will see (failed tool items, orphaned tool runs, store causes). */
+  logger?: EngineLogger;
+}
+
+/** The slice of a pino logger the engine uses. */
+export interface EngineLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
 }
 
 /** The outcome of a run, readable once its event stream has ended. */
@@ -49,17 +63,30 @@ function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps,
     toolChoice: tools.length ? choice : 'auto',
     parallelToolCalls: req.parallel_tool_calls ?? null,
     maxOutputTokens: req.max_output_tokens ?? null,
-    temperature: req.temperature ?? null,
-    topP: req.top_p ?? null,
-    presencePenalty: req.presence_penalty ?? null,
-    frequencyPenalty: req.frequency_penalty ?? null,
+    params: passThroughParams(req),
     logprobs: wantLogprobs,
     topLogprobs: req.top_logprobs ?? null,
     reasoningEffort: req.reasoning?.effort ?? null,
     responseFormat: format && format.type !== 'text' ? (format as TurnRequest['responseFormat']) : null,
-    user: req.safety_identifier ?? req.user ?? null,
+    verbosity: req.text?.verbosity ?? null,
     signal,
   };
+}
+
+/** Why a gateway call was never run, as the model is told on replay. */
+export type NotRunReasons = ReadonlyMap<Item, string>;
+
+/** A gateway call stored as `incomplete` was never run (the response ended before it could). */
+const NOT_RUN_STORED = 'This tool call was not run: the response ended before it could be run.';
+
+/**
+ * A gateway call that was not run is replayed as the call the model made plus an output that
+ * says so and why, never as if it had run (an empty or "no output" answer would mislead it).
+ */
+function notRunReplay(replay: Item[], why: string): Item[] {
+  const [call] = replay;
+  if (call?.type !== 'function_call') return replay;
+  return [call, { type: 'function_call_output', id: `fco_${call.call_id}`, call_id: call.call_id, output: why, status: 'completed' } as Item];
 }
 
 /**
@@ -67,7 +94,7 @@ function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps,
  * are deferred past any calls that directly follow, so calls the model made together stay in
  * one assistant message (as the model produced them) with the tool results after it.
  */
-function modelFacing(items: Item[], tools: GatewayTools, lookup: ItemLookup): Item[] {
+function modelFacing(items: Item[], tools: GatewayTools, lookup: ItemLookup, notRun?: NotRunReasons): Item[] {
   const out: Item[] = [];
   let deferred: Item[] = [];
   const flush = () => {
@@ -84,8 +111,10 @@ function modelFacing(items: Item[], tools: GatewayTools, lookup: ItemLookup): It
       out.push(item);
       continue;
     }
-    const replay = tools.toModelItems(item, lookup);
+    let replay = tools.toModelItems(item, lookup);
     if (!replay) continue;
+    const why = notRun?.get(item) ?? ((item as { status?: string }).status === 'incomplete' ? NOT_RUN_STORED : undefined);
+    if (why) replay = notRunReplay(replay, why);
     const [call, ...outputs] = replay;
     if (call?.type === 'function_call') {
       out.push(call);
@@ -99,16 +128,32 @@ function modelFacing(items: Item[], tools: GatewayTools, lookup: ItemLookup): It
   return out;
 }
 
+/** The first upstream turn of a prepared request, as the model would see it (input token counting). */
+export function firstTurn(prepared: PreparedRequest, deps: EngineDeps, signal: AbortSignal): TurnRequest {
+  const byId = new Map<string, Item>();
+  for (const it of [...prepared.history, ...prepared.input]) byId.set(it.id, it);
+  const items = modelFacing([...prepared.history, ...prepared.input], deps.tools, (id) => byId.get(id));
+  return turnRequest(prepared, items, deps, 0, prepared.req.max_tool_calls ?? Infinity, signal);
+}
+
 /**
  * The one pipeline behind every `POST /v1/responses`: tool loop → composer → persist.
  * Yields Responses stream events; non-streaming callers drain it and read `result`.
  */
 export class ResponseRun {
   readonly result: RunResult;
+  /**
+   * The response has really begun: the upstream accepted the first turn (2xx) or a gateway
+   * tool's start step produced items. Until then a failure is a plain HTTP error for a stream
+   * too (the route holds `response.created` back), exactly as for a JSON request.
+   */
+  started = false;
   private readonly composer: ResponseComposer;
   private readonly include: ReadonlySet<string>;
   /** How gateway tools report their items: straight into the composer. */
   private readonly sink: ToolEventSink;
+  /** The response was written to the store (never twice). */
+  private stored = false;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -125,7 +170,10 @@ export class ResponseRun {
       includeLogprobs: include.includes('message.output_text.logprobs'),
       reasoningEvents: deps.reasoningEvents,
       clock: deps.clock,
-      live: req.stream === true,
+      singleCallPerTurn: req.parallel_tool_calls === false,
+      reasoningSummary: Boolean(req.reasoning?.summary ?? req.reasoning?.generate_summary),
+      // Background runs record their events for followers even when the creator asked for JSON.
+      live: req.stream === true || req.background === true,
     });
     this.result = { response, error: null };
     this.include = new Set(include);
@@ -138,25 +186,45 @@ export class ResponseRun {
   }
 
   /**
-   * The run's stream events in batches (one per upstream read or tool step, never empty): the
-   * SSE writer sends a batch in one write. The run ends with exactly one terminal event.
+   * The run's stream events in batches (one per upstream read or tool step): the SSE writer sends
+   * a batch in one write. The one batch that may be empty is yielded when `started` turns true.
+   * The run ends with exactly one terminal event.
    */
   async *events(): AsyncGenerator<StreamEvent[], void, undefined> {
     const c = this.composer;
     c.start();
-    yield* this.flush();
+    let ended = false;
     try {
-      const { status, reason } = yield* this.loop();
-      c.settle(status, reason);
-      await this.persist();
-      c.finish();
-    } catch (err) {
-      if (this.signal.aborted) throw err;
-      const apiErr = err instanceof ApiError ? err : toApiError(err);
-      this.result.error = apiErr;
-      c.fail({ type: apiErr.type, code: apiErr.code ?? 'server_error', message: apiErr.message, param: apiErr.param });
+      yield* this.flush();
+      try {
+        const { status, reason } = yield* this.loop();
+        c.settle(status, reason);
+        await this.appendToConversation();
+        await this.persist();
+        c.finish();
+      } catch (err) {
+        // An abort is a cancellation, unless its reason is an error (e.g. the gateway shutting
+        // down under a background run), which fails the response with that error.
+        const reason: unknown = this.signal.aborted ? this.signal.reason : undefined;
+        if (this.signal.aborted && !(reason instanceof ApiError)) {
+          c.cancel();
+        } else {
+          const apiErr = reason instanceof ApiError ? reason : err instanceof ApiError ? err : toApiError(err);
+          this.result.error = apiErr;
+          c.fail({ type: apiErr.type, code: apiErr.code ?? 'server_error', message: apiErr.message, param: apiErr.param });
+        }
+        await this.persistUnfinished();
+      }
+      ended = true;
+      yield* this.flush();
+    } finally {
+      // The consumer stopped pulling (a streaming client left while a batch was being sent):
+      // the run is cancelled and stored as such, like a cancel request.
+      if (!ended) {
+        c.cancel();
+        await this.persistUnfinished();
+      }
     }
-    yield* this.flush();
   }
 
   /** Yield what the composer has queued, if anything. */
@@ -180,8 +248,22 @@ export class ResponseRun {
     for (let turn = 0; turn < MAX_TURNS; turn++) {
       c.beginTurn();
       const req = turnRequest(prepared, conversation, deps, executed, maxToolCalls, this.signal);
+      if (prepared.req.truncation === 'auto' && deps.tokenCounter) {
+        const fitted = await fitToContext(req, deps.tokenCounter, this.signal);
+        if (fitted.dropped > 0) {
+          // Dropped for good: later turns of this run start from the truncated history too.
+          conversation.splice(0, conversation.length, ...fitted.items);
+          deps.logger?.warn({ response_id: c.response.id, dropped_items: fitted.dropped, input_tokens: fitted.tokens }, 'truncation auto: dropped the oldest items to fit the context');
+        }
+      }
       for await (const batch of deps.adapter.streamTurn(req)) {
         for (const ev of batch) c.onModelEvent(ev);
+        if (!this.started) {
+          // The upstream accepted the turn: let a waiting stream start now, even with nothing queued.
+          this.started = true;
+          yield this.composer.drain();
+          continue;
+        }
         yield* this.flush();
       }
       const outcome = c.endTurn();
@@ -196,16 +278,18 @@ export class ResponseRun {
       if (gatewayCalls.length === 0) return { status: 'completed', reason: null };
       const gatewayItems = new Set(gatewayCalls.map((call) => call.item));
       conversation.push(...outcome.items.filter((it) => !gatewayItems.has(it)));
+      const notRun = new Map<Item, string>();
       for (const call of gatewayCalls) {
         if (executed >= maxToolCalls) {
           this.abandonCall(call.item);
+          notRun.set(call.item, `This tool call was not run: this request's limit of ${maxToolCalls} gateway tool call${maxToolCalls === 1 ? '' : 's'} (max_tool_calls) was reached. Answer with what you have.`);
         } else {
           yield* this.runGatewayCall(call);
           executed++;
         }
         yield* this.flush();
       }
-      conversation.push(...modelFacing(remember(gatewayCalls.map((call) => call.item)), deps.tools, lookup));
+      conversation.push(...modelFacing(remember(gatewayCalls.map((call) => call.item)), deps.tools, lookup, notRun));
       // Client calls in the same turn end the response: the client must answer them first.
       if (outcome.calls.length > gatewayCalls.length) return { status: 'completed', reason: null };
     }
@@ -222,9 +306,10 @@ export class ResponseRun {
     for (const entry of prepared.tools) {
       const start = prepared.preparations.get(entry)?.start;
       if (!start) continue;
-      const running = start({ signal: this.signal, include: this.include, sink: this.sink });
+      this.started = true;
+      const running = this.observe(start({ signal: this.signal, include: this.include, sink: this.sink }), entry.type);
       yield* this.flush();
-      await running;
+      await running.settled();
       yield* this.flush();
     }
     return c.response.output.slice(before);
@@ -245,17 +330,69 @@ export class ResponseRun {
       { call_id: call.call_id, name: call.name, arguments: call.arguments },
       { item: call.item, signal: this.signal, include: this.include, entry: resolved.entry, state: prepared.preparations.get(resolved.entry)?.state, sink: this.sink, principal: prepared.principal },
     );
+    const observed = this.observe(running, resolved.tool.kind);
     // Events the tool emitted before its first await (e.g. `interpreting`) go out while it runs.
     yield* this.flush();
-    await running;
+    await observed.settled();
     yield* this.flush();
+    const status = (call.item as { status?: string }).status;
+    if (status === 'failed' || status === 'incomplete') {
+      const error = (call.item as { error?: unknown }).error;
+      deps.logger?.warn({ response_id: this.result.response.id, tool: resolved.tool.kind, item_id: call.item.id, status, ...(error ? { error } : {}) }, 'gateway tool call failed');
+    }
+  }
+
+  /**
+   * Every started tool run is observed from the moment it starts: a consumer that stops pulling
+   * at a flush (the client left) must not leave a rejection nobody handles. `settled()` is the
+   * same outcome for the loop when it does go on.
+   */
+  private observe(running: Promise<unknown>, tool: string): { settled(): Promise<unknown> } {
+    let awaited = false;
+    running.catch((err: unknown) => {
+      if (awaited || this.signal.aborted) return;
+      this.deps.logger?.warn({ response_id: this.result.response.id, tool, err }, 'gateway tool run failed after its response was abandoned');
+    });
+    return {
+      settled: () => {
+        awaited = true;
+        return running;
+      },
+    };
+  }
+
+  /**
+   * A failed or cancelled response is stored too (retrievable with its status, `error` and
+   * partial output), best effort: when the failure was the store itself, this may fail again,
+   * and the client has already been told.
+   */
+  private async persistUnfinished(): Promise<void> {
+    // Refused before it began: the client gets a plain HTTP error and never saw this id (a
+    // background client did, at once).
+    if (!this.started && !this.prepared.req.background) return;
+    try {
+      await this.persist();
+    } catch {
+      // Reported through the response's own error; nothing more to tell the client.
+    }
+  }
+
+  /** A finished turn (never a failed or cancelled one) joins its conversation, input then output. */
+  private async appendToConversation(): Promise<void> {
+    const { deps, prepared } = this;
+    if (!deps.store || !prepared.conversationId) return;
+    const items = [...prepared.input, ...this.result.response.output];
+    await appendTurn(deps.store, prepared.conversationId, prepared.principal, items).catch((err: unknown) => {
+      if (err instanceof ApiError) throw err;
+      throw internalError('The response was generated but could not be added to its conversation.', 'store_error');
+    });
   }
 
   /** Store before the terminal event, so a client that continues at once finds the response. */
   private async persist(): Promise<void> {
     const { deps, prepared } = this;
     const response = this.result.response;
-    if (!deps.store || prepared.req.store === false) return;
+    if (!deps.store || prepared.req.store === false || this.stored) return;
     try {
       await deps.store.put({
         id: response.id,
@@ -265,7 +402,9 @@ export class ResponseRun {
         response: filterOutputForClient(response, prepared.req.include ?? []) as unknown as Record<string, unknown> & { id: string; status: string },
         createdAt: response.created_at,
       });
-    } catch {
+      this.stored = true;
+    } catch (err) {
+      deps.logger?.error({ response_id: response.id, err }, 'storing the response failed');
       throw internalError('The response was generated but could not be stored; it is not available for retrieval or continuation.', 'store_error');
     }
   }

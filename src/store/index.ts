@@ -9,11 +9,12 @@ import { SqliteResponseStore } from './sqlite-store.js';
 import type { ResponseStore, StoreLogger } from './types.js';
 
 export { parseDbUrl, DEFAULT_SQLITE_PATH, type DbTarget } from './db-url.js';
-export { ParentNotFoundError, InvalidRecordError } from './errors.js';
+export { ParentNotFoundError, InvalidRecordError, DuplicateConversationItemError } from './errors.js';
 export { SqliteResponseStore, type SqliteStoreOptions } from './sqlite-store.js';
 export { PostgresResponseStore, type PostgresStoreOptions } from './postgres-store.js';
 export { RedisCachedStore, type RedisCacheOptions } from './redis-cache.js';
 export type * from './types.js';
+export { delegateConversations } from './delegate-conversations.js';
 
 export interface CacheOptions {
   enabled: boolean;
@@ -31,13 +32,15 @@ export interface CreateStoreOptions {
   logger?: StoreLogger;
   /** PostgreSQL only: keep the tables in this schema (tests isolate runs this way). */
   schema?: string;
+  /** SQLite only: total wait for another process's write lock (`VR_SQLITE_LOCK_TIMEOUT_MS`). */
+  sqliteLockTimeoutMs?: number;
 }
 
 export function createStore(opts: CreateStoreOptions = {}): ResponseStore {
   const target: DbTarget = parseDbUrl(opts.dbPath);
   const base: ResponseStore =
     target.kind === 'sqlite'
-      ? new SqliteResponseStore({ path: target.path })
+      ? new SqliteResponseStore({ path: target.path, busyTimeoutMs: opts.sqliteLockTimeoutMs })
       : new PostgresResponseStore({ connectionString: target.connectionString, schema: opts.schema, logger: opts.logger });
   if (!opts.cache?.enabled) return base;
   return new RedisCachedStore({
@@ -56,6 +59,7 @@ export function storeOptionsFromEnv(env: Record<string, string | undefined>, log
   return {
     dbPath,
     logger,
+    sqliteLockTimeoutMs: parsePositiveInt('VR_SQLITE_LOCK_TIMEOUT_MS', env.VR_SQLITE_LOCK_TIMEOUT_MS, 5000, 600_000),
     cache: {
       enabled: parseBool('VR_RESPONSE_STORE_CACHE', env.VR_RESPONSE_STORE_CACHE),
       host: env.VR_REDIS_HOST?.trim() || 'localhost',

@@ -20,6 +20,13 @@
  *   its owner principal, metadata and `next_seq`, the counter appends advance under the row's
  *   write lock (so concurrent appends from several workers never lose or duplicate items); each
  *   item is one row keyed (conversation_id, seq), with its item id unique per conversation.
+ * - `response_runs` (v4): one row per background run while it lives and after: its status
+ *   (`queued`, `in_progress`, then terminal), the latest response object, the worker holding it
+ *   (`worker`, `lease_expires_at` in ms: a lease the owner renews; an expired lease marks an
+ *   orphan another worker settles), `cancel_requested`, and `last_seq`, the highest stored event.
+ * - `response_events` (v4): the stream events of a background run, keyed by (response_id, seq),
+ *   written in batches as produced; a resumed stream replays them after a sequence number.
+ * - v5: an index on `response_items(item_id)`, for `item_reference`s to any stored item.
  * JSON is stored as text (not JSONB) so objects come back byte-for-byte, key order included.
  */
 import type Database from 'better-sqlite3';
@@ -89,6 +96,36 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       `CREATE UNIQUE INDEX conversation_items_item_id ON conversation_items(conversation_id, item_id)`,
     ],
   },
+  {
+    version: 4,
+    name: 'response_runs and response_events',
+    statements: [
+      `CREATE TABLE response_runs (
+         id TEXT PRIMARY KEY,
+         owner TEXT,
+         status TEXT NOT NULL,
+         response_json TEXT NOT NULL,
+         worker TEXT,
+         lease_expires_at INTEGER,
+         cancel_requested INTEGER NOT NULL DEFAULT 0,
+         last_seq INTEGER NOT NULL DEFAULT -1,
+         created_at INTEGER NOT NULL
+       )`,
+      // The orphan sweep reads only live runs.
+      `CREATE INDEX response_runs_live ON response_runs(lease_expires_at) WHERE status IN ('queued', 'in_progress')`,
+      `CREATE TABLE response_events (
+         response_id TEXT NOT NULL,
+         seq INTEGER NOT NULL,
+         event_json TEXT NOT NULL,
+         PRIMARY KEY (response_id, seq)
+       ) WITHOUT ROWID`,
+    ],
+  },
+  {
+    version: 5,
+    name: 'response_items item_id index',
+    statements: [`CREATE INDEX response_items_item_id ON response_items(item_id)`],
+  },
 ];
 
 /** `tables` is the (already quoted) schema prefix, e.g. `"vr_test".` or empty for search_path. */
@@ -148,6 +185,35 @@ export function postgresMigrations(tables: string): Migration[] {
          )`,
         `CREATE UNIQUE INDEX conversation_items_item_id ON ${tables}conversation_items(conversation_id, item_id)`,
       ],
+    },
+    {
+      version: 4,
+      name: 'response_runs and response_events',
+      statements: [
+        `CREATE TABLE ${tables}response_runs (
+           id TEXT PRIMARY KEY,
+           owner TEXT,
+           status TEXT NOT NULL,
+           response_json TEXT NOT NULL,
+           worker TEXT,
+           lease_expires_at BIGINT,
+           cancel_requested BOOLEAN NOT NULL DEFAULT FALSE,
+           last_seq INTEGER NOT NULL DEFAULT -1,
+           created_at BIGINT NOT NULL
+         )`,
+        `CREATE INDEX response_runs_live ON ${tables}response_runs(lease_expires_at) WHERE status IN ('queued', 'in_progress')`,
+        `CREATE TABLE ${tables}response_events (
+           response_id TEXT NOT NULL,
+           seq INTEGER NOT NULL,
+           event_json TEXT NOT NULL,
+           PRIMARY KEY (response_id, seq)
+         )`,
+      ],
+    },
+    {
+      version: 5,
+      name: 'response_items item_id index',
+      statements: [`CREATE INDEX response_items_item_id ON ${tables}response_items(item_id)`],
     },
   ];
 }

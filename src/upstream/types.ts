@@ -1,5 +1,6 @@
 import type { Item } from '../api/items.js';
 import type { ModelEvent } from '../engine/model-events.js';
+import type { PassThroughParams } from './pass-through.js';
 
 /** A function the model may call, as the model sees it (gateway tools are shown this way too). */
 export interface ModelTool {
@@ -31,16 +32,15 @@ export interface TurnRequest {
   toolChoice: ModelToolChoice;
   parallelToolCalls: boolean | null;
   maxOutputTokens: number | null;
-  temperature: number | null;
-  topP: number | null;
-  presencePenalty: number | null;
-  frequencyPenalty: number | null;
+  /** Sampling and the other parameters sent unchanged (upstream/pass-through.ts). */
+  params: PassThroughParams;
   /** Ask the upstream for token logprobs; `topLogprobs` alternatives per token (0 = none). */
   logprobs: boolean;
   topLogprobs: number | null;
   reasoningEffort: string | null;
   responseFormat: ResponseFormat | null;
-  user: string | null;
+  /** `text.verbosity`, for servers that understand it (README, "Clients"). Omitted = not sent. */
+  verbosity?: string | null;
   /** Extra headers for the upstream call (trace context). */
   headers?: Record<string, string>;
   signal: AbortSignal;
@@ -49,7 +49,9 @@ export interface TurnRequest {
 export interface UpstreamAdapter {
   /**
    * Run one turn and yield model events as upstream bytes arrive, in batches (one per network
-   * read, never empty) so a fast upstream does not pay the async-iteration cost per token.
+   * read) so a fast upstream does not pay the async-iteration cost per token. The first batch is
+   * empty: it says the upstream accepted the request (2xx headers), before any token; every
+   * later batch is non-empty.
    * Throws ApiError for HTTP errors (status and message kept), transport failures
    * (502 upstream_unavailable / 504 upstream_timeout) and streams that end abnormally.
    */

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import type { EnvSettings } from '../../src/config/env.js';
+import { readRunSettings, type RunSettings } from '../../src/config/run-settings.js';
 import { SERVE_DEFAULTS, type ServeOptions } from '../../src/config/serve-options.js';
 import { createGateway } from '../../src/server/gateway.js';
 import type { ResponseStore } from '../../src/store/types.js';
@@ -44,6 +45,8 @@ export async function startTestGateway(
     codeInterpreterToken?: string;
     /** Open a fresh SQLite store for this gateway (closed and removed with it). */
     sqliteStore?: boolean;
+    /** Background-run and WebSocket settings (default: from the environment). */
+    runSettings?: Partial<RunSettings>;
   } = {},
 ): Promise<TestGateway> {
   const upstream = opts.upstream ?? (await startFakeUpstream());
@@ -55,6 +58,7 @@ export async function startTestGateway(
     tools: opts.tools,
     codeInterpreterUrl: opts.codeInterpreterUrl ?? null,
     codeInterpreterToken: opts.codeInterpreterToken,
+    runSettings: { ...readRunSettings({}), ...opts.runSettings },
   });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const sdk = new OpenAI({ baseURL: `${address}/v1`, apiKey: 'test-key', maxRetries: 0, timeout: 20_000 });

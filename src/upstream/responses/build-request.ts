@@ -1,4 +1,5 @@
 import type { Item } from '../../api/items.js';
+import { applyPassThrough } from '../pass-through.js';
 import type { ModelToolChoice, ResponseFormat, TurnRequest } from '../types.js';
 
 /**
@@ -20,16 +21,14 @@ export function buildResponsesRequest(req: TurnRequest): Record<string, unknown>
     if (req.parallelToolCalls !== null) body.parallel_tool_calls = req.parallelToolCalls;
   }
   if (req.maxOutputTokens !== null) body.max_output_tokens = req.maxOutputTokens;
-  if (req.temperature !== null) body.temperature = req.temperature;
-  if (req.topP !== null) body.top_p = req.topP;
-  if (req.user !== null) body.user = req.user;
+  applyPassThrough(body, req.params, 'responses');
   if (req.reasoningEffort !== null) body.reasoning = { effort: req.reasoningEffort };
   if (req.logprobs) {
     body.include = ['message.output_text.logprobs'];
     if (req.topLogprobs !== null) body.top_logprobs = req.topLogprobs;
   }
   const format = textFormat(req.responseFormat);
-  if (format) body.text = { format };
+  if (format || req.verbosity) body.text = { ...(format ? { format } : {}), ...(req.verbosity ? { verbosity: req.verbosity } : {}) };
   return body;
 }
 
