@@ -21,7 +21,7 @@ function p50(xs: number[]): number {
 export async function runCodeInterpreterRoundBench(): Promise<string> {
   const helper = await startCodeInterpreterServer({ host: '127.0.0.1', port: 0, workers: 0 });
   const helperUrl = `http://127.0.0.1:${helper.port}`;
-  const gw = await startTestGateway({ codeInterpreterUrl: helperUrl });
+  const gw = await startTestGateway({ codeInterpreterUrl: helperUrl, codeInterpreterToken: helper.token });
   const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'x', maxRetries: 0 });
   const rows: string[] = [];
   try {
@@ -35,13 +35,16 @@ export async function runCodeInterpreterRoundBench(): Promise<string> {
       const direct: number[] = [];
       const executed: number[] = [];
       const e2e: number[] = [];
+      let container: string | undefined;
       for (let i = 0; i < ROUNDS + 5; i++) {
         let t = performance.now();
-        const res = await fetch(`${helperUrl}/python`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+        const res = await fetch(`${helperUrl}/python`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-vr-helper-token': helper.token }, body: JSON.stringify({ code }) });
         const body = (await res.json()) as { execution_time_ms: number };
         const d = performance.now() - t;
         t = performance.now();
-        await client.responses.create({ model: 'fake-model', input: 'run it', store: false, tools: [{ type: 'code_interpreter', container: { type: 'auto' } }] });
+        // One conversation's container (created by the first request), as a chat would use it.
+        const r = await client.responses.create({ model: 'fake-model', input: 'run it', store: false, tools: [{ type: 'code_interpreter', container: container ?? { type: 'auto' } }] });
+        container ??= (r.output.find((o) => o.type === 'code_interpreter_call') as { container_id: string } | undefined)?.container_id;
         const e = performance.now() - t;
         if (i >= 5) {
           direct.push(d);
@@ -60,7 +63,7 @@ export async function runCodeInterpreterRoundBench(): Promise<string> {
   return [
     '## Code interpreter round through the gateway',
     '',
-    `p50 over ${ROUNDS} requests, in-process gateway and helper (one Pyodide runtime), scripted model that answers instantly; \`store: false\`.`,
+    `p50 over ${ROUNDS} requests, in-process gateway and helper (sandboxed runtime processes; the gateway requests reuse one container), scripted model that answers instantly; \`store: false\`.`,
     'The gateway column is a whole request: upstream turn 1 (the call), the helper execution, upstream turn 2 (the answer).',
     '',
     '| snippet | Python execution (helper-reported) | helper HTTP round trip | gateway request with one round | gateway overhead vs helper round trip |',

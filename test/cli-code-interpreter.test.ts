@@ -67,8 +67,10 @@ describe('--code-interpreter through the real CLI', () => {
 
     const helper = await startCodeInterpreterServer({ host: '127.0.0.1', port: ciPort, workers: 0 });
     const port = await freePort();
+    // The operator gives the external helper's token to the gateway.
     const proc = spawnCli(serveArgs(port, ['--code-interpreter', 'external', '--code-interpreter-port', String(ciPort)]), {
       VR_DB_PATH: `sqlite:///${join(dir, 'ext.db')}`,
+      VR_CODE_INTERPRETER_TOKEN: helper.token,
     });
     try {
       await waitForHttp(`http://127.0.0.1:${port}/health`, proc, 60_000);

@@ -1,3 +1,4 @@
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCodeInterpreterServer, type CodeInterpreterServer } from '../src/helpers/code-interpreter-server/server.js';
 import { chunk, sendSse, usageChunk, type RecordedRequest } from './support/fake-upstream.js';
@@ -6,10 +7,13 @@ import { eventSpecErrors, responseSpecErrors } from './support/schemas.js';
 
 let helper: CodeInterpreterServer;
 let gw: TestGateway;
+/** A new container may wait for a runtime process to load (slow on a loaded machine). */
+let client: OpenAI;
 
 beforeAll(async () => {
-  helper = await startCodeInterpreterServer({ host: '127.0.0.1', port: 0, workers: 0, timeoutMs: 10_000 });
+  helper = await startCodeInterpreterServer({ host: '127.0.0.1', port: 0, workers: 0, timeoutMs: 10_000, containers: { spares: 2 } });
   gw = await startTestGateway({ sqliteStore: true, codeInterpreterUrl: `http://127.0.0.1:${helper.port}`, codeInterpreterToken: helper.token });
+  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'test-key', maxRetries: 0, timeout: 120_000 });
 }, 120_000);
 afterAll(async () => {
   await gw?.close();
@@ -45,11 +49,11 @@ async function collect(stream: AsyncIterable<any>): Promise<any[]> {
   return out;
 }
 
-describe('code_interpreter through the gateway', () => {
+describe('code_interpreter through the gateway', { timeout: 120_000 }, () => {
   it('shows the model a code_interpreter function and runs its call in the same request (streaming)', async () => {
     scriptCodeThenAnswer('import math\nprint(round(math.sqrt(2), 4))');
     const events = await collect(
-      await gw.client.responses.create({ model: 'fake-model', input: 'sqrt 2?', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }], stream: true }),
+      await client.responses.create({ model: 'fake-model', input: 'sqrt 2?', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }], stream: true }),
     );
     const types = events.map((e) => e.type);
     expect(types.slice(0, 3)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added']);
@@ -88,7 +92,7 @@ describe('code_interpreter through the gateway', () => {
 
   it('returns outputs only with include, and replays the call on continuation', async () => {
     scriptCodeThenAnswer('print("hi")\n6*7');
-    const r1 = await gw.client.responses.create({
+    const r1 = await client.responses.create({
       model: 'fake-model',
       input: 'compute',
       tools: [{ type: 'code_interpreter', container: { type: 'auto' } }],
@@ -96,10 +100,10 @@ describe('code_interpreter through the gateway', () => {
     });
     expect(responseSpecErrors(r1)).toEqual([]);
     expect(r1.output[0]).toMatchObject({ type: 'code_interpreter_call', outputs: [{ type: 'logs', logs: 'hi\n42' }] });
-    expect((await gw.client.responses.retrieve(r1.id)).output[0]).toMatchObject({ outputs: [{ type: 'logs', logs: 'hi\n42' }] });
+    expect((await client.responses.retrieve(r1.id)).output[0]).toMatchObject({ outputs: [{ type: 'logs', logs: 'hi\n42' }] });
 
     gw.upstream.setChatHandler((_req, res) => sendSse(res, [chunk({ content: 'ok' }), chunk({}, 'stop')]));
-    await gw.client.responses.create({ model: 'fake-model', input: 'and?', previous_response_id: r1.id });
+    await client.responses.create({ model: 'fake-model', input: 'and?', previous_response_id: r1.id });
     const m = gw.upstream.requests.at(-1)!.body.messages;
     expect(m.map((x: any) => x.role)).toEqual(['user', 'assistant', 'tool', 'assistant', 'user']);
     expect(m[1].tool_calls[0].function.name).toBe('code_interpreter');
@@ -119,7 +123,7 @@ describe('code_interpreter through the gateway', () => {
       'print("drawn")',
     ].join('\n');
     scriptCodeThenAnswer(code);
-    const r = await gw.client.responses.create({
+    const r = await client.responses.create({
       model: 'fake-model',
       input: 'draw',
       tools: [{ type: 'code_interpreter', container: { type: 'auto' } }],
@@ -137,7 +141,7 @@ describe('code_interpreter through the gateway', () => {
 
   it('reports a Python exception to the model and still completes', async () => {
     scriptCodeThenAnswer('1/0');
-    const r = await gw.client.responses.create({ model: 'fake-model', input: 'divide', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }], include: ['code_interpreter_call.outputs'] });
+    const r = await client.responses.create({ model: 'fake-model', input: 'divide', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }], include: ['code_interpreter_call.outputs'] });
     expect(r.status).toBe('completed');
     const ci = r.output[0] as any;
     expect(ci.status).toBe('completed');
@@ -156,7 +160,7 @@ describe('code_interpreter through the gateway', () => {
       return sendSse(res, [chunk({ content: 'final' }), chunk({}, 'stop')]);
     });
     const before = gw.upstream.requests.length;
-    const r = await gw.client.responses.create({ model: 'fake-model', input: 'loop', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }], max_tool_calls: max });
+    const r = await client.responses.create({ model: 'fake-model', input: 'loop', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }], max_tool_calls: max });
     expect(r.status).toBe('completed');
     expect(r.output.filter((o) => o.type === 'code_interpreter_call')).toHaveLength(expectedRuns);
     expect(r.output_text).toBe('final');
@@ -168,7 +172,7 @@ describe('code_interpreter through the gateway', () => {
   it('forces the tool with tool_choice {type: code_interpreter}, once', async () => {
     scriptCodeThenAnswer('print(5)');
     const before = gw.upstream.requests.length;
-    await gw.client.responses.create({ model: 'fake-model', input: 'x', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }], tool_choice: { type: 'code_interpreter' } } as any);
+    await client.responses.create({ model: 'fake-model', input: 'x', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }], tool_choice: { type: 'code_interpreter' } } as any);
     const turns = gw.upstream.requests.slice(before);
     expect(turns[0]!.body.tool_choice).toEqual({ type: 'function', function: { name: 'code_interpreter' } });
     expect(turns[1]!.body.tool_choice).toBe('auto');
@@ -184,13 +188,13 @@ describe('code_interpreter through the gateway', () => {
         chunk({}, 'tool_calls'),
       ]),
     );
-    const r = await gw.client.responses.create({ model: 'fake-model', input: 'both', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }, fn] });
+    const r = await client.responses.create({ model: 'fake-model', input: 'both', tools: [{ type: 'code_interpreter', container: { type: 'auto' } }, fn] });
     expect(r.status).toBe('completed');
     expect(r.output.map((o) => o.type)).toEqual(['code_interpreter_call', 'function_call']);
     expect((r.output[0] as any).status).toBe('completed');
 
     gw.upstream.setChatHandler((_req, res) => sendSse(res, [chunk({ content: 'thanks' }), chunk({}, 'stop')]));
-    await gw.client.responses.create({ model: 'fake-model', previous_response_id: r.id, input: [{ type: 'function_call_output', call_id: 'call_fn', output: 'found' }] });
+    await client.responses.create({ model: 'fake-model', previous_response_id: r.id, input: [{ type: 'function_call_output', call_id: 'call_fn', output: 'found' }] });
     const m = gw.upstream.requests.at(-1)!.body.messages;
     expect(m.map((x: any) => x.role)).toEqual(['user', 'assistant', 'tool', 'tool']);
     expect(m[1].tool_calls.map((c: any) => c.function.name)).toEqual(['code_interpreter', 'lookup']);

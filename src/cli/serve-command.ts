@@ -53,7 +53,7 @@ export function buildServeCommand(): Command {
   return command
     .option('--code-interpreter <mode>', 'code interpreter runtime policy: spawn, external or disabled', D.codeInterpreter)
     .option('--code-interpreter-port <port>', 'code interpreter helper port (loopback)', String(D.codeInterpreterPort))
-    .option('--code-interpreter-workers <n>', 'code interpreter runtimes: 0 = one in-process runtime, N >= 1 = a pool of N', String(D.codeInterpreterWorkers))
+    .option('--code-interpreter-workers <n>', 'code interpreter calls run at once (one runtime process per container): 0 = default (2), N >= 1 = N', String(D.codeInterpreterWorkers))
     .option('--code-interpreter-startup-timeout <seconds>', 'code interpreter readiness timeout', String(D.codeInterpreterStartupTimeoutSec))
     .option('--code-interpreter-egress-policy <path>', 'JSON egress policy for HTTP requests made by Python code')
     .option('--mcp-config <path>', 'built-in MCP servers config (mcpServers JSON); starts the MCP runtime helper')

@@ -46,7 +46,7 @@ afterAll(async () => {
 const urllibCode = (url: string) => `import urllib.request\nurllib.request.urlopen(${JSON.stringify(url)}).read().decode()`;
 const pyfetchCode = (url: string) => `from pyodide.http import pyfetch\nr = await pyfetch(${JSON.stringify(url)})\nawait r.text()`;
 
-describe('egress policy', () => {
+describe('egress policy', { timeout: 120_000 }, () => {
   it('allows an allowlisted loopback host when private networks are not blocked (urllib and pyfetch)', async () => {
     const url = `http://127.0.0.1:${target.port}/`;
     expect(await runPython(allowLoopback, urllibCode(url))).toMatchObject({ status: 'success', result: "'hello from loopback'" });

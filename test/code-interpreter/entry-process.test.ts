@@ -47,7 +47,7 @@ afterAll(async () => {
   await helper?.stop();
 });
 
-describe('code interpreter entry process', () => {
+describe('code interpreter entry process', { timeout: 120_000 }, () => {
   it('logs the Pyodide load time as one JSON line and serves the contract', async () => {
     const loaded = lines.map((l) => { try { return JSON.parse(l); } catch { return undefined; } }).find((o) => o?.event === 'pyodide_loaded');
     expect(loaded.pyodide_load_ms).toBeGreaterThan(0);

@@ -13,7 +13,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('code interpreter helper contract', () => {
+describe('code interpreter helper contract', { timeout: 120_000 }, () => {
   it('reports health without pool counts for workers=0', async () => {
     const { status, body } = await getHealth(server.port);
     expect(status).toBe(200);
