@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
  * conversation, so every id carries 192 bits from the OS CSPRNG.
  */
 /**
- * 2–5 lowercase letters (see ID_PATTERN): `resp`, `msg`, `fc`, `fco`, `rs`, `call`, and each
+ * 2–5 lowercase letters (see ID_PATTERN): `resp`, `msg`, `fc`, `fco`, `rs`, `call`, `conv`, `cmp`, and each
  * gateway tool's own (`ci`, `ws`, `mcp`, …), which the tool picks in its folder.
  */
 export type IdPrefix = string;
