@@ -12,6 +12,7 @@ import { requestLogPlugin } from './plugins/request-log.js';
 import { tracingPlugin } from './plugins/tracing.js';
 import { workerHeaderPlugin } from './plugins/worker-header.js';
 import { registerFallbackProxy, type FallbackProxyOptions } from './routes/fallback-proxy.js';
+import { registerContextRoutes } from './routes/context.js';
 import { registerConversationRoutes } from './routes/conversations.js';
 import { registerHealthRoute } from './routes/health.js';
 import { registerMcpRoutes } from './routes/mcp.js';
@@ -20,6 +21,7 @@ import { registerPassthroughRoutes } from './routes/passthrough.js';
 import { registerResponsesRoutes } from './routes/responses.js';
 import { readRunSettings, type RunSettings } from '../config/run-settings.js';
 import { RunRegistry } from '../runs/registry.js';
+import { responsesWebSocketPlugin } from './routes/responses-ws.js';
 
 export interface AppDeps {
   engine: EngineDeps;
@@ -86,7 +88,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installBodyParsers(app);
   registerOperationsPlugins(app, deps);
   registerHealthRoute(app);
-  const runs = deps.engine.store ? new RunRegistry(deps.engine.store, deps.runSettings ?? readRunSettings(process.env), app.log) : null;
+  const runSettings = deps.runSettings ?? readRunSettings(process.env);
+  const runs = deps.engine.store ? new RunRegistry(deps.engine.store, runSettings, app.log) : null;
   if (runs) {
     // Orphans are settled and notifications heard from the start; live runs get a bounded
     // grace period at shutdown, then fail (their clients can still read them).
@@ -94,7 +97,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     app.addHook('onClose', () => runs.close());
   }
   registerResponsesRoutes(app, { engine: deps.engine, runs, logger: app.log, scope: deps.observability?.scope, keepAliveMs: (deps.sseKeepAliveSeconds ?? 0) * 1000 });
+  void app.register(responsesWebSocketPlugin, { engine: deps.engine, settings: runSettings, logger: app.log });
   const { store, newId, clock } = deps.engine;
+  registerContextRoutes(app, deps.engine, deps.upstream);
   registerConversationRoutes(app, { store, newId, clock, maxItemsPerCall: (deps.context ?? CONTEXT_DEFAULTS).conversationMaxItemsPerCall });
   registerMcpRoutes(app, deps.mcpRuntime ?? null);
   if (deps.fallbackProxy) registerFallbackProxy(app, deps.fallbackProxy);
