@@ -4,7 +4,7 @@ import type { Item } from '../api/items.js';
 import type { Principal } from '../api/principal.js';
 import { normalizeInput } from '../api/normalize-input.js';
 import { toolSchema, type CreateResponseRequest, type RequestTool, type ToolChoice } from '../api/request-schema.js';
-import { validateCreateResponse } from '../api/validate-request.js';
+import { validateCreateResponse, type RequestShapeLimits } from '../api/validate-request.js';
 import type { ResponseObject, ResponseStore } from '../store/types.js';
 import { selectsGatewayTool, specForChoice, specOf } from '../tools/catalog.js';
 import type { GatewayTools, ToolPreparations } from '../tools/types.js';
@@ -32,6 +32,8 @@ export interface PrepareDeps {
   enabledBuiltins: ReadonlySet<string>;
   /** Gateway tools whose `prepare` hooks run last (their ApiErrors are plain HTTP errors too). */
   tools?: GatewayTools;
+  /** Request shape caps; omitted = the defaults. */
+  limits?: RequestShapeLimits;
 }
 
 function previousNotFound(id: string) {
@@ -113,7 +115,7 @@ function checkToolOutputs(history: Item[], input: Item[]): void {
 
 /** validate → hydrate → tool preparation: every error here is a plain HTTP error, even for streaming requests. */
 export async function prepareRequest(deps: PrepareDeps, body: unknown, principal: Principal): Promise<PreparedRequest> {
-  const req = validateCreateResponse(body);
+  const req = validateCreateResponse(body, deps.limits);
   const parentId = req.previous_response_id ?? null;
   const prev = parentId ? await hydrate(deps.store, parentId) : null;
   const history = prev?.items ?? [];

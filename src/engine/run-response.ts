@@ -3,6 +3,7 @@ import type { IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import { initialResponse, type ResponseResource } from '../api/response-object.js';
 import type { SealedBlobs } from '../crypto/sealed-blob.js';
+import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
 import type { ResponseStore } from '../store/types.js';
 import type { GatewayTools, ItemLookup, ToolEventSink } from '../tools/types.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
@@ -24,6 +25,8 @@ export interface EngineDeps {
   reasoningEvents: 'openai' | 'openresponses';
   /** Seals and opens the opaque blobs clients carry (compaction, encrypted reasoning). */
   sealedBlobs: SealedBlobs;
+  /** Request shape caps (validation) and the stored item size; omitted = the defaults. */
+  limits?: Pick<Limits, 'maxTools' | 'maxSchemaDepth' | 'maxInputDepth' | 'maxStoredItemBytes'>;
   /** Where the engine reports what no client will see (failed tool items, orphaned tool runs, store causes). */
   logger?: EngineLogger;
 }
@@ -356,11 +359,23 @@ export class ResponseRun {
     }
   }
 
+  /** A single output item larger than VR_MAX_STORED_ITEM_BYTES is not stored (the response fails). */
+  private checkStorable(items: Item[]): void {
+    const max = this.deps.limits?.maxStoredItemBytes ?? DEFAULT_LIMITS.maxStoredItemBytes;
+    for (const item of items) {
+      const size = Buffer.byteLength(JSON.stringify(item));
+      if (size > max) {
+        throw new ApiError(502, `The model produced an output item of ${size} bytes, more than the ${max} bytes a stored item may hold; the response was not stored.`, 'upstream_error', null, 'output_too_large');
+      }
+    }
+  }
+
   /** Store before the terminal event, so a client that continues at once finds the response. */
   private async persist(): Promise<void> {
     const { deps, prepared } = this;
     const response = this.result.response;
     if (!deps.store || prepared.req.store === false || this.stored) return;
+    this.checkStorable(response.output);
     try {
       await deps.store.put({
         id: response.id,
