@@ -3,6 +3,7 @@
  * many slow or unfinished large bodies would otherwise hold memory for as long as their clients
  * like. A request whose declared length does not fit, or whose bytes push the total over, is a
  * 503 `server_busy`; its bytes are released as soon as its body is read (or the request ends).
+ * Bodies a route streams through without buffering (`config.streamBody`) are not counted.
  */
 import { Transform } from 'node:stream';
 import { ApiError } from '../../api/errors.js';
@@ -19,6 +20,8 @@ function serverBusy(): ApiError {
 export const inflightBodyPlugin = globalPlugin<InflightBodyOptions>('vllm-responses-inflight-body', (app, { maxInflightBodyBytes: max }) => {
   let inflight = 0;
   app.addHook('preParsing', async (request, _reply, payload) => {
+    // Routes that stream the body through untouched (integrated mode's proxy) hold no copy of it.
+    if ((request.routeOptions.config as { streamBody?: boolean } | undefined)?.streamBody) return payload;
     const declared = Number(request.headers['content-length'] ?? 0);
     if (Number.isFinite(declared) && declared > 0 && inflight + declared > max) throw serverBusy();
     let held = 0;
