@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { delegateConversations } from '../src/store/index.js';
 import type { ResponseStore, StoredResponseRecord } from '../src/store/types.js';
 import { sendSse, textChunks } from './support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
@@ -13,9 +14,11 @@ function failingWrites(inner: ResponseStore, state: { fail: boolean }): Response
     get: (id) => inner.get(id),
     getHistory: (id) => inner.getHistory(id),
     delete: (id) => inner.delete(id),
+    findItems: (ids) => inner.findItems(ids),
     listInputItems: (id, opts) => inner.listInputItems(id, opts),
     runs: inner.runs,
     getOrCreateSecret: (name, create) => inner.getOrCreateSecret(name, create),
+    ...delegateConversations(inner),
     close: () => inner.close(),
   };
 }

@@ -2,9 +2,10 @@ import { invalidRequest } from '../api/errors.js';
 import { ID_PATTERN, type IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import type { Principal } from '../api/principal.js';
-import { normalizeInput } from '../api/normalize-input.js';
+import { normalizeInput, referencedIds } from '../api/normalize-input.js';
 import { toolSchema, type CreateResponseRequest, type RequestTool, type ToolChoice } from '../api/request-schema.js';
 import { validateCreateResponse, type RequestShapeLimits } from '../api/validate-request.js';
+import { hydrateConversation, withDistinctIds } from './conversation.js';
 import type { ResponseObject, ResponseStore } from '../store/types.js';
 import { selectsGatewayTool, specForChoice, specOf } from '../tools/catalog.js';
 import type { GatewayTools, ToolPreparations } from '../tools/types.js';
@@ -19,6 +20,8 @@ export interface PreparedRequest {
   tools: RequestTool[];
   toolChoice: ToolChoice;
   parentId: string | null;
+  /** `conversation` of the request: its items are `history`; the turn is appended on completion. */
+  conversationId: string | null;
   /** What gateway tools did before the run (e.g. MCP tool discovery), by request tool entry. */
   preparations: ToolPreparations;
   /** Who is calling (api/principal.ts); tools scope their resources (e.g. containers) by it. */
@@ -113,25 +116,37 @@ function checkToolOutputs(history: Item[], input: Item[]): void {
   }
 }
 
+/**
+ * How `item_reference`s resolve: items of the conversation being continued first, then any
+ * item of a stored response (one store query for every id the history does not have), as on
+ * OpenAI, where a reference needs no `previous_response_id`.
+ */
+async function referenceLookup(store: ResponseStore | null, history: readonly Item[], input: CreateResponseRequest['input'] & {}): Promise<(id: string) => Item | undefined> {
+  const ids = referencedIds(input);
+  if (ids.length === 0) return () => undefined;
+  const byId = new Map(history.map((it) => [it.id, it]));
+  const missing = [...new Set(ids.filter((id) => !byId.has(id)))];
+  const stored = store && missing.length ? await store.findItems(missing) : null;
+  return (id) => byId.get(id) ?? stored?.get(id);
+}
+
 /** validate → hydrate → tool preparation: every error here is a plain HTTP error, even for streaming requests. */
 export async function prepareRequest(deps: PrepareDeps, body: unknown, principal: Principal): Promise<PreparedRequest> {
   const req = validateCreateResponse(body, deps.limits);
   const parentId = req.previous_response_id ?? null;
+  const conversation = await hydrateConversation(deps.store, req, principal);
   const prev = parentId ? await hydrate(deps.store, parentId) : null;
-  const history = prev?.items ?? [];
+  const history = conversation?.items ?? prev?.items ?? [];
   const inherited = inheritedTools(prev?.response ?? null);
   const tools = req.tools ?? inherited.tools;
   const toolChoice: ToolChoice = req.tool_choice ?? (req.tools ? 'auto' : (inherited.toolChoice ?? 'auto'));
   checkBuiltinsEnabled(tools, deps.enabledBuiltins);
   checkToolChoice(toolChoice, tools);
 
-  let byId: Map<string, Item> | null = null;
-  const lookup = (id: string) => {
-    byId ??= new Map(history.map((it) => [it.id, it]));
-    return byId.get(id);
-  };
-  const input = normalizeInput(req.input ?? [], deps.newId, lookup);
+  const lookup = await referenceLookup(deps.store, history, req.input ?? []);
+  const normalized = normalizeInput(req.input ?? [], deps.newId, lookup);
+  const input = conversation ? withDistinctIds(normalized, history, deps.newId) : normalized;
   checkToolOutputs(history, input);
   const preparations = deps.tools ? await deps.tools.prepare(tools, { history, input, newId: deps.newId, principal }) : new Map();
-  return { req, history, input, tools, toolChoice, parentId, preparations, principal };
+  return { req, history, input, tools, toolChoice, parentId, conversationId: conversation?.id ?? null, preparations, principal };
 }

@@ -5,9 +5,13 @@ import { initialResponse, type ResponseResource } from '../api/response-object.j
 import type { SealedBlobs } from '../crypto/sealed-blob.js';
 import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
 import type { ResponseStore } from '../store/types.js';
+import type { TokenCounter } from '../upstream/token-counter.js';
+import { fitToContext } from './truncate.js';
 import type { GatewayTools, ItemLookup, ToolEventSink } from '../tools/types.js';
+import { passThroughParams } from '../upstream/pass-through.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
 import { ResponseComposer, type StreamEvent, type TurnCall } from './composer.js';
+import { appendTurn } from './conversation.js';
 import { modelToolsFor } from './model-tools.js';
 import type { PreparedRequest } from './prepare.js';
 import { filterItemForClient, filterOutputForClient } from './include-filter.js';
@@ -27,6 +31,8 @@ export interface EngineDeps {
   sealedBlobs: SealedBlobs;
   /** Request shape caps (validation) and the stored item size; omitted = the defaults. */
   limits?: Pick<Limits, 'maxTools' | 'maxSchemaDepth' | 'maxInputDepth' | 'maxStoredItemBytes'>;
+  /** Counts input tokens as the upstream will (truncation, input_tokens, auto-compaction); omitted = those features are off. */
+  tokenCounter?: TokenCounter;
   /** Where the engine reports what no client will see (failed tool items, orphaned tool runs, store causes). */
   logger?: EngineLogger;
 }
@@ -60,18 +66,11 @@ function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps,
     toolChoice: tools.length ? choice : 'auto',
     parallelToolCalls: req.parallel_tool_calls ?? null,
     maxOutputTokens: req.max_output_tokens ?? null,
-    temperature: req.temperature ?? null,
-    topP: req.top_p ?? null,
-    presencePenalty: req.presence_penalty ?? null,
-    frequencyPenalty: req.frequency_penalty ?? null,
+    params: passThroughParams(req),
     logprobs: wantLogprobs,
     topLogprobs: req.top_logprobs ?? null,
     reasoningEffort: req.reasoning?.effort ?? null,
     responseFormat: format && format.type !== 'text' ? (format as TurnRequest['responseFormat']) : null,
-    user: req.safety_identifier ?? req.user ?? null,
-    promptCacheKey: req.prompt_cache_key ?? null,
-    // `auto`/`default` is what the upstream does anyway: only an explicit tier is worth sending.
-    serviceTier: req.service_tier && req.service_tier !== 'auto' && req.service_tier !== 'default' ? req.service_tier : null,
     verbosity: req.text?.verbosity ?? null,
     signal,
   };
@@ -132,6 +131,14 @@ function modelFacing(items: Item[], tools: GatewayTools, lookup: ItemLookup, not
   return out;
 }
 
+/** The first upstream turn of a prepared request, as the model would see it (input token counting). */
+export function firstTurn(prepared: PreparedRequest, deps: EngineDeps, signal: AbortSignal): TurnRequest {
+  const byId = new Map<string, Item>();
+  for (const it of [...prepared.history, ...prepared.input]) byId.set(it.id, it);
+  const items = modelFacing([...prepared.history, ...prepared.input], deps.tools, (id) => byId.get(id));
+  return turnRequest(prepared, items, deps, 0, prepared.req.max_tool_calls ?? Infinity, signal);
+}
+
 /**
  * The one pipeline behind every `POST /v1/responses`: tool loop → composer → persist.
  * Yields Responses stream events; non-streaming callers drain it and read `result`.
@@ -167,7 +174,9 @@ export class ResponseRun {
       reasoningEvents: deps.reasoningEvents,
       clock: deps.clock,
       singleCallPerTurn: req.parallel_tool_calls === false,
-      live: req.stream === true,
+      reasoningSummary: Boolean(req.reasoning?.summary ?? req.reasoning?.generate_summary),
+      // Background runs record their events for followers even when the creator asked for JSON.
+      live: req.stream === true || req.background === true,
     });
     this.result = { response, error: null };
     this.include = new Set(include);
@@ -193,6 +202,7 @@ export class ResponseRun {
       try {
         const { status, reason } = yield* this.loop();
         c.settle(status, reason);
+        await this.appendToConversation();
         await this.persist();
         c.finish();
       } catch (err) {
@@ -241,6 +251,14 @@ export class ResponseRun {
     for (let turn = 0; turn < MAX_TURNS; turn++) {
       c.beginTurn();
       const req = turnRequest(prepared, conversation, deps, executed, maxToolCalls, this.signal);
+      if (prepared.req.truncation === 'auto' && deps.tokenCounter) {
+        const fitted = await fitToContext(req, deps.tokenCounter, this.signal);
+        if (fitted.dropped > 0) {
+          // Dropped for good: later turns of this run start from the truncated history too.
+          conversation.splice(0, conversation.length, ...fitted.items);
+          deps.logger?.warn({ response_id: c.response.id, dropped_items: fitted.dropped, input_tokens: fitted.tokens }, 'truncation auto: dropped the oldest items to fit the context');
+        }
+      }
       for await (const batch of deps.adapter.streamTurn(req)) {
         for (const ev of batch) c.onModelEvent(ev);
         if (!this.started) {
@@ -352,6 +370,9 @@ export class ResponseRun {
    * and the client has already been told.
    */
   private async persistUnfinished(): Promise<void> {
+    // Refused before it began: the client gets a plain HTTP error and never saw this id (a
+    // background client did, at once).
+    if (!this.started && !this.prepared.req.background) return;
     try {
       await this.persist();
     } catch {
@@ -368,6 +389,17 @@ export class ResponseRun {
         throw new ApiError(502, `The model produced an output item of ${size} bytes, more than the ${max} bytes a stored item may hold; the response was not stored.`, 'upstream_error', null, 'output_too_large');
       }
     }
+  }
+
+  /** A finished turn (never a failed or cancelled one) joins its conversation, input then output. */
+  private async appendToConversation(): Promise<void> {
+    const { deps, prepared } = this;
+    if (!deps.store || !prepared.conversationId) return;
+    const items = [...prepared.input, ...this.result.response.output];
+    await appendTurn(deps.store, prepared.conversationId, prepared.principal, items).catch((err: unknown) => {
+      if (err instanceof ApiError) throw err;
+      throw internalError('The response was generated but could not be added to its conversation.', 'store_error');
+    });
   }
 
   /** Store before the terminal event, so a client that continues at once finds the response. */

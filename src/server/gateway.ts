@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { newId } from '../api/ids.js';
 import { generateSealingKey, SealedBlobs } from '../crypto/sealed-blob.js';
 import { loadSealingKey, sealingKeyFromEnv } from '../crypto/sealing-key.js';
+import { readContextSettings } from '../config/context-settings.js';
+import { createTokenCounter } from '../upstream/token-counter.js';
 import { DEFAULT_SSE_KEEPALIVE_SECONDS, type EnvSettings } from '../config/env.js';
 import type { ServeOptions } from '../config/serve-options.js';
 import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
@@ -17,6 +19,7 @@ import { createResponsesAdapter } from '../upstream/responses/adapter.js';
 import { createUpstreamClient, type UpstreamClient } from '../upstream/http-client.js';
 import type { UpstreamAdapter } from '../upstream/types.js';
 import { buildApp } from './app.js';
+import type { RunSettings } from '../config/run-settings.js';
 import { instrumentAdapter } from './instrument/instrument-adapter.js';
 import { instrumentStore } from './instrument/instrument-store.js';
 import { instrumentTool } from './instrument/instrument-tools.js';
@@ -24,6 +27,8 @@ import { defaultObservability, type GatewayObservability } from './observability
 import type { FallbackProxyOptions } from './routes/fallback-proxy.js';
 
 export interface GatewayDeps {
+  /** Background runs and WebSocket mode; default read from the process environment. */
+  runSettings?: RunSettings;
   serve: ServeOptions;
   env: EnvSettings;
   store: ResponseStore | null;
@@ -91,6 +96,7 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
   }
   // Metrics, spans and timings wrap the engine's dependencies: the engine itself stays unaware.
   const gatewayTools = createGatewayTools(tools.map((tool) => instrumentTool(tool, obs)));
+  const context = readContextSettings(process.env);
   const engine: EngineDeps = {
     adapter: instrumentAdapter(createAdapter(deps.serve.upstreamApiKind, upstream, limits), deps.serve.upstreamApiKind, gatewayTools, obs),
     store: deps.store ? instrumentStore(deps.store, obs) : null,
@@ -99,10 +105,11 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     clock: () => Math.floor(Date.now() / 1000),
     reasoningEvents: deps.env.reasoningEvents,
     sealedBlobs: deps.sealedBlobs ?? sealingKeyFromEnv(process.env) ?? new SealedBlobs(generateSealingKey()),
+    tokenCounter: createTokenCounter(upstream, { modelInfoTtlMs: context.modelInfoTtlMs, timeoutMs: context.tokenizeTimeoutMs }),
     ...(obs.logger ? { logger: obs.logger } : {}),
     limits,
   };
-  const app = buildApp({ engine, upstream, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, limits, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
+  const app = buildApp({ engine, upstream, runSettings: deps.runSettings, context, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, limits, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
   return { app, upstream };
 }
 

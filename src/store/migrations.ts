@@ -26,6 +26,7 @@
  *   orphan another worker settles), `cancel_requested`, and `last_seq`, the highest stored event.
  * - `response_events` (v4): the stream events of a background run, keyed by (response_id, seq),
  *   written in batches as produced; a resumed stream replays them after a sequence number.
+ * - v5: an index on `response_items(item_id)`, for `item_reference`s to any stored item.
  * JSON is stored as text (not JSONB) so objects come back byte-for-byte, key order included.
  */
 import type Database from 'better-sqlite3';
@@ -120,6 +121,11 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
        ) WITHOUT ROWID`,
     ],
   },
+  {
+    version: 5,
+    name: 'response_items item_id index',
+    statements: [`CREATE INDEX response_items_item_id ON response_items(item_id)`],
+  },
 ];
 
 /** `tables` is the (already quoted) schema prefix, e.g. `"vr_test".` or empty for search_path. */
@@ -203,6 +209,11 @@ export function postgresMigrations(tables: string): Migration[] {
            PRIMARY KEY (response_id, seq)
          )`,
       ],
+    },
+    {
+      version: 5,
+      name: 'response_items item_id index',
+      statements: [`CREATE INDEX response_items_item_id ON ${tables}response_items(item_id)`],
     },
   ];
 }

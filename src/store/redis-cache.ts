@@ -2,10 +2,16 @@
  * Redis read-through cache, as a decorator over any ResponseStore.
  *
  * What is cached, per response id (with TTL):
- * - `resp:<id>`: the response object (`get`).
- * - `hist:<id>`: the full hydrated history (`getHistory`), the hot path of every continuation.
- *   `put` warms it in the background from the parent's cached history, so a conversation
- *   whose turns land within the TTL hydrates from Redis without touching the database.
+ * - `resp:<id>`: the response object (`get`, and the anchor of a hydration).
+ * - `row:<id>`: `<parent id>\n<JSON array of the items this response added>` — one row per
+ *   response, never a copy of its history, so the bytes cached grow linearly with a
+ *   conversation. `getHistory` (the hot path of every continuation) walks the rows from the
+ *   anchor to the root in ONE Lua script (one round trip) and concatenates them; a missing row
+ *   anywhere is a miss. `put` writes its response's row in the background, so a conversation
+ *   whose turns land within the TTL hydrates from Redis without touching the database; every
+ *   hydration renews the TTL of the rows it read. After a miss (rows expired, Redis restarted),
+ *   the history read from the database is cached as the anchor's row with an empty parent (a
+ *   row that already holds the whole history), so the next turns add only their own rows again.
  *
  * Why this stays correct:
  * - A response's history is immutable once written. Deleting an ancestor does not change a
@@ -21,11 +27,16 @@
  * Outage behaviour: every Redis call is bounded (`commandTimeout`, no offline queue, plus our
  * own timer as a backstop), a failure falls through to the database, and one warning is
  * logged per outage (re-armed after Redis answers again), never one per request.
- * `listInputItems` is not cached: it is rare and cheap on an indexed table.
+ * `listInputItems` is not cached: it is rare and cheap on an indexed table. Conversations are
+ * not cached either: they change with every append, and their reads are single indexed
+ * queries; they pass straight to the database.
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import type { Item } from '../api/items.js';
 import type {
   ConversationHistory,
+  ConversationRecord,
+  ListConversationItemsOptions,
   InputItemsPage,
   ListInputItemsOptions,
   ResponseObject,
@@ -44,7 +55,7 @@ export interface RedisCacheOptions {
   keyPrefix?: string;
   /** Upper bound of one Redis operation. Default 250 ms. */
   opTimeoutMs?: number;
-  /** Histories larger than this (serialised) are not cached. Default 8 MiB. */
+  /** A response whose object plus row (serialised) is larger than this is not cached. Default 8 MiB. */
   maxEntryBytes?: number;
   logger?: StoreLogger;
 }
@@ -54,6 +65,42 @@ const FILL_SCRIPT = `
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return 1`;
+
+/** `resp:` (KEYS[1]) and `row:` (KEYS[2]) of one id, unless it was deleted (marker in KEYS[3]). */
+const FILL_PAIR_SCRIPT = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+return 1`;
+
+/**
+ * A history from the rows: ARGV = prefix, anchor id, ttl, max depth. Returns false on a miss,
+ * else { anchor's response JSON, anchor's items JSON, its parent's items JSON, …, root's }.
+ * Keys are derived from the chain as it is walked (a standalone Redis, not a cluster).
+ */
+const HISTORY_SCRIPT = `
+local prefix, id, ttl, maxDepth = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+if redis.call('EXISTS', prefix .. 'del:' .. id) == 1 then return false end
+local resp = redis.call('GET', prefix .. 'resp:' .. id)
+if not resp then return false end
+local out = { resp }
+local cur = id
+while cur ~= '' do
+  if #out > maxDepth then return false end
+  local key = prefix .. 'row:' .. cur
+  local row = redis.call('GET', key)
+  if not row then return false end
+  redis.call('EXPIRE', key, ttl)
+  local nl = string.find(row, '\\n', 1, true)
+  if not nl then return false end
+  out[#out + 1] = string.sub(row, nl + 1)
+  cur = string.sub(row, 1, nl - 1)
+end
+redis.call('EXPIRE', prefix .. 'resp:' .. id, ttl)
+return out`;
+
+/** Longest chain one hydration walks in Redis; deeper ones are read from the database. */
+const MAX_CACHED_DEPTH = 10_000;
 
 const MAX_PENDING_INVALIDATIONS = 10_000;
 
@@ -107,7 +154,8 @@ export class RedisCachedStore implements ResponseStore {
   async put(record: StoredResponseRecord): Promise<void> {
     await this.#inner.put(record);
     // Warming never delays the caller (the terminal SSE event waits on put).
-    this.#track(this.#warm(record));
+    const items = JSON.stringify([...record.inputItems, ...record.outputItems]);
+    this.#track(this.#fillPair(record.id, JSON.stringify(record.response), record.parentId, items));
   }
 
   async get(id: string): Promise<ResponseObject | null> {
@@ -120,11 +168,14 @@ export class RedisCachedStore implements ResponseStore {
   }
 
   async getHistory(id: string): Promise<ConversationHistory | null> {
-    const cached = await this.#call((r) => r.get(this.#key('hist', id)));
-    const hit = parseOrNull<ConversationHistory>(cached);
+    const cached = await this.#call(
+      (r) => r.eval(HISTORY_SCRIPT, 0, this.#prefix, id, String(this.#ttl), String(MAX_CACHED_DEPTH)) as Promise<unknown>,
+    );
+    const hit = historyFromRows(cached);
     if (hit) return hit;
     const history = await this.#inner.getHistory(id);
-    if (history) this.#track(this.#fill('hist', id, JSON.stringify(history)));
+    // The anchor's row becomes a root row holding the whole history (see the header).
+    if (history) this.#track(this.#fillPair(id, JSON.stringify(history.response), null, JSON.stringify(history.items)));
     return history;
   }
 
@@ -136,8 +187,41 @@ export class RedisCachedStore implements ResponseStore {
     return deleted;
   }
 
+  /** Not cached: references to items outside the continuation chain are rare and cheap to read. */
+  findItems(ids: readonly string[]): Promise<Map<string, Item>> {
+    return this.#inner.findItems(ids);
+  }
+
   listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
     return this.#inner.listInputItems(id, opts);
+  }
+
+  createConversation(record: ConversationRecord, items: Item[]): Promise<void> {
+    return this.#inner.createConversation(record, items);
+  }
+  getConversation(id: string, owner: string): Promise<ConversationRecord | null> {
+    return this.#inner.getConversation(id, owner);
+  }
+  updateConversation(id: string, owner: string, metadata: Record<string, string>): Promise<ConversationRecord | null> {
+    return this.#inner.updateConversation(id, owner, metadata);
+  }
+  deleteConversation(id: string, owner: string): Promise<boolean> {
+    return this.#inner.deleteConversation(id, owner);
+  }
+  appendConversationItems(id: string, owner: string, items: Item[]): Promise<boolean> {
+    return this.#inner.appendConversationItems(id, owner, items);
+  }
+  listConversationItems(id: string, owner: string, opts: ListConversationItemsOptions): Promise<InputItemsPage | null> {
+    return this.#inner.listConversationItems(id, owner, opts);
+  }
+  getConversationItems(id: string, owner: string): Promise<Item[] | null> {
+    return this.#inner.getConversationItems(id, owner);
+  }
+  getConversationItem(id: string, owner: string, itemId: string): Promise<{ item: Item | null } | null> {
+    return this.#inner.getConversationItem(id, owner, itemId);
+  }
+  deleteConversationItem(id: string, owner: string, itemId: string): Promise<{ deleted: boolean; conversation: ConversationRecord } | null> {
+    return this.#inner.deleteConversationItem(id, owner, itemId);
   }
 
   /** Runs change many times a second while they live: never cached. */
@@ -157,27 +241,22 @@ export class RedisCachedStore implements ResponseStore {
     await this.#inner.close();
   }
 
-  #key(kind: 'resp' | 'hist' | 'del', id: string): string {
+  #key(kind: 'resp' | 'row' | 'del', id: string): string {
     return `${this.#prefix}${kind}:${id}`;
   }
 
-  async #warm(record: StoredResponseRecord): Promise<void> {
-    await this.#fill('resp', record.id, JSON.stringify(record.response));
-    let items = [...record.inputItems, ...record.outputItems];
-    if (record.parentId !== null) {
-      const parentId = record.parentId;
-      const parent = parseOrNull<ConversationHistory>(await this.#call((r) => r.get(this.#key('hist', parentId))));
-      // Without the parent's history in Redis the first hydration reads the database instead.
-      if (!parent) return;
-      items = parent.items.concat(items);
-    }
-    const history: ConversationHistory = { response: record.response, items };
-    await this.#fill('hist', record.id, JSON.stringify(history));
-  }
-
-  async #fill(kind: 'resp' | 'hist', id: string, json: string): Promise<void> {
+  async #fill(kind: 'resp', id: string, json: string): Promise<void> {
     if (json.length > this.#maxEntryBytes) return;
     await this.#call((r) => r.eval(FILL_SCRIPT, 2, this.#key(kind, id), this.#key('del', id), json, String(this.#ttl)));
+  }
+
+  /** The response object and its row (`<parent>\n<items>`), together or not at all. */
+  async #fillPair(id: string, responseJson: string, parentId: string | null, itemsJson: string): Promise<void> {
+    if (responseJson.length + itemsJson.length > this.#maxEntryBytes) return;
+    const row = `${parentId ?? ''}\n${itemsJson}`;
+    await this.#call((r) =>
+      r.eval(FILL_PAIR_SCRIPT, 3, this.#key('resp', id), this.#key('row', id), this.#key('del', id), responseJson, row, String(this.#ttl)),
+    );
   }
 
   /** True when Redis acknowledged the invalidation. */
@@ -187,7 +266,8 @@ export class RedisCachedStore implements ResponseStore {
         .multi()
         // The marker outlives any entry a racing read could still be about to write.
         .set(this.#key('del', id), '1', 'EX', this.#ttl + 60)
-        .del(this.#key('resp', id), this.#key('hist', id))
+        // The row stays: descendants' histories still contain this response's items.
+        .del(this.#key('resp', id))
         .exec(),
     );
     return Array.isArray(result) && result.every(([err]) => err === null);
@@ -244,6 +324,20 @@ export class RedisCachedStore implements ResponseStore {
     const tracked = p.catch(() => undefined).finally(() => this.#background.delete(tracked));
     this.#background.add(tracked);
   }
+}
+
+/** The history script's answer (anchor response, then item arrays anchor → root), or null. */
+function historyFromRows(reply: unknown): ConversationHistory | null {
+  if (!Array.isArray(reply) || reply.length < 2 || !reply.every((x) => typeof x === 'string')) return null;
+  const response = parseOrNull<ResponseObject>(reply[0] as string);
+  if (!response) return null;
+  const items: Item[] = [];
+  for (let i = reply.length - 1; i >= 1; i--) {
+    const own = parseOrNull<Item[]>(reply[i] as string);
+    if (!Array.isArray(own)) return null;
+    for (const item of own) items.push(item);
+  }
+  return { response, items };
 }
 
 function parseOrNull<T>(json: string | null | undefined): T | null {

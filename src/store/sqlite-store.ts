@@ -19,10 +19,13 @@ import { ParentNotFoundError } from './errors.js';
 import { inputItemsQueryParts } from './input-items-query.js';
 import { GroupCommit } from './group-commit.js';
 import { migrateSqlite } from './migrations.js';
+import { SqliteConversations } from './sqlite-conversations.js';
 import { SqliteRunStore } from './sqlite-runs.js';
 import { ANCHOR_ROW_SEQ, decodeHistory, encodeRecord, isImpossibleId, type EncodedRecord } from './record-codec.js';
 import type {
   ConversationHistory,
+  ConversationRecord,
+  ListConversationItemsOptions,
   InputItemsPage,
   ListInputItemsOptions,
   ResponseObject,
@@ -84,6 +87,12 @@ function prepareStatements(db: Database.Database) {
     removeItems: db.prepare('DELETE FROM response_items WHERE response_id = ?'),
     removeResponse: db.prepare('DELETE FROM responses WHERE id = ?'),
     history: db.prepare(HISTORY_SQL).raw(),
+    // Oldest first, so the newest copy of an id is the one kept.
+    findItems: db.prepare(
+      `SELECT i.item_id, i.item_json FROM response_items i JOIN responses r ON r.id = i.response_id
+        WHERE i.item_id IN (SELECT value FROM json_each(?)) AND r.deleted_at IS NULL
+        ORDER BY r.created_at, i.seq`,
+    ).raw(),
     insertSecret: db.prepare('INSERT OR IGNORE INTO gateway_secrets (name, value, created_at) VALUES (?, ?, ?)'),
     secret: db.prepare('SELECT value FROM gateway_secrets WHERE name = ?').pluck(),
   };
@@ -96,6 +105,7 @@ export class SqliteResponseStore implements ResponseStore {
   readonly #busyTimeoutMs: number;
   #db: Database.Database | null = null;
   #stmts: Statements | null = null;
+  #conversations: SqliteConversations | null = null;
   #writeBatch: ((records: readonly EncodedRecord[]) => (Error | null)[]) | null = null;
   readonly #writes: GroupCommit<EncodedRecord>;
   readonly #listStatements = new Map<string, Database.Statement>();
@@ -155,7 +165,41 @@ export class SqliteResponseStore implements ResponseStore {
       }),
     );
     this.#writeBatch = (records) => writeBatch.immediate(records);
+    this.#conversations = new SqliteConversations(db, (fn) => this.#retry(() => db.transaction(fn).immediate()));
     this.#runs.attach(db);
+  }
+
+  #conv(): SqliteConversations {
+    if (!this.#conversations) throw new Error('SqliteResponseStore used before init() or after close()');
+    return this.#conversations;
+  }
+
+  createConversation(record: ConversationRecord, items: Item[]): Promise<void> {
+    return this.#conv().createConversation(record, items);
+  }
+  getConversation(id: string, owner: string): Promise<ConversationRecord | null> {
+    return this.#conv().getConversation(id, owner);
+  }
+  updateConversation(id: string, owner: string, metadata: Record<string, string>): Promise<ConversationRecord | null> {
+    return this.#conv().updateConversation(id, owner, metadata);
+  }
+  deleteConversation(id: string, owner: string): Promise<boolean> {
+    return this.#conv().deleteConversation(id, owner);
+  }
+  appendConversationItems(id: string, owner: string, items: Item[]): Promise<boolean> {
+    return this.#conv().appendConversationItems(id, owner, items);
+  }
+  listConversationItems(id: string, owner: string, opts: ListConversationItemsOptions): Promise<InputItemsPage | null> {
+    return this.#conv().listConversationItems(id, owner, opts);
+  }
+  getConversationItems(id: string, owner: string): Promise<Item[] | null> {
+    return this.#conv().getConversationItems(id, owner);
+  }
+  getConversationItem(id: string, owner: string, itemId: string): Promise<{ item: Item | null } | null> {
+    return this.#conv().getConversationItem(id, owner, itemId);
+  }
+  deleteConversationItem(id: string, owner: string, itemId: string): Promise<{ deleted: boolean; conversation: ConversationRecord } | null> {
+    return this.#conv().deleteConversationItem(id, owner, itemId);
   }
 
   get runs(): SqliteRunStore {
@@ -189,6 +233,14 @@ export class SqliteResponseStore implements ResponseStore {
     const { st } = this.#open();
     // Columns: depth, seq, json.
     return decodeHistory((await this.#retry(() => st.history.all({ id }))) as unknown[][], 1, 2);
+  }
+
+  async findItems(ids: readonly string[]): Promise<Map<string, Item>> {
+    const out = new Map<string, Item>();
+    const wanted = ids.filter((id) => !isImpossibleId(id));
+    if (wanted.length === 0) return out;
+    for (const [id, json] of this.#open().st.findItems.all(JSON.stringify(wanted)) as [string, string][]) out.set(id, JSON.parse(json) as Item);
+    return out;
   }
 
   async delete(id: string): Promise<boolean> {
@@ -270,6 +322,7 @@ export class SqliteResponseStore implements ResponseStore {
     this.#db?.close();
     this.#db = null;
     this.#stmts = null;
+    this.#conversations = null;
     this.#writeBatch = null;
     this.#listStatements.clear();
   }

@@ -35,6 +35,8 @@ export interface UpstreamRequestOptions {
   signal?: AbortSignal;
   /** E.g. a proxied non-streaming completion only sends its first byte when it is done. */
   deadlines?: RequestDeadlines;
+  /** `path` is relative to the server root beside the API base (vLLM's `/tokenize`), not to `/v1`. */
+  outsideApiBase?: boolean;
 }
 
 export interface UpstreamResponse {
@@ -175,7 +177,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     try {
       const res = await pool.request({
         method: method.toUpperCase() as 'GET',
-        path: `${basePath}${path.startsWith('/') ? path : `/${path}`}`,
+        path: `${opts.outsideApiBase ? basePath.slice(0, -'/v1'.length) : basePath}${path.startsWith('/') ? path : `/${path}`}`,
         headers,
         body: opts.body ?? null,
         signal: deadline.signal,

@@ -3,8 +3,9 @@
  * Redis over either). `open` returns a fresh, initialised store on an isolated backend.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ParentNotFoundError } from '../../../src/store/errors.js';
+import { DuplicateConversationItemError, ParentNotFoundError } from '../../../src/store/errors.js';
 import type { ResponseStore } from '../../../src/store/types.js';
+import { randomBytes } from 'node:crypto';
 import { assistantMessage, expectedItems, rid, turn, userMessage } from './records.js';
 
 export interface ContractHarness {
@@ -71,6 +72,20 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       const history = await store.getHistory(r2.id);
       expect(JSON.stringify(history?.items)).not.toContain('SECRET SYSTEM PROMPT');
       expect((await store.get(r1.id))?.instructions).toBe('SECRET SYSTEM PROMPT');
+    });
+
+    it('finds stored items by id across responses (inputs and outputs), never from deleted ones', async () => {
+      const a = turn('fa');
+      const b = turn('fb', { parentId: a.id });
+      const other = turn('fc');
+      for (const r of [a, b, other]) await store.put(r);
+      const ids = [a.inputItems[0]!.id, b.outputItems[0]!.id, other.outputItems[0]!.id, 'msg_unknown', ...BAD_IDS];
+      const found = await store.findItems(ids);
+      expect([...found.keys()].sort()).toEqual(ids.slice(0, 3).sort());
+      expect(found.get(b.outputItems[0]!.id)).toEqual(b.outputItems[0]);
+      expect((await store.findItems([])).size).toBe(0);
+      await store.delete(other.id);
+      expect((await store.findItems([other.outputItems[0]!.id])).size).toBe(0);
     });
 
     it('returns null/false for unknown ids', async () => {
@@ -239,6 +254,25 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       await expect(store.put(turn('after', { parentId: root.id }))).rejects.toBeInstanceOf(ParentNotFoundError);
     });
 
+    it('concurrent puts (group-committed together): each bad record fails alone, the rest are stored', async () => {
+      const root = turn('gc-root');
+      await store.put(root);
+      const good = Array.from({ length: 12 }, (_, i) => turn(`gc-${i}`, { parentId: root.id }));
+      const orphan = turn('gc-orphan', { parentId: rid() });
+      const duplicate = turn('gc-dup', { id: root.id }); // an id that is already stored
+      const child = turn('gc-child', { parentId: good[0]!.id }); // its parent is in the same batch
+      // Submitted in the same tick, so they are written as one group.
+      const all = [...good.slice(0, 6), orphan, duplicate, child, ...good.slice(6)];
+      const results = await Promise.allSettled(all.map((r) => store.put(r)));
+      const failed = (r: (typeof all)[number]) => results[all.indexOf(r)]!.status === 'rejected';
+      expect(all.filter(failed)).toEqual([orphan, duplicate]);
+      expect((results[all.indexOf(orphan)] as PromiseRejectedResult).reason).toBeInstanceOf(ParentNotFoundError);
+      for (const r of good) expect((await store.getHistory(r.id))?.items).toEqual(expectedItems([root, r]));
+      expect((await store.getHistory(child.id))?.items).toEqual(expectedItems([root, good[0]!, child]));
+      expect(await store.get(orphan.id)).toBeNull();
+      expect(await store.get(root.id)).toEqual(root.response);
+    });
+
     it('keeps one shared secret: concurrent first callers all get the value that won', async () => {
       const name = `secret_${Math.random().toString(36).slice(2)}`;
       const values = await Promise.all(Array.from({ length: 8 }, (_, i) => store.getOrCreateSecret(name, () => `candidate-${i}`)));
@@ -246,6 +280,77 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       expect(values[0]).toMatch(/^candidate-\d$/);
       // Later callers read it back; their own candidate is never used.
       expect(await store.getOrCreateSecret(name, () => 'late')).toBe(values[0]);
+    });
+
+    describe('conversations', () => {
+      const cid = () => `conv_${randomBytes(24).toString('hex')}`;
+      const ids = (items: { id?: string }[] | undefined) => (items ?? []).map((i) => i.id);
+
+      it('creates, reads, updates metadata and deletes, scoped by owner', async () => {
+        const id = cid();
+        const first = [userMessage('hello'), assistantMessage('hi')];
+        await store.createConversation({ id, owner: 'alice', metadata: { topic: 'demo' }, createdAt: 1700000000 }, first);
+        expect(await store.getConversation(id, 'alice')).toEqual({ id, owner: 'alice', metadata: { topic: 'demo' }, createdAt: 1700000000 });
+        expect(await store.getConversation(id, 'bob')).toBeNull();
+        expect(await store.getConversationItems(id, 'alice')).toEqual(first);
+        expect(await store.getConversationItems(id, 'bob')).toBeNull();
+        expect(await store.updateConversation(id, 'bob', { x: '1' })).toBeNull();
+        expect((await store.updateConversation(id, 'alice', { x: '1' }))?.metadata).toEqual({ x: '1' });
+        expect(await store.getConversationItem(id, 'alice', first[1]!.id)).toEqual({ item: first[1] });
+        expect(await store.getConversationItem(id, 'alice', 'msg_missing')).toEqual({ item: null });
+        expect(await store.getConversationItem(id, 'bob', first[1]!.id)).toBeNull();
+        expect(await store.deleteConversationItem(id, 'bob', first[0]!.id)).toBeNull();
+        expect((await store.deleteConversationItem(id, 'alice', first[0]!.id))?.deleted).toBe(true);
+        expect((await store.deleteConversationItem(id, 'alice', first[0]!.id))?.deleted).toBe(false);
+        expect(ids(await store.getConversationItems(id, 'alice') ?? [])).toEqual([first[1]!.id]);
+        expect(await store.deleteConversation(id, 'bob')).toBe(false);
+        expect(await store.deleteConversation(id, 'alice')).toBe(true);
+        expect(await store.getConversation(id, 'alice')).toBeNull();
+        expect(await store.appendConversationItems(id, 'alice', [userMessage('late')])).toBe(false);
+        for (const bad of BAD_IDS) expect(await store.getConversation(bad, 'alice')).toBeNull();
+      });
+
+      it('pages items by cursor in both orders', async () => {
+        const id = cid();
+        const items = Array.from({ length: 7 }, (_, i) => userMessage(`m${i}`));
+        await store.createConversation({ id, owner: 'o', metadata: {}, createdAt: 1 }, items.slice(0, 3));
+        expect(await store.appendConversationItems(id, 'o', items.slice(3))).toBe(true);
+        const asc = await store.listConversationItems(id, 'o', { limit: 3, order: 'asc' });
+        expect(ids(asc?.data)).toEqual(ids(items.slice(0, 3)));
+        expect(asc?.hasMore).toBe(true);
+        const next = await store.listConversationItems(id, 'o', { limit: 3, order: 'asc', after: items[2]!.id });
+        expect(ids(next?.data)).toEqual(ids(items.slice(3, 6)));
+        const last = await store.listConversationItems(id, 'o', { limit: 3, order: 'asc', after: items[5]!.id });
+        expect(ids(last?.data)).toEqual([items[6]!.id]);
+        expect(last?.hasMore).toBe(false);
+        const desc = await store.listConversationItems(id, 'o', { limit: 2, order: 'desc', after: items[5]!.id });
+        expect(ids(desc?.data)).toEqual([items[4]!.id, items[3]!.id]);
+        expect(await store.listConversationItems(id, 'other', { limit: 2, order: 'asc' })).toBeNull();
+        const empty = cid();
+        await store.createConversation({ id: empty, owner: 'o', metadata: {}, createdAt: 1 }, []);
+        expect(await store.listConversationItems(empty, 'o', { limit: 5, order: 'desc' })).toEqual({ data: [], hasMore: false });
+        expect(await store.getConversationItems(empty, 'o')).toEqual([]);
+      });
+
+      it('serialises concurrent appends: nothing lost, nothing duplicated, each batch contiguous', async () => {
+        const id = cid();
+        await store.createConversation({ id, owner: 'o', metadata: {}, createdAt: 1 }, []);
+        const batches = Array.from({ length: 30 }, (_, b) => [userMessage(`q${b}`), assistantMessage(`a${b}`)]);
+        const results = await Promise.all(batches.map((batch) => store.appendConversationItems(id, 'o', batch)));
+        expect(results.every(Boolean)).toBe(true);
+        const all = (await store.getConversationItems(id, 'o'))!;
+        expect(all).toHaveLength(60);
+        expect(new Set(ids(all)).size).toBe(60);
+        for (let i = 0; i < all.length; i += 2) expect(batches.some((b) => b[0]!.id === all[i]!.id && b[1]!.id === all[i + 1]!.id)).toBe(true);
+      });
+
+      it('refuses an item id the conversation already has, writing nothing', async () => {
+        const id = cid();
+        const m = userMessage('once');
+        await store.createConversation({ id, owner: 'o', metadata: {}, createdAt: 1 }, [m]);
+        await expect(store.appendConversationItems(id, 'o', [userMessage('new'), m])).rejects.toBeInstanceOf(DuplicateConversationItemError);
+        expect(ids(await store.getConversationItems(id, 'o') ?? [])).toEqual([m.id]);
+      });
     });
   });
 }
