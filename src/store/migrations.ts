@@ -14,10 +14,17 @@
  * - `response_items`: the items that response added, `seq` ordering inputs (`is_output` = 0)
  *   before outputs (`is_output` = 1). Primary key (response_id, seq) is what the history CTE
  *   and the input-item listing read.
+ * - `responses.owner` (version 2): the principal that created the response. Rows written before
+ *   version 2 get `LEGACY_OWNER`, the principal of a gateway without API keys: after an upgrade
+ *   they stay readable where no keys are configured (where they were most likely created), and
+ *   with keys configured they belong to no key at all (404 for everyone) rather than to every
+ *   key. An operator who knows who created them can reassign them with one UPDATE.
+ * - `response_items_item_id` (version 2): `item_reference` inputs resolve an item by its id.
  * JSON is stored as text (not JSONB) so objects come back byte-for-byte, key order included.
  */
 import type Database from 'better-sqlite3';
 import type { PoolClient } from 'pg';
+import { LEGACY_OWNER } from './owner.js';
 
 export interface Migration {
   version: number;
@@ -50,6 +57,15 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
        ) WITHOUT ROWID`,
     ],
   },
+  {
+    version: 2,
+    name: 'response owner and item id index',
+    statements: [
+      // A constant default makes this O(1) on an existing table (no rewrite).
+      `ALTER TABLE responses ADD COLUMN owner TEXT NOT NULL DEFAULT '${LEGACY_OWNER}'`,
+      `CREATE INDEX response_items_item_id ON response_items(item_id)`,
+    ],
+  },
 ];
 
 /** `tables` is the (already quoted) schema prefix, e.g. `"vr_test".` or empty for search_path. */
@@ -75,6 +91,15 @@ export function postgresMigrations(tables: string): Migration[] {
            item_json TEXT NOT NULL,
            PRIMARY KEY (response_id, seq)
          )`,
+      ],
+    },
+    {
+      version: 2,
+      name: 'response owner and item id index',
+      statements: [
+        // PostgreSQL 11+ stores a constant default in the catalog: no table rewrite.
+        `ALTER TABLE ${tables}responses ADD COLUMN owner TEXT NOT NULL DEFAULT '${LEGACY_OWNER}'`,
+        `CREATE INDEX response_items_item_id ON ${tables}response_items(item_id)`,
       ],
     },
   ];

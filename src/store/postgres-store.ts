@@ -7,6 +7,7 @@
  * instead of removing), or makes this write see the parent gone and refuse.
  */
 import pg from 'pg';
+import type { DbTarget, StoreBackend } from './backend.js';
 import type { Item } from '../api/items.js';
 import { ParentNotFoundError } from './errors.js';
 import { inputItemsQueryParts, type CursorName } from './input-items-query.js';
@@ -34,6 +35,7 @@ export interface PostgresStoreOptions {
 
 export class PostgresResponseStore implements ResponseStore {
   readonly description: string;
+  readonly system = postgresBackend.system;
   readonly #pool: pg.Pool;
   readonly #schema: string | undefined;
   readonly #sql: ReturnType<typeof buildSql>;
@@ -69,24 +71,36 @@ export class PostgresResponseStore implements ResponseStore {
       rec.items.map((i) => i.isOutput),
       rec.items.map((i) => i.itemId),
       rec.items.map((i) => i.json),
+      rec.owner,
     ]);
     if (Number(rows[0]?.inserted ?? 0) === 0 && rec.parentId !== null) throw new ParentNotFoundError(rec.parentId);
   }
 
-  async get(id: string): Promise<ResponseObject | null> {
+  async get(id: string, principal: string): Promise<ResponseObject | null> {
     if (isImpossibleId(id)) return null;
-    const { rows } = await this.#pool.query<{ response_json: string | null }>(this.#sql.get, [id]);
+    const { rows } = await this.#pool.query<{ response_json: string | null }>(this.#sql.get, [id, principal]);
     const json = rows[0]?.response_json;
     return typeof json === 'string' ? (JSON.parse(json) as ResponseObject) : null;
   }
 
-  async getHistory(id: string): Promise<ConversationHistory | null> {
+  async getHistory(id: string, principal: string): Promise<ConversationHistory | null> {
     if (isImpossibleId(id)) return null;
-    const { rows } = await this.#pool.query<[number, string]>({ text: this.#sql.history, values: [id], rowMode: 'array' });
+    const { rows } = await this.#pool.query<[number, string]>({
+      text: this.#sql.history,
+      values: [id, principal],
+      rowMode: 'array',
+    });
     return decodeHistory(rows, 0, 1);
   }
 
-  async delete(id: string): Promise<boolean> {
+  async findItem(itemId: string, principal: string): Promise<Item | null> {
+    if (isImpossibleId(itemId)) return null;
+    const { rows } = await this.#pool.query<{ item_json: string }>(this.#sql.findItem, [itemId, principal]);
+    const json = rows[0]?.item_json;
+    return typeof json === 'string' ? (JSON.parse(json) as Item) : null;
+  }
+
+  async delete(id: string, principal: string): Promise<boolean> {
     if (isImpossibleId(id)) return false;
     const client = await this.#pool.connect();
     const sql = this.#sql;
@@ -94,10 +108,11 @@ export class PostgresResponseStore implements ResponseStore {
       await client.query('BEGIN');
       // Row locks (parent before its children's checks) serialise this against concurrent puts
       // of children and concurrent deletes of siblings, so no tombstone is left orphaned.
-      const { rows } = await client.query<{ parent_id: string | null; deleted_at: string | null }>(sql.lock, [id]);
+      const { rows } = await client.query<{ parent_id: string | null; deleted_at: string | null; owner: string }>(sql.lock, [id]);
       const row = rows[0];
       let deleted = false;
-      if (row && row.deleted_at === null) {
+      // Another principal's response is "not found", exactly like an absent one.
+      if (row && row.deleted_at === null && row.owner === principal) {
         deleted = true;
         if ((await client.query(sql.hasChildren, [id])).rowCount) {
           await client.query(sql.tombstone, [Math.floor(Date.now() / 1000), id]);
@@ -122,10 +137,10 @@ export class PostgresResponseStore implements ResponseStore {
     }
   }
 
-  async listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
+  async listInputItems(id: string, principal: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
     if (isImpossibleId(id)) return null;
     const parts = inputItemsQueryParts(opts);
-    const values: (string | number)[] = [id, parts.fetch];
+    const values: (string | number)[] = [id, parts.fetch, principal];
     const placeholder = new Map<CursorName, string>();
     for (const c of parts.cursors) {
       values.push(isImpossibleId(c.itemId) ? '' : c.itemId);
@@ -143,7 +158,7 @@ export class PostgresResponseStore implements ResponseStore {
           WHERE response_id = $1 AND NOT is_output${where}
           ORDER BY seq ${parts.direction} LIMIT $2
        ) page ON TRUE
-       WHERE r.id = $1 AND r.deleted_at IS NULL
+       WHERE r.id = $1 AND r.owner = $3 AND r.deleted_at IS NULL
        ORDER BY page.seq ${parts.direction}`,
       values,
     );
@@ -157,15 +172,35 @@ export class PostgresResponseStore implements ResponseStore {
   }
 }
 
+export interface PostgresTarget extends DbTarget {
+  kind: 'postgres';
+  connectionString: string;
+}
+
+export const postgresBackend: StoreBackend = {
+  kind: 'postgres',
+  system: 'postgresql',
+  // The driver suffix of SQLAlchemy URLs is dropped: `pg` speaks the protocol itself.
+  schemes: ['postgresql', 'postgres', 'postgresql+asyncpg'],
+  forms: 'postgresql+asyncpg://user:pass@host:5432/db, postgresql://… or postgres://…',
+  parse: (rest): PostgresTarget => ({ kind: 'postgres', connectionString: `postgresql://${rest}` }),
+  open: (target, opts) =>
+    new PostgresResponseStore({
+      connectionString: (target as PostgresTarget).connectionString,
+      schema: opts.schema,
+      logger: opts.logger,
+    }),
+};
+
 function buildSql(t: string) {
   return {
     t,
     put: `
       WITH parent AS (
-        SELECT id FROM ${t}responses WHERE id = $2 FOR SHARE
+        SELECT id FROM ${t}responses WHERE id = $2 AND owner = $9 FOR SHARE
       ), ins AS (
-        INSERT INTO ${t}responses (id, parent_id, response_json, created_at)
-        SELECT $1, $2, $3, $4 WHERE $2::text IS NULL OR EXISTS (SELECT 1 FROM parent)
+        INSERT INTO ${t}responses (id, parent_id, owner, response_json, created_at)
+        SELECT $1, $2, $9, $3, $4 WHERE $2::text IS NULL OR EXISTS (SELECT 1 FROM parent)
         RETURNING id
       ), items AS (
         INSERT INTO ${t}response_items (response_id, seq, is_output, item_id, item_json)
@@ -174,11 +209,17 @@ function buildSql(t: string) {
         RETURNING 1
       )
       SELECT (SELECT count(*) FROM ins) AS inserted, (SELECT count(*) FROM items) AS items`,
-    get: `SELECT response_json FROM ${t}responses WHERE id = $1 AND deleted_at IS NULL`,
+    get: `SELECT response_json FROM ${t}responses WHERE id = $1 AND owner = $2 AND deleted_at IS NULL`,
+    // See ResponseStore.findItem: outputs before input echoes, then the most recent response.
+    findItem: `
+      SELECT i.item_json FROM ${t}response_items i JOIN ${t}responses r ON r.id = i.response_id
+       WHERE i.item_id = $1 AND r.owner = $2 AND r.deleted_at IS NULL
+       ORDER BY i.is_output DESC, r.created_at DESC, i.seq DESC
+       LIMIT 1`,
     // Same shape as the SQLite query: root → anchor, the anchor's object as one marker row.
     history: `
       WITH RECURSIVE chain(id, parent_id, depth) AS (
-        SELECT id, parent_id, 0 FROM ${t}responses WHERE id = $1 AND deleted_at IS NULL
+        SELECT id, parent_id, 0 FROM ${t}responses WHERE id = $1 AND owner = $2 AND deleted_at IS NULL
         UNION ALL
         SELECT r.id, r.parent_id, chain.depth + 1 FROM ${t}responses r JOIN chain ON r.id = chain.parent_id
       )
@@ -189,7 +230,7 @@ function buildSql(t: string) {
         SELECT chain.depth, i.seq, i.item_json FROM chain JOIN ${t}response_items i ON i.response_id = chain.id
       ) rows
       ORDER BY depth DESC, seq ASC`,
-    lock: `SELECT parent_id, deleted_at FROM ${t}responses WHERE id = $1 FOR UPDATE`,
+    lock: `SELECT parent_id, deleted_at, owner FROM ${t}responses WHERE id = $1 FOR UPDATE`,
     hasChildren: `SELECT 1 FROM ${t}responses WHERE parent_id = $1 LIMIT 1`,
     tombstone: `UPDATE ${t}responses SET deleted_at = $1, response_json = NULL WHERE id = $2`,
     remove: `WITH gone AS (DELETE FROM ${t}response_items WHERE response_id = $1)

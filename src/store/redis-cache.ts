@@ -21,9 +21,15 @@
  * Outage behaviour: every Redis call is bounded (`commandTimeout`, no offline queue, plus our
  * own timer as a backstop), a failure falls through to the database, and one warning is
  * logged per outage (re-armed after Redis answers again), never one per request.
- * `listInputItems` is not cached: it is rare and cheap on an indexed table.
+ * `listInputItems` and `findItem` are not cached: they are rare and cheap on indexed tables.
+ *
+ * Ownership: every entry is stored as `{ owner, value }` and a hit whose owner is not the
+ * caller's principal answers null without touching the database, exactly as the database
+ * would answer (so cache state reveals nothing either). Entries of any other shape (e.g. from
+ * a version before owners) are treated as misses.
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import type { Item } from '../api/items.js';
 import type {
   ConversationHistory,
   InputItemsPage,
@@ -56,8 +62,15 @@ return 1`;
 
 const MAX_PENDING_INVALIDATIONS = 10_000;
 
+/** What a cache entry holds: the value and the principal that may see it. */
+interface Entry<T> {
+  owner: string;
+  value: T;
+}
+
 export class RedisCachedStore implements ResponseStore {
   readonly description: string;
+  readonly system: string;
   readonly #inner: ResponseStore;
   readonly #redis: Redis;
   readonly #ttl: number;
@@ -73,6 +86,7 @@ export class RedisCachedStore implements ResponseStore {
 
   constructor(opts: RedisCacheOptions) {
     this.#inner = opts.inner;
+    this.system = opts.inner.system;
     this.#ttl = Math.max(1, Math.floor(opts.ttlSeconds));
     this.#prefix = opts.keyPrefix ?? 'vllm_responses:v1:';
     this.#timeoutMs = opts.opTimeoutMs ?? 250;
@@ -109,34 +123,36 @@ export class RedisCachedStore implements ResponseStore {
     this.#track(this.#warm(record));
   }
 
-  async get(id: string): Promise<ResponseObject | null> {
-    const cached = await this.#call((r) => r.get(this.#key('resp', id)));
-    const hit = parseOrNull<ResponseObject>(cached);
-    if (hit) return hit;
-    const response = await this.#inner.get(id);
-    if (response) this.#track(this.#fill('resp', id, JSON.stringify(response)));
+  async get(id: string, principal: string): Promise<ResponseObject | null> {
+    const hit = parseEntry<ResponseObject>(await this.#call((r) => r.get(this.#key('resp', id))));
+    if (hit) return hit.owner === principal ? hit.value : null;
+    const response = await this.#inner.get(id, principal);
+    if (response) this.#track(this.#fill('resp', id, entryJson(principal, response)));
     return response;
   }
 
-  async getHistory(id: string): Promise<ConversationHistory | null> {
-    const cached = await this.#call((r) => r.get(this.#key('hist', id)));
-    const hit = parseOrNull<ConversationHistory>(cached);
-    if (hit) return hit;
-    const history = await this.#inner.getHistory(id);
-    if (history) this.#track(this.#fill('hist', id, JSON.stringify(history)));
+  async getHistory(id: string, principal: string): Promise<ConversationHistory | null> {
+    const hit = parseEntry<ConversationHistory>(await this.#call((r) => r.get(this.#key('hist', id))));
+    if (hit) return hit.owner === principal ? hit.value : null;
+    const history = await this.#inner.getHistory(id, principal);
+    if (history) this.#track(this.#fill('hist', id, entryJson(principal, history)));
     return history;
   }
 
-  async delete(id: string): Promise<boolean> {
-    const deleted = await this.#inner.delete(id);
+  findItem(itemId: string, principal: string): Promise<Item | null> {
+    return this.#inner.findItem(itemId, principal);
+  }
+
+  async delete(id: string, principal: string): Promise<boolean> {
+    const deleted = await this.#inner.delete(id, principal);
     // Invalidate even when nothing was deleted here: another process may have deleted it and
     // failed to reach Redis. Awaited, so once delete returns no cache serves the id.
     if (!(await this.#invalidate(id))) this.#rememberInvalidation(id);
     return deleted;
   }
 
-  listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
-    return this.#inner.listInputItems(id, opts);
+  listInputItems(id: string, principal: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
+    return this.#inner.listInputItems(id, principal, opts);
   }
 
   async close(): Promise<void> {
@@ -151,17 +167,17 @@ export class RedisCachedStore implements ResponseStore {
   }
 
   async #warm(record: StoredResponseRecord): Promise<void> {
-    await this.#fill('resp', record.id, JSON.stringify(record.response));
+    await this.#fill('resp', record.id, entryJson(record.owner, record.response));
     let items = [...record.inputItems, ...record.outputItems];
     if (record.parentId !== null) {
       const parentId = record.parentId;
-      const parent = parseOrNull<ConversationHistory>(await this.#call((r) => r.get(this.#key('hist', parentId))));
+      const parent = parseEntry<ConversationHistory>(await this.#call((r) => r.get(this.#key('hist', parentId))));
       // Without the parent's history in Redis the first hydration reads the database instead.
-      if (!parent) return;
-      items = parent.items.concat(items);
+      if (!parent || parent.owner !== record.owner) return;
+      items = parent.value.items.concat(items);
     }
     const history: ConversationHistory = { response: record.response, items };
-    await this.#fill('hist', record.id, JSON.stringify(history));
+    await this.#fill('hist', record.id, entryJson(record.owner, history));
   }
 
   async #fill(kind: 'resp' | 'hist', id: string, json: string): Promise<void> {
@@ -235,10 +251,18 @@ export class RedisCachedStore implements ResponseStore {
   }
 }
 
-function parseOrNull<T>(json: string | null | undefined): T | null {
+function entryJson<T>(owner: string, value: T): string {
+  const entry: Entry<T> = { owner, value };
+  return JSON.stringify(entry);
+}
+
+/** A well-formed entry, or null (a miss) for anything else. */
+function parseEntry<T>(json: string | null | undefined): Entry<T> | null {
   if (typeof json !== 'string') return null;
   try {
-    return JSON.parse(json) as T;
+    const parsed = JSON.parse(json) as Partial<Entry<T>> | null;
+    if (typeof parsed !== 'object' || parsed === null || typeof parsed.owner !== 'string' || !parsed.value) return null;
+    return parsed as Entry<T>;
   } catch {
     return null;
   }

@@ -10,6 +10,7 @@
  */
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import type { DbTarget, StoreBackend } from './backend.js';
 import { ParentNotFoundError } from './errors.js';
 import { inputItemsQueryParts } from './input-items-query.js';
 import { migrateSqlite } from './migrations.js';
@@ -38,7 +39,7 @@ export interface SqliteStoreOptions {
  */
 const HISTORY_SQL = `
   WITH RECURSIVE chain(id, parent_id, depth) AS (
-    SELECT id, parent_id, 0 FROM responses WHERE id = @id AND deleted_at IS NULL
+    SELECT id, parent_id, 0 FROM responses WHERE id = @id AND owner = @owner AND deleted_at IS NULL
     UNION ALL
     SELECT r.id, r.parent_id, chain.depth + 1 FROM responses r JOIN chain ON r.id = chain.parent_id
   )
@@ -48,20 +49,34 @@ const HISTORY_SQL = `
   SELECT chain.depth, i.seq, i.item_json FROM chain JOIN response_items i ON i.response_id = chain.id
   ORDER BY depth DESC, seq ASC`;
 
+/** See ResponseStore.findItem: outputs before input echoes, then the most recent response. */
+const FIND_ITEM_SQL = `
+  SELECT i.item_json FROM response_items i JOIN responses r ON r.id = i.response_id
+   WHERE i.item_id = ? AND r.owner = ? AND r.deleted_at IS NULL
+   ORDER BY i.is_output DESC, r.created_at DESC, i.seq DESC
+   LIMIT 1`;
+
 interface ResponseRow {
   parent_id: string | null;
   deleted_at: number | null;
+  owner: string;
 }
 
 /** Prepared once per connection: preparing is not free and these run on every request. */
 function prepareStatements(db: Database.Database) {
   return {
-    exists: db.prepare('SELECT 1 FROM responses WHERE id = ?').pluck(),
-    live: db.prepare('SELECT 1 FROM responses WHERE id = ? AND deleted_at IS NULL').pluck(),
-    find: db.prepare('SELECT parent_id, deleted_at FROM responses WHERE id = ?'),
-    responseJson: db.prepare('SELECT response_json FROM responses WHERE id = ? AND deleted_at IS NULL').pluck(),
+    /** The parent a new response hangs off: any state (tombstones keep their items), same owner. */
+    parentExists: db.prepare('SELECT 1 FROM responses WHERE id = ? AND owner = ?').pluck(),
+    live: db.prepare('SELECT 1 FROM responses WHERE id = ? AND owner = ? AND deleted_at IS NULL').pluck(),
+    find: db.prepare('SELECT parent_id, deleted_at, owner FROM responses WHERE id = ?'),
+    responseJson: db
+      .prepare('SELECT response_json FROM responses WHERE id = ? AND owner = ? AND deleted_at IS NULL')
+      .pluck(),
     hasChildren: db.prepare('SELECT 1 FROM responses WHERE parent_id = ? LIMIT 1').pluck(),
-    insertResponse: db.prepare('INSERT INTO responses (id, parent_id, response_json, created_at) VALUES (?, ?, ?, ?)'),
+    insertResponse: db.prepare(
+      'INSERT INTO responses (id, parent_id, owner, response_json, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    findItem: db.prepare(FIND_ITEM_SQL).pluck(),
     insertItem: db.prepare(
       'INSERT INTO response_items (response_id, seq, is_output, item_id, item_json) VALUES (?, ?, ?, ?, ?)',
     ),
@@ -75,6 +90,7 @@ type Statements = ReturnType<typeof prepareStatements>;
 
 export class SqliteResponseStore implements ResponseStore {
   readonly description: string;
+  readonly system = sqliteBackend.system;
   readonly #path: string;
   readonly #busyTimeoutMs: number;
   #db: Database.Database | null = null;
@@ -115,26 +131,34 @@ export class SqliteResponseStore implements ResponseStore {
     const rec = encodeRecord(record);
     const write = db.transaction(() => {
       // A tombstoned parent is fine (its items are kept); a removed one is not.
-      if (rec.parentId !== null && st.exists.get(rec.parentId) === undefined) throw new ParentNotFoundError(rec.parentId);
-      st.insertResponse.run(rec.id, rec.parentId, rec.responseJson, rec.createdAt);
+      if (rec.parentId !== null && st.parentExists.get(rec.parentId, rec.owner) === undefined) {
+        throw new ParentNotFoundError(rec.parentId);
+      }
+      st.insertResponse.run(rec.id, rec.parentId, rec.owner, rec.responseJson, rec.createdAt);
       for (const item of rec.items) st.insertItem.run(rec.id, item.seq, item.isOutput ? 1 : 0, item.itemId, item.json);
     });
     await withBusyRetry(() => write.immediate());
   }
 
-  async get(id: string): Promise<ResponseObject | null> {
+  async get(id: string, principal: string): Promise<ResponseObject | null> {
     if (isImpossibleId(id)) return null;
-    const json = this.#open().st.responseJson.get(id) as string | null | undefined;
+    const json = this.#open().st.responseJson.get(id, principal) as string | null | undefined;
     return typeof json === 'string' ? (JSON.parse(json) as ResponseObject) : null;
   }
 
-  async getHistory(id: string): Promise<ConversationHistory | null> {
+  async getHistory(id: string, principal: string): Promise<ConversationHistory | null> {
     if (isImpossibleId(id)) return null;
     // Columns: depth, seq, json.
-    return decodeHistory(this.#open().st.history.all({ id }) as unknown[][], 1, 2);
+    return decodeHistory(this.#open().st.history.all({ id, owner: principal }) as unknown[][], 1, 2);
   }
 
-  async delete(id: string): Promise<boolean> {
+  async findItem(itemId: string, principal: string): Promise<Item | null> {
+    if (isImpossibleId(itemId)) return null;
+    const json = this.#open().st.findItem.get(itemId, principal) as string | undefined;
+    return typeof json === 'string' ? (JSON.parse(json) as Item) : null;
+  }
+
+  async delete(id: string, principal: string): Promise<boolean> {
     if (isImpossibleId(id)) return false;
     const { db, st } = this.#open();
     const { find, hasChildren, tombstone } = st;
@@ -144,7 +168,8 @@ export class SqliteResponseStore implements ResponseStore {
     };
     const run = db.transaction((): boolean => {
       const row = find.get(id) as ResponseRow | undefined;
-      if (!row || row.deleted_at !== null) return false;
+      // Another principal's response is "not found", exactly like an absent one.
+      if (!row || row.deleted_at !== null || row.owner !== principal) return false;
       if (hasChildren.get(id) !== undefined) {
         // Descendants replay this response's items: keep them, hide the response.
         tombstone.run(Math.floor(Date.now() / 1000), id);
@@ -164,7 +189,7 @@ export class SqliteResponseStore implements ResponseStore {
     return withBusyRetry(() => run.immediate());
   }
 
-  async listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
+  async listInputItems(id: string, principal: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
     if (isImpossibleId(id)) return null;
     const { db, st } = this.#open();
     const parts = inputItemsQueryParts(opts);
@@ -187,7 +212,7 @@ export class SqliteResponseStore implements ResponseStore {
     for (const c of parts.cursors) params[c.name] = c.itemId;
     // One read transaction: the existence check and the page come from the same snapshot.
     const read = db.transaction((): string[] | null => {
-      if (st.live.get(id) === undefined) return null;
+      if (st.live.get(id, principal) === undefined) return null;
       return listStmt.all(params) as string[];
     });
     const rows = read();
@@ -205,6 +230,30 @@ export class SqliteResponseStore implements ResponseStore {
     this.#listStatements.clear();
   }
 }
+
+export interface SqliteTarget extends DbTarget {
+  kind: 'sqlite';
+  path: string;
+}
+
+/** The default backend: plain paths and `sqlite://` URLs (SQLAlchemy's reading of slashes). */
+export const sqliteBackend: StoreBackend = {
+  kind: 'sqlite',
+  system: 'sqlite',
+  schemes: ['sqlite', 'sqlite+aiosqlite'],
+  forms: 'sqlite+aiosqlite:///path.db, sqlite:///path.db (four slashes for an absolute path), a plain file path',
+  plainPaths: true,
+  parse(rest, scheme): SqliteTarget {
+    if (scheme === null) return { kind: 'sqlite', path: rest };
+    // SQLAlchemy: `sqlite://` + `/` + database, so what follows the third slash is the path.
+    if (!rest.startsWith('/') || rest.length === 1) {
+      throw new Error('a SQLite URL needs a file after three slashes (e.g. sqlite:///vllm_responses.db)');
+    }
+    // Query options (SQLAlchemy driver arguments) have no meaning here.
+    return { kind: 'sqlite', path: rest.slice(1).split('?')[0] ?? '' };
+  },
+  open: (target) => new SqliteResponseStore({ path: (target as SqliteTarget).path }),
+};
 
 const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED']);
 
