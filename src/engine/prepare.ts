@@ -1,6 +1,7 @@
 import { invalidRequest } from '../api/errors.js';
 import { ID_PATTERN, type IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
+import type { Principal } from '../api/principal.js';
 import { normalizeInput } from '../api/normalize-input.js';
 import { toolSchema, type CreateResponseRequest, type RequestTool, type ToolChoice } from '../api/request-schema.js';
 import { validateCreateResponse } from '../api/validate-request.js';
@@ -19,6 +20,8 @@ export interface PreparedRequest {
   parentId: string | null;
   /** What gateway tools did before the run (e.g. MCP tool discovery), by request tool entry. */
   preparations: ToolPreparations;
+  /** Who is calling (api/principal.ts); tools scope their resources (e.g. containers) by it. */
+  principal: Principal;
 }
 
 export interface PrepareDeps {
@@ -126,7 +129,7 @@ function checkToolOutputs(history: Item[], input: Item[]): void {
 }
 
 /** validate → hydrate → tool preparation: every error here is a plain HTTP error, even for streaming requests. */
-export async function prepareRequest(deps: PrepareDeps, body: unknown): Promise<PreparedRequest> {
+export async function prepareRequest(deps: PrepareDeps, body: unknown, principal: Principal): Promise<PreparedRequest> {
   const req = validateCreateResponse(body);
   const parentId = req.previous_response_id ?? null;
   const prev = parentId ? await hydrate(deps.store, parentId) : null;
@@ -144,6 +147,6 @@ export async function prepareRequest(deps: PrepareDeps, body: unknown): Promise<
   };
   const input = normalizeInput(req.input ?? [], deps.newId, lookup);
   checkToolOutputs(history, input);
-  const preparations = deps.tools ? await deps.tools.prepare(tools, { history, input, newId: deps.newId }) : new Map();
-  return { req, history, input, tools, toolChoice, parentId, preparations };
+  const preparations = deps.tools ? await deps.tools.prepare(tools, { history, input, newId: deps.newId, principal }) : new Map();
+  return { req, history, input, tools, toolChoice, parentId, preparations, principal };
 }

@@ -240,7 +240,7 @@ export class ResponseRun {
     if (!resolved) throw internalError(`No gateway tool owns '${call.name}'.`);
     const running = resolved.tool.run(
       { call_id: call.call_id, name: call.name, arguments: call.arguments },
-      { item: call.item, signal: this.signal, include: this.include, entry: resolved.entry, state: prepared.preparations.get(resolved.entry)?.state, sink: this.sink },
+      { item: call.item, signal: this.signal, include: this.include, entry: resolved.entry, state: prepared.preparations.get(resolved.entry)?.state, sink: this.sink, principal: prepared.principal },
     );
     // Events the tool emitted before its first await (e.g. `interpreting`) go out while it runs.
     yield* this.flush();

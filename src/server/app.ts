@@ -55,9 +55,7 @@ function registerOperationsPlugins(app: FastifyInstance, deps: AppDeps): void {
   if (obs?.metrics) void app.register(metricsPlugin, { metrics: obs.metrics, path: obs.metricsPath });
   if (obs) void app.register(requestLogPlugin, { scope: obs.scope, logger: obs.logger, timings: obs.log.timings });
   if (obs?.tracingEnabled) void app.register(tracingPlugin, { tracer: obs.tracer });
-  if (deps.apiKeys?.length) {
-    void app.register(authPlugin, { keys: deps.apiKeys, openPaths: ['/health', ...(obs?.metrics ? [obs.metricsPath] : [])] });
-  }
+  void app.register(authPlugin, { keys: deps.apiKeys ?? [], openPaths: ['/health', ...(obs?.metrics ? [obs.metricsPath] : [])] });
 }
 
 /** The gateway's HTTP surface. Pure composition: every dependency is passed in. */

@@ -1,5 +1,6 @@
 import type { IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
+import type { Principal } from '../api/principal.js';
 import type { RequestTool } from '../api/request-schema.js';
 import type { ModelTool } from '../upstream/types.js';
 
@@ -49,6 +50,8 @@ export interface ToolRunContext {
   /** What this tool's `prepare` returned as `state` for the entry (undefined without prepare). */
   state?: unknown;
   sink: ToolEventSink;
+  /** Who is calling (api/principal.ts): scope anything the call creates or reuses by it. */
+  principal: Principal;
 }
 
 /** What a tool's `prepare` sees: the request's conversation, before any byte is sent. */
@@ -58,6 +61,8 @@ export interface ToolPrepareContext {
   /** Where the entry sits in the request, for error `param`s (e.g. `tools[2]`). */
   param: string;
   newId: IdGenerator;
+  /** Who is calling (api/principal.ts). */
+  principal: Principal;
 }
 
 /** What a tool did before the response starts (e.g. MCP discovery). */

@@ -41,7 +41,7 @@ export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps, 
 
   app.post('/v1/responses', async (request, reply) => {
     // validate → hydrate happen before any byte is sent: their errors are plain HTTP errors.
-    const prepared = await prepareRequest(prepareDeps, request.body);
+    const prepared = await prepareRequest(prepareDeps, request.body, request.principal);
     // Lets the instrumented adapter label the model's tool calls with their tool type.
     const observation = scope?.current();
     if (observation) observation.requestTools = prepared.tools;
