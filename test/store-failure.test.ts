@@ -8,12 +8,14 @@ import { storeBackends } from './support/stores.js';
 function failingWrites(inner: ResponseStore, state: { fail: boolean }): ResponseStore {
   return {
     description: inner.description,
+    system: inner.system,
     init: () => inner.init(),
     put: (record: StoredResponseRecord) => (state.fail ? Promise.reject(new Error('disk full')) : inner.put(record)),
-    get: (id) => inner.get(id),
-    getHistory: (id) => inner.getHistory(id),
-    delete: (id) => inner.delete(id),
-    listInputItems: (id, opts) => inner.listInputItems(id, opts),
+    get: (id, principal) => inner.get(id, principal),
+    getHistory: (id, principal) => inner.getHistory(id, principal),
+    delete: (id, principal) => inner.delete(id, principal),
+    listInputItems: (id, principal, opts) => inner.listInputItems(id, principal, opts),
+    findItem: (itemId, principal) => inner.findItem(itemId, principal),
     close: () => inner.close(),
   };
 }

@@ -37,9 +37,10 @@ function previousNotFound(id: string) {
   return invalidRequest(`Previous response with id '${id}' not found.`, 'previous_response_id', 'previous_response_not_found');
 }
 
-async function hydrate(store: ResponseStore | null, id: string): Promise<{ items: Item[]; response: ResponseObject }> {
+/** Another principal's response is "not found", exactly like an absent one (no existence oracle). */
+async function hydrate(store: ResponseStore | null, id: string, principal: Principal): Promise<{ items: Item[]; response: ResponseObject }> {
   if (!ID_PATTERN.test(id) || !id.startsWith('resp_') || !store) throw previousNotFound(id);
-  const history = await store.getHistory(id);
+  const history = await store.getHistory(id, principal);
   if (!history) throw previousNotFound(id);
   return history;
 }
@@ -132,7 +133,7 @@ function checkToolOutputs(history: Item[], input: Item[]): void {
 export async function prepareRequest(deps: PrepareDeps, body: unknown, principal: Principal): Promise<PreparedRequest> {
   const req = validateCreateResponse(body);
   const parentId = req.previous_response_id ?? null;
-  const prev = parentId ? await hydrate(deps.store, parentId) : null;
+  const prev = parentId ? await hydrate(deps.store, parentId, principal) : null;
   const history = prev?.items ?? [];
   const inherited = inheritedTools(prev?.response ?? null);
   const tools = req.tools ?? inherited.tools;

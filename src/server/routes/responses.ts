@@ -75,7 +75,7 @@ export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps, 
   app.get<{ Params: { response_id: string } }>('/v1/responses/:response_id', async (request) => {
     const id = request.params.response_id;
     checkId(id);
-    const found = deps.store ? await deps.store.get(id) : null;
+    const found = deps.store ? await deps.store.get(id, request.principal) : null;
     if (!found) throw responseNotFound(id);
     return found;
   });
@@ -83,7 +83,7 @@ export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps, 
   app.delete<{ Params: { response_id: string } }>('/v1/responses/:response_id', async (request) => {
     const id = request.params.response_id;
     checkId(id);
-    const deleted = deps.store ? await deps.store.delete(id) : false;
+    const deleted = deps.store ? await deps.store.delete(id, request.principal) : false;
     if (!deleted) throw responseNotFound(id);
     return { id, object: 'response', deleted: true };
   });
@@ -102,7 +102,7 @@ export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps, 
         const v = q[key];
         if (v !== undefined && !ID_PATTERN.test(v)) throw invalidRequest(`${key} must be an item id.`, key, 'invalid_value');
       }
-      const page = deps.store ? await deps.store.listInputItems(id, { limit, order, after: q.after, before: q.before }) : null;
+      const page = deps.store ? await deps.store.listInputItems(id, request.principal, { limit, order, after: q.after, before: q.before }) : null;
       if (!page) throw responseNotFound(id);
       return {
         object: 'list',
