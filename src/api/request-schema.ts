@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { gatewayChoiceSchemas, gatewayEntrySchemas } from '../tools/catalog.js';
 
 /**
  * The public `POST /v1/responses` request body. This schema is the single source of truth for
@@ -150,53 +151,18 @@ const functionTool = z.object({
   strict: z.boolean().nullish(),
 });
 
-const codeInterpreterTool = z.object({
-  type: z.literal('code_interpreter'),
-  container: z.union([z.string(), z.object({ type: z.literal('auto'), file_ids: z.array(z.string()).optional(), memory_limit: z.string().nullish() })]).optional(),
-});
-
-const webSearchTool = z.object({
-  type: z.enum(['web_search', 'web_search_preview', 'web_search_2025_08_26', 'web_search_preview_2025_03_11']),
-  search_context_size: z.enum(['low', 'medium', 'high']).optional(),
-  user_location: z.unknown().optional(),
-  filters: z.unknown().optional(),
-});
-
-const mcpTool = z.object({
-  type: z.literal('mcp'),
-  server_label: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/, 'server_label may contain only letters, digits, underscores and dashes.'),
-  server_url: z.string().optional(),
-  server_description: z.string().optional(),
-  connector_id: z.string().optional(),
-  headers: z.record(z.string(), z.string()).nullish(),
-  authorization: z.string().optional(),
-  allowed_tools: z.union([z.array(z.string()), z.object({ tool_names: z.array(z.string()).optional(), read_only: z.boolean().optional() })]).nullish(),
-  require_approval: z
-    .union([
-      z.enum(['always', 'never']),
-      z.object({
-        always: z.object({ tool_names: z.array(z.string()).optional() }).optional(),
-        never: z.object({ tool_names: z.array(z.string()).optional() }).optional(),
-      }),
-    ])
-    .nullish(),
-});
-
-export const toolSchema = z.discriminatedUnion('type', [functionTool, codeInterpreterTool, webSearchTool, mcpTool]);
+/** Client functions, then each gateway tool's own entry schema (from the tool catalog). */
+export const toolSchema = z.discriminatedUnion('type', [functionTool, ...gatewayEntrySchemas]);
 export type RequestTool = z.infer<typeof toolSchema>;
 
-const allowedToolRef = z.union([
-  z.object({ type: z.literal('function'), name: z.string() }),
-  z.object({ type: z.literal('mcp'), server_label: z.string(), name: z.string().optional() }),
-  z.object({ type: z.enum(['code_interpreter', 'web_search', 'web_search_preview']) }),
-]);
+const functionRef = z.object({ type: z.literal('function'), name: z.string() });
+const allowedToolRef = z.union([functionRef, ...gatewayChoiceSchemas]);
 
 export const toolChoiceSchema = z.union([
   z.enum(['auto', 'none', 'required']),
-  z.object({ type: z.literal('function'), name: z.string() }),
-  z.object({ type: z.literal('mcp'), server_label: z.string(), name: z.string().nullish() }),
+  functionRef,
   z.object({ type: z.literal('allowed_tools'), mode: z.enum(['auto', 'required']), tools: z.array(allowedToolRef) }),
-  z.object({ type: z.enum(['code_interpreter', 'web_search', 'web_search_preview']) }),
+  ...gatewayChoiceSchemas,
 ]);
 export type ToolChoice = z.infer<typeof toolChoiceSchema>;
 

@@ -1,3 +1,4 @@
+import { specOf } from '../tools/catalog.js';
 import type { Item } from './items.js';
 import type { CreateResponseRequest, RequestTool, ToolChoice } from './request-schema.js';
 
@@ -48,20 +49,12 @@ export interface ResponseResource {
   metadata: Record<string, string>;
 }
 
-/** How a tool is echoed in the response's `tools` (secrets such as MCP headers never are). */
+/** How a tool is echoed in the response's `tools`: gateway tools say so themselves. */
 export function echoTool(tool: RequestTool): Record<string, unknown> {
-  switch (tool.type) {
-    case 'function':
-      return { type: 'function', name: tool.name, description: tool.description ?? null, parameters: tool.parameters ?? null, strict: tool.strict ?? null };
-    case 'mcp': {
-      const { headers: _headers, authorization: _authorization, ...rest } = tool;
-      return { ...rest, allowed_tools: tool.allowed_tools ?? null, headers: null, require_approval: tool.require_approval ?? 'always' };
-    }
-    case 'code_interpreter':
-      return { type: 'code_interpreter', container: tool.container ?? { type: 'auto' } };
-    default:
-      return { ...tool };
+  if (tool.type === 'function') {
+    return { type: 'function', name: tool.name, description: tool.description ?? null, parameters: tool.parameters ?? null, strict: tool.strict ?? null };
   }
+  return specOf(tool)?.echo(tool) ?? { ...tool };
 }
 
 function echoFormat(req: CreateResponseRequest): Record<string, unknown> {

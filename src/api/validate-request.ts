@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { invalidRequest, type ApiError } from './errors.js';
 import { jsonSchemaProblem } from './json-schema-check.js';
+import { allGatewayToolSpecs, specOf } from '../tools/catalog.js';
 import { createResponseSchema, type CreateResponseRequest, type RequestTool } from './request-schema.js';
 
 /** `['input', 0, 'content']` → `input[0].content`, the way OpenAI names params in errors. */
@@ -57,23 +58,15 @@ function issueToError(rawIssue: z.core.$ZodIssue, body: unknown): ApiError {
 function rejectUnsupported(req: CreateResponseRequest): void {
   if (req.background) throw invalidRequest('Background responses are not supported by this gateway; use stream or a normal request.', 'background', 'unsupported_parameter');
   req.tools?.forEach((tool, i) => {
-    if (tool.type === 'mcp' && tool.connector_id !== undefined) {
-      throw invalidRequest('MCP connectors (connector_id) are not supported by this gateway; use server_url or a built-in MCP server_label.', `tools[${i}].connector_id`, 'unsupported_parameter');
-    }
+    const problem = specOf(tool)?.checkEntry?.(tool, `tools[${i}]`);
+    if (problem) throw problem;
   });
 }
 
-function toolName(tool: RequestTool): string {
-  switch (tool.type) {
-    case 'function':
-      return tool.name;
-    case 'mcp':
-      return `mcp:${tool.server_label}`;
-    case 'code_interpreter':
-      return 'code_interpreter';
-    default:
-      return 'web_search';
-  }
+/** Which entry a tool is for duplicate detection, and how an error names it. */
+function identity(tool: RequestTool): { key: string; what: string; field?: string } {
+  if (tool.type === 'function') return { key: tool.name, what: `function name '${tool.name}'`, field: 'name' };
+  return specOf(tool)?.identity(tool) ?? { key: tool.type, what: `tool '${tool.type}'` };
 }
 
 /** Cross-field rules the schema cannot express. */
@@ -81,22 +74,19 @@ function checkTools(req: CreateResponseRequest): void {
   const tools = req.tools ?? [];
   const seen = new Set<string>();
   tools.forEach((tool, i) => {
-    if (tool.type === 'function' && tool.name.startsWith('mcp__')) {
-      throw invalidRequest(`Function name '${tool.name}' is reserved: names starting with 'mcp__' belong to the gateway's MCP tools.`, `tools[${i}].name`, 'invalid_value');
+    if (tool.type === 'function') {
+      for (const spec of allGatewayToolSpecs) {
+        const reserved = spec.reservedFunctionName(tool.name);
+        if (reserved) throw invalidRequest(reserved, `tools[${i}].name`, 'invalid_value');
+      }
+      if (tool.parameters) {
+        const problem = jsonSchemaProblem(tool.parameters);
+        if (problem) throw invalidRequest(`Invalid JSON schema for function '${tool.name}' parameters: ${problem}.`, `tools[${i}].parameters`, 'invalid_function_parameters');
+      }
     }
-    if (tool.type === 'function' && (tool.name === 'code_interpreter' || tool.name === 'web_search')) {
-      throw invalidRequest(`Function name '${tool.name}' is reserved for the gateway's built-in tool of that name.`, `tools[${i}].name`, 'invalid_value');
-    }
-    if (tool.type === 'function' && tool.parameters) {
-      const problem = jsonSchemaProblem(tool.parameters);
-      if (problem) throw invalidRequest(`Invalid JSON schema for function '${tool.name}' parameters: ${problem}.`, `tools[${i}].parameters`, 'invalid_function_parameters');
-    }
-    const name = toolName(tool);
-    if (seen.has(name)) {
-      const what = tool.type === 'mcp' ? `MCP server_label '${tool.server_label}'` : tool.type === 'function' ? `function name '${tool.name}'` : `tool '${tool.type}'`;
-      throw invalidRequest(`Duplicate ${what} in tools.`, tool.type === 'mcp' ? `tools[${i}].server_label` : tool.type === 'function' ? `tools[${i}].name` : `tools[${i}]`, 'duplicate_value');
-    }
-    seen.add(name);
+    const { key, what, field } = identity(tool);
+    if (seen.has(key)) throw invalidRequest(`Duplicate ${what} in tools.`, field ? `tools[${i}].${field}` : `tools[${i}]`, 'duplicate_value');
+    seen.add(key);
   });
 }
 

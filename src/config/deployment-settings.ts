@@ -4,6 +4,7 @@
  * reads the very same values).
  */
 import { readLogSettings, readTracingSettings, type LogSettings, type TracingSettings } from '../observability/index.js';
+import { sealingKeyFromEnv } from '../crypto/sealing-key.js';
 import { readEnvSettings, type EnvSettings } from './env.js';
 
 export interface DeploymentSettings {
@@ -14,6 +15,8 @@ export interface DeploymentSettings {
 
 /** Throws an Error naming the variable and the bad value. */
 export function readDeploymentSettings(env: NodeJS.ProcessEnv): DeploymentSettings {
+  // Checked here so a malformed key stops the start; each process loads it in startGateway.
+  sealingKeyFromEnv(env);
   return { env: readEnvSettings(env), log: readLogSettings(env), tracing: readTracingSettings(env) };
 }
 

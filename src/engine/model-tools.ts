@@ -1,6 +1,6 @@
 import type { RequestTool, ToolChoice } from '../api/request-schema.js';
 import type { ModelTool, ModelToolChoice } from '../upstream/types.js';
-import { mcpFunctionName } from '../tools/mcp/names.js';
+import { selectsGatewayTool, specForChoice } from '../tools/catalog.js';
 import type { GatewayTools, ToolPreparations } from '../tools/types.js';
 
 export interface ModelToolSet {
@@ -31,24 +31,19 @@ export function modelToolsFor(tools: RequestTool[], choice: ToolChoice, gateway:
       return { tools: all(), choice: { name: choice.name } };
     case 'allowed_tools': {
       const keep = entries.filter(({ source }) =>
-        choice.tools.some((ref) => {
-          if (ref.type === 'function') return source.type === 'function' && source.name === ref.name;
-          if (ref.type === 'mcp') return source.type === 'mcp' && source.server_label === ref.server_label;
-          return source.type.startsWith(ref.type.startsWith('web_search') ? 'web_search' : ref.type);
-        }),
+        choice.tools.some((ref) => (ref.type === 'function' ? source.type === 'function' && source.name === ref.name : selectsGatewayTool(source, ref))),
       );
       return { tools: keep.flatMap((e) => e.fns), choice: choice.mode };
     }
-    case 'mcp': {
-      const entry = entries.find(({ source }) => source.type === 'mcp' && source.server_label === choice.server_label);
-      const fns = entry?.fns ?? [];
-      const named = choice.name ? fns.filter((f) => f.name === mcpFunctionName(choice.server_label, choice.name ?? '')) : fns;
-      return { tools: named, choice: named.length === 1 && named[0] ? { name: named[0].name } : 'required' };
-    }
     default: {
-      const kind = choice.type.startsWith('web_search') ? 'web_search' : choice.type;
-      const entry = entries.find(({ source }) => source.type.startsWith(kind));
+      // A gateway tool is forced: the model must call one of that entry's functions.
+      const entry = entries.find(({ source }) => selectsGatewayTool(source, choice));
       const fns = entry?.fns ?? [];
+      const spec = specForChoice(choice);
+      if (spec?.forcedFunctions) {
+        const named = spec.forcedFunctions(choice, fns);
+        return { tools: named, choice: named.length === 1 && named[0] ? { name: named[0].name } : 'required' };
+      }
       if (fns.length === 0) return { tools: all(), choice: 'auto' };
       return { tools: all(), choice: fns.length === 1 && fns[0] ? { name: fns[0].name } : 'required' };
     }

@@ -6,6 +6,7 @@ import { normalizeInput } from '../api/normalize-input.js';
 import { toolSchema, type CreateResponseRequest, type RequestTool, type ToolChoice } from '../api/request-schema.js';
 import { validateCreateResponse } from '../api/validate-request.js';
 import type { ResponseObject, ResponseStore } from '../store/types.js';
+import { selectsGatewayTool, specForChoice, specOf } from '../tools/catalog.js';
 import type { GatewayTools, ToolPreparations } from '../tools/types.js';
 
 /** A validated request with its conversation rebuilt: everything the run needs, nothing it must fetch. */
@@ -56,51 +57,29 @@ function inheritedTools(prev: ResponseObject | null): { tools: RequestTool[]; to
   return { tools, toolChoice: (prev.tool_choice as ToolChoice | undefined) ?? null };
 }
 
-function builtinKind(tool: RequestTool): string | null {
-  if (tool.type === 'function') return null;
-  if (tool.type.startsWith('web_search')) return 'web_search';
-  return tool.type;
-}
-
 function checkBuiltinsEnabled(tools: RequestTool[], enabled: ReadonlySet<string>): void {
   tools.forEach((tool, i) => {
-    const kind = builtinKind(tool);
+    const kind = specOf(tool)?.kind;
     if (kind && !enabled.has(kind)) {
       throw invalidRequest(`The '${kind}' tool is not enabled on this gateway.`, `tools[${i}].type`, 'tool_not_enabled');
     }
   });
 }
 
-function hasTool(tools: RequestTool[], pred: (t: RequestTool) => boolean): boolean {
-  return tools.some(pred);
+/** Is the tool a reference names present in the request? */
+function present(tools: RequestTool[], ref: Exclude<ToolChoice, string | { type: 'allowed_tools' }>): boolean {
+  if (ref.type === 'function') return tools.some((t) => t.type === 'function' && t.name === ref.name);
+  return tools.some((t) => selectsGatewayTool(t, ref));
 }
 
 /** A tool_choice that names a tool must name one that is present (also when `tools` is omitted). */
 function checkToolChoice(choice: ToolChoice, tools: RequestTool[]): void {
   if (typeof choice === 'string') return;
-  const missing = (what: string) => invalidRequest(`Tool choice '${what}' not found in 'tools' parameter.`, 'tool_choice', 'invalid_value');
-  switch (choice.type) {
-    case 'function':
-      if (!hasTool(tools, (t) => t.type === 'function' && t.name === choice.name)) throw missing(choice.name);
-      return;
-    case 'mcp':
-      if (!hasTool(tools, (t) => t.type === 'mcp' && t.server_label === choice.server_label)) throw missing(`mcp:${choice.server_label}`);
-      return;
-    case 'allowed_tools':
-      for (const ref of choice.tools) {
-        if (ref.type === 'function') {
-          if (!hasTool(tools, (t) => t.type === 'function' && t.name === ref.name)) throw missing(ref.name);
-        } else if (ref.type === 'mcp') {
-          if (!hasTool(tools, (t) => t.type === 'mcp' && t.server_label === ref.server_label)) throw missing(`mcp:${ref.server_label}`);
-        } else if (!hasTool(tools, (t) => builtinKind(t) === (ref.type.startsWith('web_search') ? 'web_search' : ref.type))) {
-          throw missing(ref.type);
-        }
-      }
-      return;
-    default: {
-      const kind = choice.type.startsWith('web_search') ? 'web_search' : choice.type;
-      if (!hasTool(tools, (t) => builtinKind(t) === kind)) throw missing(choice.type);
-    }
+  const refs = choice.type === 'allowed_tools' ? choice.tools : [choice];
+  for (const ref of refs) {
+    if (present(tools, ref)) continue;
+    const what = ref.type === 'function' ? ref.name : (specForChoice(ref)?.describeRef(ref) ?? ref.type);
+    throw invalidRequest(`Tool choice '${what}' not found in 'tools' parameter.`, 'tool_choice', 'invalid_value');
   }
 }
 

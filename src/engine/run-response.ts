@@ -2,6 +2,7 @@ import { ApiError, internalError, toApiError } from '../api/errors.js';
 import type { IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import { initialResponse, type ResponseResource } from '../api/response-object.js';
+import type { SealedBlobs } from '../crypto/sealed-blob.js';
 import type { ResponseStore } from '../store/types.js';
 import type { GatewayTools, ItemLookup, ToolEventSink } from '../tools/types.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
@@ -21,6 +22,8 @@ export interface EngineDeps {
   /** Unix seconds. */
   clock: () => number;
   reasoningEvents: 'openai' | 'openresponses';
+  /** Seals and opens the opaque blobs clients carry (compaction, encrypted reasoning). */
+  sealedBlobs: SealedBlobs;
 }
 
 /** The outcome of a run, readable once its event stream has ended. */

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { newId } from '../api/ids.js';
+import { generateSealingKey, SealedBlobs } from '../crypto/sealed-blob.js';
+import { loadSealingKey, sealingKeyFromEnv } from '../crypto/sealing-key.js';
 import type { EnvSettings } from '../config/env.js';
 import type { ServeOptions } from '../config/serve-options.js';
 import type { EngineDeps } from '../engine/run-response.js';
@@ -41,6 +43,12 @@ export interface GatewayDeps {
   fallbackProxy?: FallbackProxyOptions;
   /** Logger, metrics and tracer of this process; defaults to quiet, process-local ones. */
   observability?: GatewayObservability;
+  /**
+   * Seals compaction and encrypted-reasoning blobs. `startGateway` loads it once from
+   * `VR_COMPACTION_KEY` or the store; `createGateway` without it uses the env key or a
+   * per-process one (tests).
+   */
+  sealedBlobs?: SealedBlobs;
 }
 
 export interface RunningGateway {
@@ -79,13 +87,16 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     newId,
     clock: () => Math.floor(Date.now() / 1000),
     reasoningEvents: deps.env.reasoningEvents,
+    sealedBlobs: deps.sealedBlobs ?? sealingKeyFromEnv(process.env) ?? new SealedBlobs(generateSealingKey()),
   };
   const app = buildApp({ engine, upstream, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime });
   return { app, upstream };
 }
 
 export async function startGateway(deps: GatewayDeps): Promise<RunningGateway> {
-  const { app, upstream } = createGateway(deps);
+  // Once per process, before the first request: every worker finds the same key in the store.
+  const sealedBlobs = deps.sealedBlobs ?? (await loadSealingKey(process.env, deps.store, deps.observability?.logger ?? undefined)).blobs;
+  const { app, upstream } = createGateway({ ...deps, sealedBlobs });
   const url = await app.listen({ host: deps.serve.gatewayHost, port: deps.serve.gatewayPort });
   return {
     app,

@@ -14,12 +14,18 @@
  * - `response_items`: the items that response added, `seq` ordering inputs (`is_output` = 0)
  *   before outputs (`is_output` = 1). Primary key (response_id, seq) is what the history CTE
  *   and the input-item listing read.
- * - `responses.owner` (version 2): the principal that created the response. Rows written before
- *   version 2 get `LEGACY_OWNER`, the principal of a gateway without API keys: after an upgrade
+ * - `gateway_secrets` (v2): small named secrets every process sharing the store must agree on
+ *   (the sealing key of compaction / encrypted-reasoning blobs); written insert-if-absent.
+ * - `conversations` / `conversation_items` (v3): the Conversations API. A conversation row holds
+ *   its owner principal, metadata and `next_seq`, the counter appends advance under the row's
+ *   write lock (so concurrent appends from several workers never lose or duplicate items); each
+ *   item is one row keyed (conversation_id, seq), with its item id unique per conversation.
+ * - `responses.owner` (v4): the principal that created the response. Rows written before
+ *   v4 get `LEGACY_OWNER`, the principal of a gateway without API keys: after an upgrade
  *   they stay readable where no keys are configured (where they were most likely created), and
  *   with keys configured they belong to no key at all (404 for everyone) rather than to every
  *   key. An operator who knows who created them can reassign them with one UPDATE.
- * - `response_items_item_id` (version 2): `item_reference` inputs resolve an item by its id.
+ * - `response_items_item_id` (v4): `item_reference` inputs resolve an item by its id.
  * JSON is stored as text (not JSONB) so objects come back byte-for-byte, key order included.
  */
 import type Database from 'better-sqlite3';
@@ -59,6 +65,39 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
+    name: 'gateway_secrets',
+    statements: [
+      `CREATE TABLE gateway_secrets (
+         name TEXT PRIMARY KEY,
+         value TEXT NOT NULL,
+         created_at INTEGER NOT NULL
+       )`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'conversations and conversation_items',
+    statements: [
+      `CREATE TABLE conversations (
+         id TEXT PRIMARY KEY,
+         owner TEXT NOT NULL,
+         metadata_json TEXT NOT NULL,
+         created_at INTEGER NOT NULL,
+         next_seq INTEGER NOT NULL DEFAULT 0
+       )`,
+      `CREATE TABLE conversation_items (
+         conversation_id TEXT NOT NULL,
+         seq INTEGER NOT NULL,
+         item_id TEXT NOT NULL,
+         item_json TEXT NOT NULL,
+         created_at INTEGER NOT NULL,
+         PRIMARY KEY (conversation_id, seq)
+       ) WITHOUT ROWID`,
+      `CREATE UNIQUE INDEX conversation_items_item_id ON conversation_items(conversation_id, item_id)`,
+    ],
+  },
+  {
+    version: 4,
     name: 'response owner and item id index',
     statements: [
       // A constant default makes this O(1) on an existing table (no rewrite).
@@ -95,6 +134,39 @@ export function postgresMigrations(tables: string): Migration[] {
     },
     {
       version: 2,
+      name: 'gateway_secrets',
+      statements: [
+        `CREATE TABLE ${tables}gateway_secrets (
+           name TEXT PRIMARY KEY,
+           value TEXT NOT NULL,
+           created_at BIGINT NOT NULL
+         )`,
+      ],
+    },
+    {
+      version: 3,
+      name: 'conversations and conversation_items',
+      statements: [
+        `CREATE TABLE ${tables}conversations (
+           id TEXT PRIMARY KEY,
+           owner TEXT NOT NULL,
+           metadata_json TEXT NOT NULL,
+           created_at BIGINT NOT NULL,
+           next_seq BIGINT NOT NULL DEFAULT 0
+         )`,
+        `CREATE TABLE ${tables}conversation_items (
+           conversation_id TEXT NOT NULL,
+           seq BIGINT NOT NULL,
+           item_id TEXT NOT NULL,
+           item_json TEXT NOT NULL,
+           created_at BIGINT NOT NULL,
+           PRIMARY KEY (conversation_id, seq)
+         )`,
+        `CREATE UNIQUE INDEX conversation_items_item_id ON ${tables}conversation_items(conversation_id, item_id)`,
+      ],
+    },
+    {
+      version: 4,
       name: 'response owner and item id index',
       statements: [
         // PostgreSQL 11+ stores a constant default in the catalog: no table rewrite.

@@ -167,6 +167,14 @@ export class PostgresResponseStore implements ResponseStore {
     return { data: items.slice(0, parts.limit), hasMore: items.length > parts.limit };
   }
 
+  async getOrCreateSecret(name: string, create: () => string): Promise<string> {
+    // ON CONFLICT DO NOTHING waits for a concurrent inserter's commit, then the SELECT sees it.
+    await this.#pool.query(this.#sql.insertSecret, [name, create(), Math.floor(Date.now() / 1000)]);
+    const { rows } = await this.#pool.query<{ value: string }>(this.#sql.secret, [name]);
+    if (!rows[0]) throw new Error(`secret ${name} vanished after insert`);
+    return rows[0].value;
+  }
+
   async close(): Promise<void> {
     await this.#pool.end();
   }
@@ -233,6 +241,8 @@ function buildSql(t: string) {
     lock: `SELECT parent_id, deleted_at, owner FROM ${t}responses WHERE id = $1 FOR UPDATE`,
     hasChildren: `SELECT 1 FROM ${t}responses WHERE parent_id = $1 LIMIT 1`,
     tombstone: `UPDATE ${t}responses SET deleted_at = $1, response_json = NULL WHERE id = $2`,
+    insertSecret: `INSERT INTO ${t}gateway_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING`,
+    secret: `SELECT value FROM ${t}gateway_secrets WHERE name = $1`,
     remove: `WITH gone AS (DELETE FROM ${t}response_items WHERE response_id = $1)
              DELETE FROM ${t}responses WHERE id = $1`,
   };

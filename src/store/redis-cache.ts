@@ -155,6 +155,11 @@ export class RedisCachedStore implements ResponseStore {
     return this.#inner.listInputItems(id, principal, opts);
   }
 
+  /** Read once per process at start-up: never cached, the database is the one source. */
+  getOrCreateSecret(name: string, create: () => string): Promise<string> {
+    return this.#inner.getOrCreateSecret(name, create);
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([...this.#background]);
     if (this.#redis.status === 'ready') await withTimeout(this.#redis.quit(), this.#timeoutMs).catch(() => undefined);

@@ -84,6 +84,8 @@ function prepareStatements(db: Database.Database) {
     removeItems: db.prepare('DELETE FROM response_items WHERE response_id = ?'),
     removeResponse: db.prepare('DELETE FROM responses WHERE id = ?'),
     history: db.prepare(HISTORY_SQL).raw(),
+    insertSecret: db.prepare('INSERT OR IGNORE INTO gateway_secrets (name, value, created_at) VALUES (?, ?, ?)'),
+    secret: db.prepare('SELECT value FROM gateway_secrets WHERE name = ?').pluck(),
   };
 }
 type Statements = ReturnType<typeof prepareStatements>;
@@ -221,6 +223,15 @@ export class SqliteResponseStore implements ResponseStore {
       data: rows.slice(0, parts.limit).map((json) => JSON.parse(json) as Item),
       hasMore: rows.length > parts.limit,
     };
+  }
+
+  async getOrCreateSecret(name: string, create: () => string): Promise<string> {
+    const { db, st } = this.#open();
+    const run = db.transaction((): string => {
+      st.insertSecret.run(name, create(), Math.floor(Date.now() / 1000));
+      return st.secret.get(name) as string;
+    });
+    return withBusyRetry(() => run.immediate());
   }
 
   async close(): Promise<void> {

@@ -74,6 +74,11 @@ export interface ResponseStore {
    * `item_reference` inputs.
    */
   findItem(itemId: string, principal: string): Promise<Item | null>;
+  /**
+   * A named secret shared by every process using this store: the stored value, or `create()`'s
+   * value inserted if absent. Concurrent first calls all return the one value that won.
+   */
+  getOrCreateSecret(name: string, create: () => string): Promise<string>;
   close(): Promise<void>;
 }
 

@@ -2,6 +2,8 @@ import { readDeploymentSettings, secretsOf, type DeploymentSettings } from '../c
 import type { ServeOptions } from '../config/serve-options.js';
 import { createLogger, createMetrics, type Logger } from '../observability/index.js';
 import { startGateway, type RunningGateway } from '../server/gateway.js';
+import type { SealedBlobs } from '../crypto/sealed-blob.js';
+import { loadSealingKey } from '../crypto/sealing-key.js';
 import { createStoreFromEnv, storeOptionsFromEnv } from '../store/index.js';
 import type { ResponseStore } from '../store/types.js';
 import { createUpstreamClient } from '../upstream/http-client.js';
@@ -28,13 +30,13 @@ interface Serving {
   stop(): Promise<void>;
 }
 
-async function serveInProcess(opts: ServeOptions, settings: DeploymentSettings, store: ResponseStore, codeInterpreterUrl: string | null, mcp: McpRuntime, timeoutMs: number): Promise<Serving> {
+async function serveInProcess(opts: ServeOptions, settings: DeploymentSettings, store: ResponseStore, sealedBlobs: SealedBlobs, codeInterpreterUrl: string | null, mcp: McpRuntime, timeoutMs: number): Promise<Serving> {
   const observed: ProcessObservability = startProcessObservability(settings, 'gateway');
   // The one process that records MCP start-ups (docs/observability.md): the in-process gateway.
   for (const s of mcp.servers) observed.obs.metrics?.mcpServerStartup.inc({ server_label: s.label, status: s.available ? 'success' : 'failure' });
   let gateway: RunningGateway;
   try {
-    gateway = await startGateway({ serve: opts, env: settings.env, store, codeInterpreterUrl, mcpRuntimeUrl: mcp.url, observability: observed.obs });
+    gateway = await startGateway({ serve: opts, env: settings.env, store, sealedBlobs, codeInterpreterUrl, mcpRuntimeUrl: mcp.url, observability: observed.obs });
   } catch (err) {
     await observed.close();
     throw err;
@@ -122,6 +124,17 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
     return 1;
   }
   store = openedStore;
+  // The sealing key is settled before any worker starts (generated and persisted if absent).
+  let sealedBlobs: SealedBlobs;
+  try {
+    const loaded = await loadSealingKey(env, openedStore);
+    sealedBlobs = loaded.blobs;
+    logger.info(`sealing key for compaction / encrypted reasoning: ${loaded.source === 'env' ? 'VR_COMPACTION_KEY' : 'stored in the response store'} (key id ${loaded.blobs.keyId})`);
+  } catch (err) {
+    say(`error: cannot load the sealing key: ${(err as Error).message}`);
+    await openedStore.close();
+    return 1;
+  }
 
   try {
     codeInterpreter = await startCodeInterpreter(opts, (line) => logger.info(line), env);
@@ -169,7 +182,7 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
       serving = pool;
       lost = pool.lost;
     } else {
-      serving = await serveInProcess(opts, settings, openedStore, codeInterpreter.url, mcp, timeoutMs);
+      serving = await serveInProcess(opts, settings, openedStore, sealedBlobs, codeInterpreter.url, mcp, timeoutMs);
     }
   } catch (err) {
     say(`error: the gateway could not start: ${(err as Error).message}`);

@@ -3,6 +3,7 @@ import type { Item } from '../api/items.js';
 import type { Principal } from '../api/principal.js';
 import type { RequestTool } from '../api/request-schema.js';
 import type { ModelTool } from '../upstream/types.js';
+import { specOf } from './catalog.js';
 
 /** A call the model made to a gateway-owned function, once its arguments are complete. */
 export interface GatewayCall {
@@ -142,7 +143,7 @@ export interface GatewayTools {
 
 export function createGatewayTools(tools: GatewayTool[]): GatewayTools {
   const byKind = new Map(tools.map((t) => [t.kind, t]));
-  const kindOf = (entry: RequestTool) => (entry.type.startsWith('web_search') ? 'web_search' : entry.type);
+  const kindOf = (entry: RequestTool) => specOf(entry)?.kind ?? entry.type;
   return {
     enabledKinds: new Set(byKind.keys()),
     modelToolsFor(entry, preparations) {

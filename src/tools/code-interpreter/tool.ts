@@ -4,9 +4,9 @@ import type { RequestTool } from '../../api/request-schema.js';
 import type { ModelTool } from '../../upstream/types.js';
 import type { CallPresenter, GatewayCall, GatewayTool, ToolResult, ToolRunContext } from '../types.js';
 import { CodeArgStream, finalCode } from './code-arg-stream.js';
+import { CODE_INTERPRETER_FUNCTION } from './spec.js';
 import type { CodeInterpreterClient, CodeInterpreterResult } from './client.js';
 
-export const CODE_INTERPRETER_FUNCTION = 'code_interpreter';
 
 const MODEL_TOOL: ModelTool = {
   name: CODE_INTERPRETER_FUNCTION,

@@ -3,8 +3,11 @@
  * for function-calling (letters, digits, `_`, `-`) deterministically, so a stored `mcp_call`
  * (which keeps the real tool name) replays under the same function name on continuations.
  */
+/** Every MCP function name starts with this, so client functions may not. */
+export const MCP_FUNCTION_PREFIX = 'mcp__';
+
 export function mcpFunctionPrefix(serverLabel: string): string {
-  return `mcp__${serverLabel}__`;
+  return `${MCP_FUNCTION_PREFIX}${serverLabel}__`;
 }
 
 export function mcpFunctionName(serverLabel: string, toolName: string): string {

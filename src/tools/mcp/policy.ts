@@ -1,7 +1,7 @@
 /** The request's per-server policies: which tools are offered, and which calls need approval. */
-import type { RequestTool } from '../../api/request-schema.js';
+import type { McpEntry } from './spec.js';
 
-export type McpEntry = Extract<RequestTool, { type: 'mcp' }>;
+export type { McpEntry };
 
 /** `allowed_tools` as a list of names or `{tool_names}`; absent = every tool. */
 export function isToolAllowed(entry: McpEntry, toolName: string): boolean {

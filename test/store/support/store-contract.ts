@@ -282,5 +282,14 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       expect(results.every(Boolean)).toBe(true);
       await expect(store.put(turn('after', { parentId: root.id }))).rejects.toBeInstanceOf(ParentNotFoundError);
     });
+
+    it('keeps one shared secret: concurrent first callers all get the value that won', async () => {
+      const name = `secret_${Math.random().toString(36).slice(2)}`;
+      const values = await Promise.all(Array.from({ length: 8 }, (_, i) => store.getOrCreateSecret(name, () => `candidate-${i}`)));
+      expect(new Set(values).size).toBe(1);
+      expect(values[0]).toMatch(/^candidate-\d$/);
+      // Later callers read it back; their own candidate is never used.
+      expect(await store.getOrCreateSecret(name, () => 'late')).toBe(values[0]);
+    });
   });
 }

@@ -1,0 +1,75 @@
+/**
+ * What a gateway tool knows about the public API, independent of whether this gateway runs it:
+ * the request `tools[]` entry it serves (its zod schema), how `tool_choice` names it, which
+ * function names it reserves, how the response echoes its entry and which of its item fields
+ * only `include` reveals. The request schema, validation, `tool_choice` translation, the
+ * response echo and the include filter all read this; none of them names a tool.
+ */
+import type { z } from 'zod';
+import type { ApiError } from '../api/errors.js';
+import type { Item } from '../api/items.js';
+import type { ModelTool } from '../upstream/types.js';
+
+/** A request tool entry schema: an object whose `type` is one literal or a set of them. */
+export type ToolEntrySchema = z.ZodObject<{ type: z.ZodLiteral<string> } & z.core.$ZodLooseShape>;
+
+/** A `tool_choice` (or `allowed_tools` reference) that names this tool. */
+export type ToolRef = { type: string } & Record<string, unknown>;
+
+export interface GatewayToolSpec<S extends ToolEntrySchema = ToolEntrySchema, C extends ToolEntrySchema = ToolEntrySchema> {
+  /** The tool's name: metrics label, `tool_not_enabled` errors, the registry key. */
+  readonly kind: string;
+  /** The request `tools[]` entry this tool serves; its `type` values are the request types. */
+  readonly requestSchema: S;
+  /** `tool_choice: {type: …}` and `allowed_tools` references naming this tool. */
+  readonly choiceSchema: C;
+  /** The request types served, read from `requestSchema` (e.g. every `web_search*` alias). */
+  readonly requestTypes: readonly string[];
+  /** The `tool_choice` types naming this tool, read from `choiceSchema`. */
+  readonly choiceTypes: readonly string[];
+  /** A client function by this name would collide with the tool: the error message, else null. */
+  reservedFunctionName(name: string): string | null;
+  /**
+   * Two entries with the same key are duplicates; `what` names it in the error, `field` is the
+   * entry field the error points at (the whole entry when absent).
+   */
+  identity(entry: z.infer<S>): { key: string; what: string; field?: string };
+  /** Request-level rules the schema cannot express (e.g. unsupported fields): the error, else null. */
+  checkEntry?(entry: z.infer<S>, param: string): ApiError | null;
+  /** Does this request entry satisfy this `tool_choice` / `allowed_tools` reference? */
+  selects(entry: z.infer<S>, ref: z.infer<C>): boolean;
+  /** How the reference is named in "not found in 'tools'" errors. */
+  describeRef(ref: z.infer<C>): string;
+  /**
+   * Forcing this tool: by default the model keeps every tool and must call one of this entry's
+   * functions. A tool whose reference names one of its functions narrows the list instead.
+   */
+  forcedFunctions?(ref: z.infer<C>, fns: ModelTool[]): ModelTool[];
+  /** The entry as the response's `tools` echoes it (secrets such as MCP headers never are). */
+  echo(entry: z.infer<S>): Record<string, unknown>;
+  /** Per item type: the client's view of a stored item of this tool, given `include`. */
+  readonly clientFilters?: Readonly<Record<string, (item: Item, include: readonly string[]) => Item>>;
+}
+
+type SpecInput<S extends ToolEntrySchema, C extends ToolEntrySchema> = Omit<GatewayToolSpec<S, C>, 'requestTypes' | 'choiceTypes' | 'identity' | 'selects' | 'describeRef'> &
+  Partial<Pick<GatewayToolSpec<S, C>, 'identity' | 'selects' | 'describeRef'>>;
+
+function literalValues(schema: ToolEntrySchema): string[] {
+  return [...(schema.shape.type as z.ZodLiteral<string>).values];
+}
+
+/**
+ * Fill in the defaults: one entry per request (keyed by kind), any entry of the tool satisfies
+ * a reference to it, and the reference is named by its type.
+ */
+export function defineToolSpec<S extends ToolEntrySchema, C extends ToolEntrySchema>(spec: SpecInput<S, C>): GatewayToolSpec<S, C> {
+  const requestTypes = literalValues(spec.requestSchema);
+  return {
+    identity: (entry) => ({ key: spec.kind, what: `tool '${(entry as { type: string }).type}'` }),
+    selects: (entry) => requestTypes.includes((entry as { type: string }).type),
+    describeRef: (ref) => (ref as { type: string }).type,
+    ...spec,
+    requestTypes,
+    choiceTypes: literalValues(spec.choiceSchema),
+  };
+}
