@@ -129,7 +129,7 @@ describe.each(storeBackends())('conversation state on $name', (backend) => {
     expect((err as any).code).toBe('previous_response_not_found');
   });
 
-  it('failed responses are not stored; incomplete ones are and can be continued', async () => {
+  it('failed responses are stored (retrievable, not continuable); incomplete ones can be continued', async () => {
     gw.upstream.setChatHandler((_req, res) => sendSse(res, textChunks(['par', 'tial']), { dieAfter: 2 }));
     const events: any[] = [];
     const stream = await gw.client.responses.create({ model: 'fake-model', input: 'x', stream: true });
@@ -137,7 +137,13 @@ describe.each(storeBackends())('conversation state on $name', (backend) => {
       for await (const ev of stream) events.push(ev);
     })().catch(() => {});
     const failedId = events[0].response.id;
-    await expect(gw.client.responses.retrieve(failedId)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    const failed = await gw.client.responses.retrieve(failedId);
+    expect(failed.status).toBe('failed');
+    expect(failed.error?.message).toBeTruthy();
+    expect(failed.completed_at ?? null).toBeNull();
+    const cont = await gw.client.responses.create({ model: 'fake-model', input: 'x', previous_response_id: failedId }).catch((e: unknown) => e);
+    expect(cont).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((cont as any).param).toBe('previous_response_id');
 
     gw.upstream.setChatHandler((_req, res) => sendSse(res, textChunks(['cut'], 'length')));
     const inc = await gw.client.responses.create({ model: 'fake-model', input: 'long', max_output_tokens: 5 });

@@ -44,7 +44,7 @@ describe('validation errors', () => {
     [{ model: 'm', input: 'hi', tool_choice: { type: 'function', name: 'f' } }, 'tool_choice', 'invalid_value'],
     [{ model: 'm', input: 'hi', tools: [{ type: 'function', name: 'mcp__x' }] }, 'tools[0].name', 'invalid_value'],
     [{ model: 'm', input: 'hi', tools: [{ type: 'function', name: 'f' }, { type: 'function', name: 'f' }] }, 'tools[1].name', 'duplicate_value'],
-    [{ model: 'm', input: 'hi', background: true }, 'background', 'unsupported_parameter'],
+    [{ model: 'm', input: 'hi', background: true, store: false }, 'background', 'invalid_value'],
     [{ model: 'm', input: 'hi', previous_response_id: "resp_' OR 1=1 --" }, 'previous_response_id', 'previous_response_not_found'],
   ])('%j → 400 naming %s', async (body, param, code) => {
     const res = await post(body);

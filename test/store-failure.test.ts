@@ -16,6 +16,7 @@ function failingWrites(inner: ResponseStore, state: { fail: boolean }): Response
     delete: (id, principal) => inner.delete(id, principal),
     listInputItems: (id, principal, opts) => inner.listInputItems(id, principal, opts),
     findItem: (itemId, principal) => inner.findItem(itemId, principal),
+    runs: inner.runs,
     getOrCreateSecret: (name, create) => inner.getOrCreateSecret(name, create),
     close: () => inner.close(),
   };

@@ -193,6 +193,21 @@ const metadata = z
   .record(z.string().max(64, 'Metadata keys are at most 64 characters.'), z.string().max(512, 'Metadata values are at most 512 characters.'))
   .refine((m) => Object.keys(m).length <= 16, 'Metadata may have at most 16 key-value pairs.');
 
+/**
+ * Top-level fields OpenAI accepts that mean nothing to a self-hosted gateway: accepted (so
+ * clients such as Codex, which always send `client_metadata`, work unchanged) and ignored.
+ * Listed in the README ("Clients"); every other unknown field is still a 400 naming it.
+ */
+const ACCEPTED_AND_IGNORED = {
+  /** Codex: session/turn ids for OpenAI's analytics. */
+  client_metadata: z.record(z.string(), z.unknown()).nullish(),
+  /** OpenAI prompt-cache tuning; the upstream's prefix cache has no such knob. */
+  prompt_cache_options: z.record(z.string(), z.unknown()).nullish(),
+  /** OpenAI moderation settings and domain-specific access programs. */
+  moderation: z.unknown().optional(),
+  access_programs: z.unknown().optional(),
+};
+
 export const createResponseSchema = z.strictObject({
   model: z.string().min(1),
   input: z.union([z.string(), z.array(inputItemSchema)]).optional(),
@@ -228,6 +243,24 @@ export const createResponseSchema = z.strictObject({
   prompt_cache_retention: z.string().nullish(),
   service_tier: z.enum(['auto', 'default', 'flex', 'scale', 'priority']).nullish(),
   background: z.boolean().nullish(),
+  ...ACCEPTED_AND_IGNORED,
 });
 
 export type CreateResponseRequest = z.infer<typeof createResponseSchema>;
+
+/** The `type` values a discriminated union accepts, read from the schema itself (one source of truth). */
+function discriminatorValues(union: { options: readonly { shape: { type: unknown } }[] }): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const option of union.options) {
+    const values = (option.shape.type as { _zod?: { values?: Set<unknown> } })._zod?.values;
+    for (const v of values ?? []) if (typeof v === 'string') out.add(v);
+  }
+  return out;
+}
+
+/** Supported `tools[].type`, `input[].type` and message content part types, for clear 400s. */
+export const SUPPORTED_TYPES = {
+  tool: discriminatorValues(toolSchema),
+  item: new Set(['message', ...discriminatorValues(typedItem)]),
+  contentPart: discriminatorValues(contentPart),
+};

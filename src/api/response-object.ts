@@ -2,7 +2,7 @@ import { specOf } from '../tools/catalog.js';
 import type { Item } from './items.js';
 import type { CreateResponseRequest, RequestTool, ToolChoice } from './request-schema.js';
 
-export type ResponseStatus = 'in_progress' | 'completed' | 'incomplete' | 'failed';
+export type ResponseStatus = 'queued' | 'in_progress' | 'completed' | 'incomplete' | 'failed' | 'cancelled';
 
 export interface ResponseUsage {
   input_tokens: number;
@@ -80,8 +80,9 @@ export function initialResponse(
     object: 'response',
     created_at: createdAt,
     completed_at: null,
-    status: 'in_progress',
-    background: false,
+    // A background response is accepted first (`queued`) and runs detached from the request.
+    status: req.background ? 'queued' : 'in_progress',
+    background: req.background ?? false,
     error: null,
     incomplete_details: null,
     instructions: req.instructions ?? null,

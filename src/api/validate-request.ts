@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { invalidRequest, type ApiError } from './errors.js';
 import { jsonSchemaProblem } from './json-schema-check.js';
 import { allGatewayToolSpecs, specOf } from '../tools/catalog.js';
-import { createResponseSchema, type CreateResponseRequest, type RequestTool } from './request-schema.js';
+import { createResponseSchema, SUPPORTED_TYPES, type CreateResponseRequest, type RequestTool } from './request-schema.js';
 
 /** `['input', 0, 'content']` → `input[0].content`, the way OpenAI names params in errors. */
 export function formatParamPath(path: readonly PropertyKey[]): string {
@@ -56,7 +56,8 @@ function issueToError(rawIssue: z.core.$ZodIssue, body: unknown): ApiError {
 
 /** Fields that clients may send but this gateway cannot honour: say so instead of ignoring them. */
 function rejectUnsupported(req: CreateResponseRequest): void {
-  if (req.background) throw invalidRequest('Background responses are not supported by this gateway; use stream or a normal request.', 'background', 'unsupported_parameter');
+  // A background run is only reachable through the store (polling, resuming, cancelling).
+  if (req.background && req.store === false) throw invalidRequest('Background mode requires store=true.', 'background', 'invalid_value');
   req.tools?.forEach((tool, i) => {
     const problem = specOf(tool)?.checkEntry?.(tool, `tools[${i}]`);
     if (problem) throw problem;
@@ -90,11 +91,48 @@ function checkTools(req: CreateResponseRequest): void {
   });
 }
 
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function unsupportedType(what: string, type: string, param: string, supported: ReadonlySet<string>) {
+  return invalidRequest(`Unsupported ${what} type '${type}' at '${param}'. Supported types: ${[...supported].join(', ')}.`, param, 'unsupported_type');
+}
+
+/**
+ * A tool, item or content part whose `type` this gateway does not know is a 400 that names the
+ * type (checked before the schema, whose union errors would only list every branch's problem).
+ */
+function checkTypes(body: Record<string, unknown>): void {
+  if (Array.isArray(body.tools)) {
+    body.tools.forEach((tool, i) => {
+      if (isRecord(tool) && typeof tool.type === 'string' && !SUPPORTED_TYPES.tool.has(tool.type)) {
+        throw unsupportedType('tool', tool.type, `tools[${i}].type`, SUPPORTED_TYPES.tool);
+      }
+    });
+  }
+  if (!Array.isArray(body.input)) return;
+  body.input.forEach((item, i) => {
+    if (!isRecord(item)) return;
+    if (typeof item.type === 'string' && !SUPPORTED_TYPES.item.has(item.type)) {
+      throw unsupportedType('input item', item.type, `input[${i}].type`, SUPPORTED_TYPES.item);
+    }
+    if ((item.type === undefined || item.type === 'message') && Array.isArray(item.content)) {
+      item.content.forEach((part, j) => {
+        if (isRecord(part) && typeof part.type === 'string' && !SUPPORTED_TYPES.contentPart.has(part.type)) {
+          throw unsupportedType('content part', part.type, `input[${i}].content[${j}].type`, SUPPORTED_TYPES.contentPart);
+        }
+      });
+    }
+  });
+}
+
 /** Parse and validate a request body; throws a 400 ApiError naming the offending param. */
 export function validateCreateResponse(body: unknown): CreateResponseRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw invalidRequest('The request body must be a JSON object.', null, 'invalid_body');
   }
+  checkTypes(body as Record<string, unknown>);
   const parsed = createResponseSchema.safeParse(body);
   if (!parsed.success) {
     const first = parsed.error.issues[0];

@@ -11,6 +11,20 @@ export interface EnvSettings {
   reasoningEvents: 'openai' | 'openresponses';
   metricsEnabled: boolean;
   metricsPath: string;
+  /**
+   * `VR_SSE_KEEPALIVE_SEC` (default 10, 0 = off): a stream idle this long (a gateway tool or the
+   * model is busy) gets an SSE comment so proxies with idle timeouts keep the connection.
+   */
+  sseKeepAliveSeconds?: number;
+}
+
+export const DEFAULT_SSE_KEEPALIVE_SECONDS = 10;
+
+function readSseKeepAlive(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_SSE_KEEPALIVE_SECONDS;
+  const n = Number(raw.trim());
+  if (!Number.isFinite(n) || n < 0 || n > 3600) throw new Error(`VR_SSE_KEEPALIVE_SEC must be a number of seconds between 0 (off) and 3600, got '${raw}'.`);
+  return n;
 }
 
 export function isTruthy(value: string | undefined): boolean {
@@ -36,5 +50,6 @@ export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
     // A misspelt value (`VR_METRICS_ENABLED=flase`) fails at start-up rather than reading as "on".
     metricsEnabled: readBooleanEnv('VR_METRICS_ENABLED', env.VR_METRICS_ENABLED, true),
     metricsPath,
+    sseKeepAliveSeconds: readSseKeepAlive(env.VR_SSE_KEEPALIVE_SEC),
   };
 }

@@ -29,6 +29,11 @@ export interface ComposerOptions {
   reasoningEvents: 'openai' | 'openresponses';
   clock: () => number;
   /**
+   * `parallel_tool_calls: false`: at most one call per turn. Upstreams treat the flag as a hint
+   * (or ignore it); calls after the first are dropped so the client never receives two.
+   */
+  singleCallPerTurn?: boolean;
+  /**
    * Build stream events at all. A JSON (non-streaming) request only needs the final response
    * object, so it skips event construction and the response snapshots entirely.
    */
@@ -126,8 +131,16 @@ export class ResponseComposer {
     return structuredClone({ ...this.response, output: this.response.output.map(this.opts.clientView) });
   }
 
+  /**
+   * The opening lifecycle events. A background response is created `queued` (as OpenAI streams
+   * it: `response.created` and `response.queued` with that status) and then starts.
+   */
   start(): void {
     this.emitResponse('response.created');
+    if (this.response.status === 'queued') {
+      this.emitResponse('response.queued');
+      this.response.status = 'in_progress';
+    }
     this.emitResponse('response.in_progress');
   }
 
@@ -315,6 +328,7 @@ export class ResponseComposer {
 
   private callStart(index: number, callId: string, name: string): void {
     if (this.calls.some((c) => c.index === index)) return;
+    if (this.opts.singleCallPerTurn && this.calls.length > 0) return;
     this.closeReasoning();
     this.closeMessage('completed');
     const presenter = this.opts.presenterFor(name) ?? this.functionPresenter;
@@ -404,13 +418,33 @@ export class ResponseComposer {
 
   /** Fail the response: an `error` event, then `response.failed` (as OpenAI streams it). */
   fail(error: { type: string; code: string; message: string; param: string | null }): void {
-    this.closeReasoning();
-    this.closeMessage('incomplete');
-    for (const call of this.calls) if (call.outputIndex !== null) this.closeCall(call);
-    this.response.status = 'failed';
+    this.interrupt('failed');
     this.response.error = { code: error.code, message: error.message };
-    this.response.usage = this.finalUsage();
     this.emit('error', { error: { type: error.type, code: error.code, message: error.message, param: error.param } });
     this.emitResponse('response.failed');
+  }
+
+  /**
+   * The run was stopped (a cancel request, or a foreground client that left): the response
+   * keeps its partial output, open items end `incomplete`, and the status is `cancelled`.
+   * OpenAI's stream grammar has no cancelled event; `response.incomplete` (the lifecycle event
+   * for "ended before finishing") carries the cancelled response.
+   */
+  cancel(): void {
+    this.interrupt('cancelled');
+    this.emitResponse('response.incomplete');
+  }
+
+  /** Close what is open and clear the terminal fields that only a finished response has. */
+  private interrupt(status: 'failed' | 'cancelled'): void {
+    this.closeReasoning();
+    this.closeMessage('incomplete');
+    for (const call of this.calls) if (call.outputIndex !== null && !call.closed) this.closeCall(call);
+    this.calls = [];
+    this.response.status = status;
+    this.response.completed_at = null;
+    this.response.incomplete_details = null;
+    this.response.error = null;
+    this.response.usage = this.finalUsage();
   }
 }

@@ -43,6 +43,10 @@ async function hydrate(store: ResponseStore | null, id: string, principal: Princ
   if (!ID_PATTERN.test(id) || !id.startsWith('resp_') || !store) throw previousNotFound(id);
   const history = await store.getHistory(id, principal);
   if (!history) throw previousNotFound(id);
+  // A failed response is kept for retrieval, not as a point to continue from.
+  if (history.response.status === 'failed') {
+    throw invalidRequest(`Previous response with id '${id}' failed and cannot be continued.`, 'previous_response_id', 'invalid_value');
+  }
   return history;
 }
 

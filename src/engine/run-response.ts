@@ -58,6 +58,10 @@ function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps,
     reasoningEffort: req.reasoning?.effort ?? null,
     responseFormat: format && format.type !== 'text' ? (format as TurnRequest['responseFormat']) : null,
     user: req.safety_identifier ?? req.user ?? null,
+    promptCacheKey: req.prompt_cache_key ?? null,
+    // `auto`/`default` is what the upstream does anyway: only an explicit tier is worth sending.
+    serviceTier: req.service_tier && req.service_tier !== 'auto' && req.service_tier !== 'default' ? req.service_tier : null,
+    verbosity: req.text?.verbosity ?? null,
     signal,
   };
 }
@@ -109,6 +113,8 @@ export class ResponseRun {
   private readonly include: ReadonlySet<string>;
   /** How gateway tools report their items: straight into the composer. */
   private readonly sink: ToolEventSink;
+  /** The response was written to the store (never twice). */
+  private stored = false;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -125,6 +131,7 @@ export class ResponseRun {
       includeLogprobs: include.includes('message.output_text.logprobs'),
       reasoningEvents: deps.reasoningEvents,
       clock: deps.clock,
+      singleCallPerTurn: req.parallel_tool_calls === false,
       live: req.stream === true,
     });
     this.result = { response, error: null };
@@ -144,19 +151,37 @@ export class ResponseRun {
   async *events(): AsyncGenerator<StreamEvent[], void, undefined> {
     const c = this.composer;
     c.start();
-    yield* this.flush();
+    let ended = false;
     try {
-      const { status, reason } = yield* this.loop();
-      c.settle(status, reason);
-      await this.persist();
-      c.finish();
-    } catch (err) {
-      if (this.signal.aborted) throw err;
-      const apiErr = err instanceof ApiError ? err : toApiError(err);
-      this.result.error = apiErr;
-      c.fail({ type: apiErr.type, code: apiErr.code ?? 'server_error', message: apiErr.message, param: apiErr.param });
+      yield* this.flush();
+      try {
+        const { status, reason } = yield* this.loop();
+        c.settle(status, reason);
+        await this.persist();
+        c.finish();
+      } catch (err) {
+        // An abort is a cancellation, unless its reason is an error (e.g. the gateway shutting
+        // down under a background run), which fails the response with that error.
+        const reason: unknown = this.signal.aborted ? this.signal.reason : undefined;
+        if (this.signal.aborted && !(reason instanceof ApiError)) {
+          c.cancel();
+        } else {
+          const apiErr = reason instanceof ApiError ? reason : err instanceof ApiError ? err : toApiError(err);
+          this.result.error = apiErr;
+          c.fail({ type: apiErr.type, code: apiErr.code ?? 'server_error', message: apiErr.message, param: apiErr.param });
+        }
+        await this.persistUnfinished();
+      }
+      ended = true;
+      yield* this.flush();
+    } finally {
+      // The consumer stopped pulling (a streaming client left while a batch was being sent):
+      // the run is cancelled and stored as such, like a cancel request.
+      if (!ended) {
+        c.cancel();
+        await this.persistUnfinished();
+      }
     }
-    yield* this.flush();
   }
 
   /** Yield what the composer has queued, if anything. */
@@ -251,11 +276,24 @@ export class ResponseRun {
     yield* this.flush();
   }
 
+  /**
+   * A failed or cancelled response is stored too (retrievable with its status, `error` and
+   * partial output), best effort: when the failure was the store itself, this may fail again,
+   * and the client has already been told.
+   */
+  private async persistUnfinished(): Promise<void> {
+    try {
+      await this.persist();
+    } catch {
+      // Reported through the response's own error; nothing more to tell the client.
+    }
+  }
+
   /** Store before the terminal event, so a client that continues at once finds the response. */
   private async persist(): Promise<void> {
     const { deps, prepared } = this;
     const response = this.result.response;
-    if (!deps.store || prepared.req.store === false) return;
+    if (!deps.store || prepared.req.store === false || this.stored) return;
     try {
       await deps.store.put({
         id: response.id,
@@ -266,6 +304,7 @@ export class ResponseRun {
         response: filterOutputForClient(response, prepared.req.include ?? []) as unknown as Record<string, unknown> & { id: string; status: string },
         createdAt: response.created_at,
       });
+      this.stored = true;
     } catch {
       throw internalError('The response was generated but could not be stored; it is not available for retrieval or continuation.', 'store_error');
     }

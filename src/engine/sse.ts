@@ -33,3 +33,43 @@ export async function writeWithBackpressure(out: Writable, chunk: string): Promi
   if (out.destroyed) return;
   await Promise.race([once(out, 'drain'), once(out, 'close')]);
 }
+
+/** An SSE comment line: clients ignore it, idle-timeout proxies see traffic. */
+export const SSE_KEEPALIVE = ': keep-alive\n\n';
+
+/**
+ * Pass `source` through, inserting `SSE_KEEPALIVE` whenever it has produced nothing for
+ * `intervalMs` (e.g. while a gateway tool runs). The pending read is kept across timeouts, so
+ * nothing is lost or reordered; `intervalMs` 0 disables keep-alives.
+ */
+export async function* withKeepAlive(source: AsyncIterable<string>, intervalMs: number): AsyncGenerator<string, void, undefined> {
+  if (!(intervalMs > 0)) {
+    yield* source;
+    return;
+  }
+  const it = source[Symbol.asyncIterator]();
+  let pending: Promise<IteratorResult<string>> | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    for (;;) {
+      pending ??= it.next();
+      const tick = new Promise<'tick'>((resolve) => {
+        timer = setTimeout(() => resolve('tick'), intervalMs);
+      });
+      const next = await Promise.race([pending, tick]);
+      clearTimeout(timer);
+      if (next === 'tick') {
+        yield SSE_KEEPALIVE;
+        continue;
+      }
+      pending = null;
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    clearTimeout(timer);
+    // The consumer left early (client disconnect): end the source too.
+    if (pending) void pending.catch(() => undefined);
+    await it.return?.();
+  }
+}

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { EngineDeps } from '../engine/run-response.js';
 import type { UpstreamClient } from '../upstream/http-client.js';
+import { installBodyParsers } from './body-parsers.js';
 import { installErrorHandlers } from './errors.js';
 import type { GatewayObservability } from './observability.js';
 import { authPlugin } from './plugins/auth.js';
@@ -33,6 +34,8 @@ export interface AppDeps {
   apiKeys?: readonly string[];
   /** The built-in MCP runtime, for the discovery routes; null/omitted = built-in MCP off. */
   mcpRuntime?: McpRuntimeClient | null;
+  /** Idle seconds before an SSE keep-alive comment on a response stream; 0 = off. */
+  sseKeepAliveSeconds?: number;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -72,9 +75,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 8192 },
   });
   installErrorHandlers(app);
+  installBodyParsers(app);
   registerOperationsPlugins(app, deps);
   registerHealthRoute(app);
-  registerResponsesRoutes(app, deps.engine, deps.observability?.scope);
+  registerResponsesRoutes(app, deps.engine, deps.observability?.scope, { keepAliveMs: (deps.sseKeepAliveSeconds ?? 0) * 1000 });
   registerMcpRoutes(app, deps.mcpRuntime ?? null);
   if (deps.fallbackProxy) registerFallbackProxy(app, deps.fallbackProxy);
   else registerPassthroughRoutes(app, deps.upstream);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { newId } from '../api/ids.js';
 import { generateSealingKey, SealedBlobs } from '../crypto/sealed-blob.js';
 import { loadSealingKey, sealingKeyFromEnv } from '../crypto/sealing-key.js';
-import type { EnvSettings } from '../config/env.js';
+import { DEFAULT_SSE_KEEPALIVE_SECONDS, type EnvSettings } from '../config/env.js';
 import type { ServeOptions } from '../config/serve-options.js';
 import type { EngineDeps } from '../engine/run-response.js';
 import type { ResponseStore } from '../store/types.js';
@@ -89,7 +89,7 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     reasoningEvents: deps.env.reasoningEvents,
     sealedBlobs: deps.sealedBlobs ?? sealingKeyFromEnv(process.env) ?? new SealedBlobs(generateSealingKey()),
   };
-  const app = buildApp({ engine, upstream, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime });
+  const app = buildApp({ engine, upstream, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
   return { app, upstream };
 }
 

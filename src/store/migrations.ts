@@ -20,12 +20,18 @@
  *   its owner principal, metadata and `next_seq`, the counter appends advance under the row's
  *   write lock (so concurrent appends from several workers never lose or duplicate items); each
  *   item is one row keyed (conversation_id, seq), with its item id unique per conversation.
- * - `responses.owner` (v4): the principal that created the response. Rows written before
- *   v4 get `LEGACY_OWNER`, the principal of a gateway without API keys: after an upgrade
+ * - `response_runs` (v4): one row per background run while it lives and after: its status
+ *   (`queued`, `in_progress`, then terminal), the latest response object, the worker holding it
+ *   (`worker`, `lease_expires_at` in ms: a lease the owner renews; an expired lease marks an
+ *   orphan another worker settles), `cancel_requested`, and `last_seq`, the highest stored event.
+ * - `response_events` (v4): the stream events of a background run, keyed by (response_id, seq),
+ *   written in batches as produced; a resumed stream replays them after a sequence number.
+ * - `responses.owner` (v5): the principal that created the response. Rows written before
+ *   v5 get `LEGACY_OWNER`, the principal of a gateway without API keys: after an upgrade
  *   they stay readable where no keys are configured (where they were most likely created), and
  *   with keys configured they belong to no key at all (404 for everyone) rather than to every
  *   key. An operator who knows who created them can reassign them with one UPDATE.
- * - `response_items_item_id` (v4): `item_reference` inputs resolve an item by its id.
+ * - `response_items_item_id` (v5): `item_reference` inputs resolve an item by its id.
  * JSON is stored as text (not JSONB) so objects come back byte-for-byte, key order included.
  */
 import type Database from 'better-sqlite3';
@@ -98,6 +104,31 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    name: 'response_runs and response_events',
+    statements: [
+      `CREATE TABLE response_runs (
+         id TEXT PRIMARY KEY,
+         owner TEXT,
+         status TEXT NOT NULL,
+         response_json TEXT NOT NULL,
+         worker TEXT,
+         lease_expires_at INTEGER,
+         cancel_requested INTEGER NOT NULL DEFAULT 0,
+         last_seq INTEGER NOT NULL DEFAULT -1,
+         created_at INTEGER NOT NULL
+       )`,
+      // The orphan sweep reads only live runs.
+      `CREATE INDEX response_runs_live ON response_runs(lease_expires_at) WHERE status IN ('queued', 'in_progress')`,
+      `CREATE TABLE response_events (
+         response_id TEXT NOT NULL,
+         seq INTEGER NOT NULL,
+         event_json TEXT NOT NULL,
+         PRIMARY KEY (response_id, seq)
+       ) WITHOUT ROWID`,
+    ],
+  },
+  {
+    version: 5,
     name: 'response owner and item id index',
     statements: [
       // A constant default makes this O(1) on an existing table (no rewrite).
@@ -167,6 +198,30 @@ export function postgresMigrations(tables: string): Migration[] {
     },
     {
       version: 4,
+      name: 'response_runs and response_events',
+      statements: [
+        `CREATE TABLE ${tables}response_runs (
+           id TEXT PRIMARY KEY,
+           owner TEXT,
+           status TEXT NOT NULL,
+           response_json TEXT NOT NULL,
+           worker TEXT,
+           lease_expires_at BIGINT,
+           cancel_requested BOOLEAN NOT NULL DEFAULT FALSE,
+           last_seq INTEGER NOT NULL DEFAULT -1,
+           created_at BIGINT NOT NULL
+         )`,
+        `CREATE INDEX response_runs_live ON ${tables}response_runs(lease_expires_at) WHERE status IN ('queued', 'in_progress')`,
+        `CREATE TABLE ${tables}response_events (
+           response_id TEXT NOT NULL,
+           seq INTEGER NOT NULL,
+           event_json TEXT NOT NULL,
+           PRIMARY KEY (response_id, seq)
+         )`,
+      ],
+    },
+    {
+      version: 5,
       name: 'response owner and item id index',
       statements: [
         // PostgreSQL 11+ stores a constant default in the catalog: no table rewrite.

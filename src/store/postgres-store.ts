@@ -12,6 +12,7 @@ import type { Item } from '../api/items.js';
 import { ParentNotFoundError } from './errors.js';
 import { inputItemsQueryParts, type CursorName } from './input-items-query.js';
 import { migratePostgres, quoteIdent } from './migrations.js';
+import { PostgresRunStore } from './postgres-runs.js';
 import { ANCHOR_ROW_SEQ, decodeHistory, encodeRecord, isImpossibleId } from './record-codec.js';
 import type {
   ConversationHistory,
@@ -39,6 +40,7 @@ export class PostgresResponseStore implements ResponseStore {
   readonly #pool: pg.Pool;
   readonly #schema: string | undefined;
   readonly #sql: ReturnType<typeof buildSql>;
+  readonly runs: PostgresRunStore;
 
   constructor(opts: PostgresStoreOptions) {
     this.#schema = opts.schema;
@@ -48,6 +50,7 @@ export class PostgresResponseStore implements ResponseStore {
     const logger = opts.logger ?? { warn: (o: unknown, m?: string) => console.warn(m ?? o, m ? o : '') };
     // An idle client losing its connection must not crash the process; the pool replaces it.
     this.#pool.on('error', (err) => logger.warn({ err }, 'postgres pool client error'));
+    this.runs = new PostgresRunStore(this.#pool, opts.connectionString, opts.schema, t, logger);
     this.description = `postgresql:${redact(opts.connectionString)}${opts.schema ? ` (schema ${opts.schema})` : ''}`;
   }
 

@@ -36,6 +36,7 @@ import type {
   ListInputItemsOptions,
   ResponseObject,
   ResponseStore,
+  RunStore,
   StoreLogger,
   StoredResponseRecord,
 } from './types.js';
@@ -153,6 +154,11 @@ export class RedisCachedStore implements ResponseStore {
 
   listInputItems(id: string, principal: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
     return this.#inner.listInputItems(id, principal, opts);
+  }
+
+  /** Runs change many times a second while they live: never cached. */
+  get runs(): RunStore {
+    return this.#inner.runs;
   }
 
   /** Read once per process at start-up: never cached, the database is the one source. */

@@ -14,6 +14,7 @@ import type { DbTarget, StoreBackend } from './backend.js';
 import { ParentNotFoundError } from './errors.js';
 import { inputItemsQueryParts } from './input-items-query.js';
 import { migrateSqlite } from './migrations.js';
+import { SqliteRunStore } from './sqlite-runs.js';
 import { ANCHOR_ROW_SEQ, decodeHistory, encodeRecord, isImpossibleId } from './record-codec.js';
 import type {
   ConversationHistory,
@@ -98,6 +99,7 @@ export class SqliteResponseStore implements ResponseStore {
   #db: Database.Database | null = null;
   #stmts: Statements | null = null;
   readonly #listStatements = new Map<string, Database.Statement>();
+  readonly #runs = new SqliteRunStore((fn) => withBusyRetry(fn));
 
   constructor(opts: SqliteStoreOptions) {
     this.#path = opts.path === ':memory:' ? opts.path : resolve(opts.path);
@@ -121,6 +123,11 @@ export class SqliteResponseStore implements ResponseStore {
     }
     this.#db = db;
     this.#stmts = prepareStatements(db);
+    this.#runs.attach(db);
+  }
+
+  get runs(): SqliteRunStore {
+    return this.#runs;
   }
 
   #open(): { db: Database.Database; st: Statements } {
@@ -235,6 +242,7 @@ export class SqliteResponseStore implements ResponseStore {
   }
 
   async close(): Promise<void> {
+    this.#runs.attach(null);
     this.#db?.close();
     this.#db = null;
     this.#stmts = null;

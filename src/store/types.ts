@@ -74,12 +74,74 @@ export interface ResponseStore {
    * `item_reference` inputs.
    */
   findItem(itemId: string, principal: string): Promise<Item | null>;
+  /** Background runs and their event logs, in the same database. */
+  readonly runs: RunStore;
   /**
    * A named secret shared by every process using this store: the stored value, or `create()`'s
    * value inserted if absent. Concurrent first calls all return the one value that won.
    */
   getOrCreateSecret(name: string, create: () => string): Promise<string>;
   close(): Promise<void>;
+}
+
+export type RunStatus = 'queued' | 'in_progress' | 'completed' | 'incomplete' | 'failed' | 'cancelled';
+
+export const LIVE_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['queued', 'in_progress']);
+
+export interface RunRecord {
+  id: string;
+  /** The principal that created the run (null when auth is off). */
+  owner: string | null;
+  status: RunStatus;
+  /** The latest response object (the final one once terminal). */
+  response: ResponseObject;
+  /** The process holding the run's lease; null once terminal. */
+  worker: string | null;
+  /** Unix milliseconds; null once terminal. */
+  leaseExpiresAt: number | null;
+  cancelRequested: boolean;
+  /** Highest stored event sequence number (-1: none yet). */
+  lastSeq: number;
+}
+
+/** One stored stream event: its `sequence_number` and its JSON text exactly as sent. */
+export interface StoredEvent {
+  seq: number;
+  json: string;
+}
+
+/**
+ * The durable half of a background run: a status row with a lease, and its event log. Every
+ * method is one short transaction, safe from several processes.
+ */
+export interface RunStore {
+  create(run: { id: string; owner: string | null; worker: string; leaseExpiresAt: number; response: ResponseObject; createdAt: number }): Promise<void>;
+  /**
+   * Append a batch of events (consecutive sequence numbers after `lastSeq`) and optionally move
+   * the run to a new status/response in the same transaction. A terminal status releases the
+   * lease. Returns false when the run is no longer held by `worker` (it was settled elsewhere).
+   */
+  append(id: string, worker: string, events: StoredEvent[], update?: { status: RunStatus; response: ResponseObject }): Promise<boolean>;
+  /** Stored events with seq > afterSeq, ascending, at most `limit`. */
+  events(id: string, afterSeq: number, limit: number): Promise<StoredEvent[]>;
+  get(id: string): Promise<RunRecord | null>;
+  /** Flag a live run for cancellation; returns the row as it is now (null when absent). */
+  requestCancel(id: string): Promise<RunRecord | null>;
+  /** Extend the worker's lease on these live runs; returns those whose cancellation was requested. */
+  renew(worker: string, ids: string[], leaseExpiresAt: number): Promise<string[]>;
+  /**
+   * Take over live runs whose lease expired before `now` (at most `limit`): their lease now
+   * belongs to `worker` until `leaseExpiresAt`, so exactly one sweeper settles each orphan.
+   */
+  claimExpired(worker: string, now: number, leaseExpiresAt: number, limit: number): Promise<RunRecord[]>;
+  /** Remove the run row and its events (the response itself is deleted by `ResponseStore.delete`). */
+  delete(id: string): Promise<void>;
+  /**
+   * Cross-process wake-ups where the database has them (PostgreSQL `LISTEN/NOTIFY`): `listener`
+   * hears `events` after another process appended to a run and `cancel` after a cancel request.
+   * Absent → callers poll.
+   */
+  listen?(listener: (kind: 'events' | 'cancel', id: string) => void): Promise<() => Promise<void>>;
 }
 
 /**

@@ -41,6 +41,14 @@ export interface TurnRequest {
   reasoningEffort: string | null;
   responseFormat: ResponseFormat | null;
   user: string | null;
+  /**
+   * Request fields forwarded because the upstream can use them (README, "Clients"):
+   * `prompt_cache_key` becomes vLLM's prefix-cache salt (`cache_salt`); `service_tier` and
+   * `text.verbosity` go to servers that understand them. Omitted = not sent.
+   */
+  promptCacheKey?: string | null;
+  serviceTier?: string | null;
+  verbosity?: string | null;
   /** Extra headers for the upstream call (trace context). */
   headers?: Record<string, string>;
   signal: AbortSignal;

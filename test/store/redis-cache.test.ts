@@ -206,6 +206,7 @@ function lagAfterRead(inner: ResponseStore, ms: number): ResponseStore {
     delete: (id, principal) => inner.delete(id, principal),
     listInputItems: (id, principal, o) => inner.listInputItems(id, principal, o),
     findItem: (itemId, principal) => inner.findItem(itemId, principal),
+    runs: inner.runs,
     getOrCreateSecret: (name, create) => inner.getOrCreateSecret(name, create),
     close: () => inner.close(),
   };

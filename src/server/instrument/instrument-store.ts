@@ -32,6 +32,7 @@ export function instrumentStore(store: ResponseStore, obs: GatewayObservability)
     listInputItems: (id, principal, opts) =>
       observe('list_input_items', 'store_ms', () => store.listInputItems(id, principal, opts)),
     findItem: (itemId, principal) => observe('find_item', 'store_ms', () => store.findItem(itemId, principal)),
+    runs: store.runs,
     getOrCreateSecret: (name, create) => store.getOrCreateSecret(name, create),
   };
 }

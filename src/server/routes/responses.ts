@@ -5,7 +5,7 @@ import { ID_PATTERN } from '../../api/ids.js';
 import { filterOutputForClient } from '../../engine/include-filter.js';
 import { prepareRequest } from '../../engine/prepare.js';
 import { ResponseRun, type EngineDeps } from '../../engine/run-response.js';
-import { encodeSseEvent, SSE_DONE } from '../../engine/sse.js';
+import { encodeSseEvent, SSE_DONE, withKeepAlive } from '../../engine/sse.js';
 import { bindToCurrentContext } from '../instrument/bind-iterable.js';
 import type { RequestScope } from '../instrument/request-scope.js';
 
@@ -36,7 +36,13 @@ function checkId(id: string): void {
   if (!ID_PATTERN.test(id) || !id.startsWith('resp_')) throw responseNotFound(id);
 }
 
-export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps, scope?: RequestScope): void {
+export interface ResponsesRouteOptions {
+  /** Idle time before an SSE keep-alive comment; 0 = never. */
+  keepAliveMs?: number;
+}
+
+export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps, scope?: RequestScope, options: ResponsesRouteOptions = {}): void {
+  const keepAliveMs = options.keepAliveMs ?? 0;
   const prepareDeps = { store: deps.store, newId: deps.newId, enabledBuiltins: deps.tools.enabledKinds, tools: deps.tools };
 
   app.post('/v1/responses', async (request, reply) => {
@@ -55,7 +61,7 @@ export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps, 
         .header('content-type', 'text/event-stream; charset=utf-8')
         .header('cache-control', 'no-cache')
         .header('x-accel-buffering', 'no')
-        .send(Readable.from(bindToCurrentContext(sseBody(run)), { objectMode: false, highWaterMark: 16 * 1024 }));
+        .send(Readable.from(withKeepAlive(bindToCurrentContext(sseBody(run)), keepAliveMs), { objectMode: false, highWaterMark: 16 * 1024 }));
     }
 
     try {

@@ -23,6 +23,9 @@ export function buildChatRequest(req: TurnRequest, options: ConvertOptions = {})
   if (req.presencePenalty !== null) body.presence_penalty = req.presencePenalty;
   if (req.frequencyPenalty !== null) body.frequency_penalty = req.frequencyPenalty;
   if (req.user !== null) body.user = req.user;
+  if (req.promptCacheKey) body.cache_salt = req.promptCacheKey;
+  if (req.serviceTier) body.service_tier = req.serviceTier;
+  if (req.verbosity) body.verbosity = req.verbosity;
   if (req.tools.length) {
     body.tools = req.tools.map(convertTool);
     body.tool_choice = convertToolChoice(req.toolChoice);

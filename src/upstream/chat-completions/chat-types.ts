@@ -45,6 +45,10 @@ export interface ChatCompletionRequestBody {
   presence_penalty?: number;
   frequency_penalty?: number;
   user?: string;
+  /** vLLM: salts the prefix cache (from `prompt_cache_key`). */
+  cache_salt?: string;
+  service_tier?: string;
+  verbosity?: string;
   tools?: ChatTool[];
   tool_choice?: ChatToolChoice;
   parallel_tool_calls?: boolean;

@@ -23,13 +23,18 @@ export function buildResponsesRequest(req: TurnRequest): Record<string, unknown>
   if (req.temperature !== null) body.temperature = req.temperature;
   if (req.topP !== null) body.top_p = req.topP;
   if (req.user !== null) body.user = req.user;
+  if (req.promptCacheKey) {
+    body.prompt_cache_key = req.promptCacheKey;
+    body.cache_salt = req.promptCacheKey;
+  }
+  if (req.serviceTier) body.service_tier = req.serviceTier;
   if (req.reasoningEffort !== null) body.reasoning = { effort: req.reasoningEffort };
   if (req.logprobs) {
     body.include = ['message.output_text.logprobs'];
     if (req.topLogprobs !== null) body.top_logprobs = req.topLogprobs;
   }
   const format = textFormat(req.responseFormat);
-  if (format) body.text = { format };
+  if (format || req.verbosity) body.text = { ...(format ? { format } : {}), ...(req.verbosity ? { verbosity: req.verbosity } : {}) };
   return body;
 }
 
