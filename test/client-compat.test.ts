@@ -158,7 +158,11 @@ describe('parallel_tool_calls: false', () => {
 describe('SSE keep-alive', () => {
   it('sends comments while the stream is idle, then the events unchanged', async () => {
     gw.upstream.setChatHandler(async (_req, res) => {
-      // Quiet for longer than the keep-alive interval (0.2 s in this gateway).
+      // Accepted at once (as vLLM sends its stream headers before prefill; a refusal before that
+      // is a plain HTTP error for the client), then quiet for longer than the keep-alive
+      // interval (0.2 s in this gateway).
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+      res.flushHeaders();
       await new Promise((r) => setTimeout(r, 700));
       await sendSse(res, textChunks(['late ', 'answer']));
     });

@@ -105,7 +105,7 @@ describe('upstream errors', () => {
     expect((err as InstanceType<typeof OpenAI.NotFoundError>).message).toContain('The model `nope` does not exist.');
   });
 
-  it('streams error + response.failed + [DONE] when the upstream rejects a streaming request', async () => {
+  it('an upstream that rejects a streaming request before its first event is a plain HTTP error', async () => {
     gw.upstream.setChatHandler((_req, res) =>
       sendJson(res, 400, { object: 'error', message: "This model's maximum context length is 4096 tokens. However, you requested 9000 tokens.", type: 'BadRequestError', param: null, code: 400 }),
     );
@@ -114,15 +114,15 @@ describe('upstream errors', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'fake-model', input: 'hi', stream: true }),
     });
-    expect(res.status).toBe(200);
-    const text = await res.text();
-    const events = parseSse(text);
-    expect(events.map((e) => e.type)).toEqual(['response.created', 'response.in_progress', 'error', 'response.failed']);
-    for (const e of events) expect(eventSpecErrors(e)).toEqual([]);
-    expect(events[2].error.code).toBe('context_length_exceeded');
-    expect(events[3].response.status).toBe('failed');
-    expect(events[3].response.error.code).toBe('context_length_exceeded');
-    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as any;
+    expectOpenAIError(body);
+    expect(body.error.code).toBe('context_length_exceeded');
+    expect(body.error.message).toContain('maximum context length is 4096');
+    // The official SDK sees the status as an APIError before any event, as with a JSON request.
+    gw.upstream.setChatHandler((_req, res) => sendJson(res, 429, { object: 'error', message: 'Too many requests', type: 'RateLimitError', param: null, code: 429 }));
+    const err = await gw.client.responses.create({ model: 'fake-model', input: 'hi', stream: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
   });
 
   it('connection refused → 502 upstream_unavailable; passthrough too', async () => {

@@ -110,6 +110,66 @@ describe('native Responses upstream transport', () => {
     expect((err as Error).message).toContain("Only 'auto' tool_choice is supported");
   });
 
+  describe('forced function calls streamed as output_text JSON (vLLM, non-Harmony models)', () => {
+    for (const name of ['handwritten-vllm-qwen3-required-choice-text-json', 'handwritten-vllm-qwen3-named-choice-text-json']) {
+      it(`${name}: the terminal response's function_call wins, in JSON and stream mode`, async () => {
+        const c = vllm(name);
+        gw.upstream.setResponsesHandler(replay(c));
+        const body = { model: 'Qwen/Qwen3-8B', input: c.request.body.input, tools: c.request.body.tools, tool_choice: c.request.body.tool_choice };
+        const r = await gw.client.responses.create(body);
+        expect(responseSpecErrors(r)).toEqual([]);
+        expect(r.output.map((o) => o.type)).toEqual(['function_call']);
+        expect(r.output[0]).toMatchObject({ type: 'function_call', name: 'get_weather', arguments: '{"city": "Paris"}', status: 'completed' });
+        expect(r.output_text).toBe('');
+
+        const events = await collect(await gw.client.responses.create({ ...body, stream: true }));
+        for (const e of events) expect(eventSpecErrors(e)).toEqual([]);
+        // Never a text event for what the terminal response says was a call.
+        expect(events.filter((e) => e.type.startsWith('response.output_text') || e.type.startsWith('response.content_part'))).toEqual([]);
+        expect(events.find((e) => e.type === 'response.function_call_arguments.done').arguments).toBe('{"city": "Paris"}');
+        const final = events.at(-1).response;
+        expect(final.status).toBe('completed');
+        expect(final.output.map((o: any) => o.type)).toEqual(['function_call']);
+      });
+    }
+
+    it('text under a forced choice is still delivered when the terminal response says it was a message', async () => {
+      const c = vllm('handwritten-vllm-qwen3-named-choice-text-json');
+      const final = recordedFinal(c);
+      const asMessage = JSON.parse(JSON.stringify(c));
+      const lastData = asMessage.response.sse.findLastIndex((p: string) => p.startsWith('data: '));
+      asMessage.response.sse[lastData] = `data: ${JSON.stringify({ type: 'response.completed', sequence_number: 99, response: { ...final, output: [{ type: 'message', id: 'msg_x', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: '{"city": "Paris"}', annotations: [] }] }] } })}\n`;
+      gw.upstream.setResponsesHandler(replay(asMessage));
+      const r = await gw.client.responses.create({ model: 'Qwen/Qwen3-8B', input: 'x', tools: c.request.body.tools, tool_choice: 'required' });
+      expect(r.output.map((o) => o.type)).toEqual(['message']);
+      expect(r.output_text).toBe('{"city": "Paris"}');
+    });
+  });
+
+  it('closes a message whose stream omits output_text.done / content_part.done / output_item.done', async () => {
+    const c = vllm('handwritten-vllm-qwen3-text-without-done-events');
+    gw.upstream.setResponsesHandler(replay(c));
+    const events = await collect(await gw.client.responses.create({ model: 'Qwen/Qwen3-8B', input: 'Say hello.', stream: true }));
+    for (const e of events) expect(eventSpecErrors(e)).toEqual([]);
+    const types = events.map((e) => e.type);
+    expect(types.slice(-4)).toEqual(['response.output_text.done', 'response.content_part.done', 'response.output_item.done', 'response.completed']);
+    expect(events.at(-1).response.output[0]).toMatchObject({ type: 'message', status: 'completed', content: [{ type: 'output_text', text: 'Hello there!' }] });
+  });
+
+  it('an upstream 4xx before the first event is an HTTP error in stream mode too', async () => {
+    gw.upstream.setResponsesHandler((_req, res) => {
+      const body = JSON.stringify({ object: 'error', message: 'No user query found in messages.', type: 'BadRequestError', param: null, code: 400 });
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(body);
+    });
+    for (const stream of [false, true]) {
+      const res = await fetch(`${gw.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', input: 'x', stream }) });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as any;
+      expect(body.error).toMatchObject({ message: 'No user query found in messages.', type: 'invalid_request_error' });
+    }
+  });
+
   it('a stream that stops before its terminal event fails the response', async () => {
     const c = vllm('gptoss20b-responses-text-stream');
     const cut = { ...c, response: { ...c.response, sse: c.response.sse!.slice(0, 20) } };

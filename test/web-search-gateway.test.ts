@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebSearchProfile } from '../src/config/serve-options.js';
+import type { WebSearchProfile } from '../src/tools/web-search/profile.js';
 import { cassette, collapseDeltas, groundTruthTypes, recordedEvents } from './support/cassettes.js';
 import { chunk, sendSse, startFakeUpstream, usageChunk, type FakeUpstream, type RecordedRequest } from './support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';

@@ -10,6 +10,7 @@ import { freePort } from '../../test/support/cli.js';
 
 export const CLI_PATH = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const UPSTREAM_CHILD = fileURLToPath(new URL('./upstream-child.ts', import.meta.url));
+const PROXY_CHILD = fileURLToPath(new URL('./proxy-child.ts', import.meta.url));
 
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -79,6 +80,42 @@ export async function startUpstreamChild(timeoutMs = 20_000): Promise<UpstreamCh
       child,
       release: async () => (await ask<{ n: number }>(child, { type: 'release' }, 'released')).n,
       stats: () => ask<{ held: number; served: number }>(child, { type: 'stats' }, 'stats'),
+      stop: async () => {
+        if (child.connected) child.disconnect();
+        await stopChild(child, 3000);
+      },
+    };
+  } catch (err) {
+    await stopChild(child, 1000);
+    throw err;
+  }
+}
+
+export interface ProxyChild {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** The raw byte proxy (bench/support/proxy-child.ts) in front of `upstreamOrigin`. */
+export async function startProxyChild(upstreamOrigin: string, timeoutMs = 20_000): Promise<ProxyChild> {
+  const child = fork(PROXY_CHILD, [upstreamOrigin], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('proxy child did not start in time')), timeoutMs);
+      child.once('message', (m: any) => {
+        clearTimeout(timer);
+        if (m?.type === 'ready') resolve(String(m.url));
+        else reject(new Error(`unexpected message from proxy child: ${JSON.stringify(m)}`));
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`proxy child exited early (${code})`));
+      });
+    });
+    return {
+      url,
+      child,
       stop: async () => {
         if (child.connected) child.disconnect();
         await stopChild(child, 3000);

@@ -2,20 +2,21 @@
 // flags and the public --host/--port) and vLLM (everything else, untouched and in order).
 // Gateway flags are validated by the very function that validates `vllm-responses serve`.
 import { OptionError, parsePort, type ServeOptions } from '../config/serve-options.js';
+import { allGatewayToolPlugins } from '../tools/catalog.js';
 import { toServeOptions } from './serve-command.js';
 
-/** `--responses-X` configures the gateway exactly like `vllm-responses serve --X`. */
-export const RESPONSES_FLAGS = [
+/** `--responses-X` configures the gateway exactly like `vllm-responses serve --X` (gateway tools' flags too). */
+export const RESPONSES_FLAGS: readonly string[] = [
   'upstream-api-kind',
   'code-interpreter',
   'code-interpreter-port',
   'code-interpreter-workers',
   'code-interpreter-startup-timeout',
   'code-interpreter-egress-policy',
-  'web-search-profile',
+  ...allGatewayToolPlugins.flatMap((tool) => tool.flags.map((f) => f.flag)),
   'mcp-config',
   'mcp-port',
-] as const;
+];
 
 export interface IntegratedArgs {
   help: boolean;
@@ -75,7 +76,7 @@ export function parseIntegratedArgs(argv: readonly string[]): IntegratedArgs {
     }
     if (name.startsWith('--responses-')) {
       const flag = name.slice('--responses-'.length);
-      if (!(RESPONSES_FLAGS as readonly string[]).includes(flag)) throw new OptionError(`unknown option '${name}' (see vllm serve --responses --help).`);
+      if (!RESPONSES_FLAGS.includes(flag)) throw new OptionError(`unknown option '${name}' (see vllm serve --responses --help).`);
       const { value, next } = takeValue(argv, i, name);
       raw[camel(flag)] = value;
       i = next;

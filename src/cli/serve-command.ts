@@ -7,16 +7,17 @@ import {
   parseSeconds,
   parseUpstreamUrl,
   SERVE_DEFAULTS as D,
+  type CoreServeOptions,
   type ServeOptions,
-  type WebSearchProfile,
 } from '../config/serve-options.js';
+import { allGatewayToolPlugins } from '../tools/catalog.js';
 import { runServe } from '../supervisor/serve.js';
 
 /** Raw commander values: all strings, validated in one place by `toServeOptions`. */
 type RawServe = Record<string, string | undefined>;
 
 export function toServeOptions(raw: RawServe): ServeOptions {
-  return {
+  const core: CoreServeOptions = {
     upstream: parseUpstreamUrl(raw.upstream),
     upstreamApiKind: parseChoice('--upstream-api-kind', raw.upstreamApiKind ?? D.upstreamApiKind, ['chat_completions', 'responses']),
     upstreamReadyTimeoutSec: parseSeconds('--upstream-ready-timeout', raw.upstreamReadyTimeout ?? String(D.upstreamReadyTimeoutSec)),
@@ -24,7 +25,6 @@ export function toServeOptions(raw: RawServe): ServeOptions {
     gatewayHost: raw.gatewayHost ?? D.gatewayHost,
     gatewayPort: parsePort('--gateway-port', raw.gatewayPort ?? String(D.gatewayPort)),
     gatewayWorkers: parseCount('--gateway-workers', raw.gatewayWorkers ?? String(D.gatewayWorkers), 1, 256),
-    webSearchProfile: raw.webSearchProfile ? parseChoice<WebSearchProfile>('--web-search-profile', raw.webSearchProfile, ['exa_mcp', 'duckduckgo_plus_fetch']) : null,
     codeInterpreter: parseChoice('--code-interpreter', raw.codeInterpreter ?? D.codeInterpreter, ['spawn', 'external', 'disabled']),
     codeInterpreterPort: parsePort('--code-interpreter-port', raw.codeInterpreterPort ?? String(D.codeInterpreterPort)),
     codeInterpreterWorkers: parseCount('--code-interpreter-workers', raw.codeInterpreterWorkers ?? String(D.codeInterpreterWorkers), 0, 64),
@@ -33,10 +33,12 @@ export function toServeOptions(raw: RawServe): ServeOptions {
     mcpConfig: raw.mcpConfig ?? null,
     mcpPort: parsePort('--mcp-port', raw.mcpPort ?? String(D.mcpPort)),
   };
+  // Each gateway tool validates its own flags; their typed values join the options.
+  return Object.assign(core, ...allGatewayToolPlugins.map((tool) => tool.readOptions(raw))) as ServeOptions;
 }
 
 export function buildServeCommand(): Command {
-  return new Command('serve')
+  const command = new Command('serve')
     .description('Run the gateway in front of an already running OpenAI-compatible upstream (it does not start vLLM).')
     .option('--upstream <url>', 'exact upstream API base URL, e.g. http://127.0.0.1:8000/v1 (the /v1 suffix is optional); required')
     .addOption(new Option('--upstream-api-kind <kind>', 'upstream transport: chat_completions or responses').default(D.upstreamApiKind))
@@ -44,8 +46,11 @@ export function buildServeCommand(): Command {
     .option('--upstream-ready-interval <seconds>', 'polling interval while waiting for the upstream', String(D.upstreamReadyIntervalSec))
     .option('--gateway-host <host>', 'bind host', D.gatewayHost)
     .option('--gateway-port <port>', 'bind port', String(D.gatewayPort))
-    .option('--gateway-workers <n>', 'number of gateway worker processes sharing the port', String(D.gatewayWorkers))
-    .option('--web-search-profile <profile>', 'enable web_search with a shipped profile: exa_mcp or duckduckgo_plus_fetch')
+    .option('--gateway-workers <n>', 'number of gateway worker processes sharing the port', String(D.gatewayWorkers));
+  for (const tool of allGatewayToolPlugins) {
+    for (const f of tool.flags) command.option(`--${f.flag} <${f.value}>`, f.description, f.default);
+  }
+  return command
     .option('--code-interpreter <mode>', 'code interpreter runtime policy: spawn, external or disabled', D.codeInterpreter)
     .option('--code-interpreter-port <port>', 'code interpreter helper port (loopback)', String(D.codeInterpreterPort))
     .option('--code-interpreter-workers <n>', 'code interpreter runtimes: 0 = one in-process runtime, N >= 1 = a pool of N', String(D.codeInterpreterWorkers))

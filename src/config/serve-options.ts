@@ -2,11 +2,13 @@
  * The typed topology of `vllm-responses serve` (and of `vllm serve --responses`): what the CLI
  * flags decide. Parsing is strict: a bad value is a clear error before anything starts.
  */
+import type { GatewayToolOptions } from '../tools/catalog.js';
+
 export type UpstreamApiKind = 'chat_completions' | 'responses';
 export type CodeInterpreterMode = 'spawn' | 'external' | 'disabled';
-export type WebSearchProfile = 'exa_mcp' | 'duckduckgo_plus_fetch';
 
-export interface ServeOptions {
+/** Flags of the gateway itself and its helpers; each gateway tool adds its own (tools/catalog.ts). */
+export interface CoreServeOptions {
   upstream: string;
   upstreamApiKind: UpstreamApiKind;
   upstreamReadyTimeoutSec: number;
@@ -14,7 +16,6 @@ export interface ServeOptions {
   gatewayHost: string;
   gatewayPort: number;
   gatewayWorkers: number;
-  webSearchProfile: WebSearchProfile | null;
   codeInterpreter: CodeInterpreterMode;
   codeInterpreterPort: number;
   codeInterpreterWorkers: number;
@@ -23,6 +24,8 @@ export interface ServeOptions {
   mcpConfig: string | null;
   mcpPort: number;
 }
+
+export type ServeOptions = CoreServeOptions & GatewayToolOptions;
 
 export const SERVE_DEFAULTS = {
   upstreamApiKind: 'chat_completions',

@@ -102,6 +102,12 @@ export class ResponseComposer {
   private turnItems: Item[] = [];
   private usage = emptyUsage();
   private finishReason: FinishReason = 'stop';
+  /**
+   * Text, refusal and reasoning deltas that arrived while a call was still being written. Models
+   * do interleave them with a call's argument deltas; closing the call there would cut its
+   * arguments, so they wait (in order) until no call is streaming, then become their own item.
+   */
+  private held: ModelEvent[] = [];
 
   constructor(
     response: ResponseResource,
@@ -170,10 +176,32 @@ export class ResponseComposer {
   beginTurn(): void {
     this.turnItems = [];
     this.calls = [];
+    this.held = [];
     this.finishReason = 'stop';
   }
 
   onModelEvent(ev: ModelEvent): void {
+    if ((ev.type === 'text.delta' || ev.type === 'refusal.delta' || ev.type === 'reasoning.delta') && (this.held.length || this.callStreaming())) {
+      this.held.push(ev);
+      return;
+    }
+    this.contentEvent(ev);
+  }
+
+  /** A call has been announced and its arguments are not complete yet. */
+  private callStreaming(): boolean {
+    return this.calls.some((c) => !c.closed && c.outputIndex !== null);
+  }
+
+  /** Replay held content once no call is streaming any more. */
+  private releaseHeld(): void {
+    if (!this.held.length || this.callStreaming()) return;
+    const held = this.held;
+    this.held = [];
+    for (const ev of held) this.contentEvent(ev);
+  }
+
+  private contentEvent(ev: ModelEvent): void {
     switch (ev.type) {
       case 'text.delta':
         if (ev.delta || ev.logprobs?.length) this.messageDelta('output_text', ev.delta, ev.logprobs);
@@ -207,16 +235,17 @@ export class ResponseComposer {
 
   /** Close everything the turn left open and report what it produced. */
   endTurn(): TurnOutcome {
+    // Calls first: content held back while they streamed comes after them.
+    for (const call of this.calls) this.closeCall(call);
+    this.releaseHeld();
     this.closeReasoning();
     this.closeMessage(this.finishReason === 'length' || this.finishReason === 'content_filter' ? 'incomplete' : 'completed');
-    for (const call of this.calls) this.closeCall(call);
     const calls = this.calls.map((c) => ({ call_id: c.callId, name: c.name, arguments: c.args, item: c.item, open: !c.itemDone }));
     return { finishReason: this.finishReason, calls, items: this.turnItems };
   }
 
   private reasoningDelta(delta: string): void {
     this.closeMessage('completed');
-    this.closeAnnouncedCalls();
     if (!this.reasoning) {
       const item: ReasoningItem = { type: 'reasoning', id: this.opts.newId('rs'), summary: [], content: [] };
       const outputIndex = this.addItem(item);
@@ -246,7 +275,6 @@ export class ResponseComposer {
 
   private messageDelta(kind: 'output_text' | 'refusal', delta: string, logprobs: LogProb[] | undefined): void {
     this.closeReasoning();
-    this.closeAnnouncedCalls();
     let m = this.message;
     if (m && m.kind !== kind) {
       this.closePart(m);
@@ -364,6 +392,7 @@ export class ResponseComposer {
       if (!call.upstreamDone) return;
       this.closeCall(call);
     }
+    this.releaseHeld();
   }
 
   private announceCall(call: PendingCall): void {
@@ -382,11 +411,6 @@ export class ResponseComposer {
     call.closed = true;
     call.itemDone = call.presenter.argumentsDone(call.item, call.args, this.sink);
     if (call.itemDone) this.doneItem(call.item);
-  }
-
-  /** Text or reasoning after tool calls: the calls are over (the upstream moved on). */
-  private closeAnnouncedCalls(): void {
-    for (const call of this.calls) this.closeCall(call);
   }
 
   // ---- terminal ----------------------------------------------------------------------------
@@ -437,6 +461,7 @@ export class ResponseComposer {
 
   /** Close what is open and clear the terminal fields that only a finished response has. */
   private interrupt(status: 'failed' | 'cancelled'): void {
+    this.held = [];
     this.closeReasoning();
     this.closeMessage('incomplete');
     for (const call of this.calls) if (call.outputIndex !== null && !call.closed) this.closeCall(call);

@@ -24,6 +24,14 @@ export interface EngineDeps {
   reasoningEvents: 'openai' | 'openresponses';
   /** Seals and opens the opaque blobs clients carry (compaction, encrypted reasoning). */
   sealedBlobs: SealedBlobs;
+  /** Where the engine reports what no client will see (failed tool items, orphaned tool runs, store causes). */
+  logger?: EngineLogger;
+}
+
+/** The slice of a pino logger the engine uses. */
+export interface EngineLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
 }
 
 /** The outcome of a run, readable once its event stream has ended. */
@@ -66,12 +74,28 @@ function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps,
   };
 }
 
+/** Why a gateway call was never run, as the model is told on replay. */
+export type NotRunReasons = ReadonlyMap<Item, string>;
+
+/** A gateway call stored as `incomplete` was never run (the response ended before it could). */
+const NOT_RUN_STORED = 'This tool call was not run: the response ended before it could be run.';
+
+/**
+ * A gateway call that was not run is replayed as the call the model made plus an output that
+ * says so and why, never as if it had run (an empty or "no output" answer would mislead it).
+ */
+function notRunReplay(replay: Item[], why: string): Item[] {
+  const [call] = replay;
+  if (call?.type !== 'function_call') return replay;
+  return [call, { type: 'function_call_output', id: `fco_${call.call_id}`, call_id: call.call_id, output: why, status: 'completed' } as Item];
+}
+
 /**
  * Gateway-tool items become the plain function items the upstream understands. Their outputs
  * are deferred past any calls that directly follow, so calls the model made together stay in
  * one assistant message (as the model produced them) with the tool results after it.
  */
-function modelFacing(items: Item[], tools: GatewayTools, lookup: ItemLookup): Item[] {
+function modelFacing(items: Item[], tools: GatewayTools, lookup: ItemLookup, notRun?: NotRunReasons): Item[] {
   const out: Item[] = [];
   let deferred: Item[] = [];
   const flush = () => {
@@ -88,8 +112,10 @@ function modelFacing(items: Item[], tools: GatewayTools, lookup: ItemLookup): It
       out.push(item);
       continue;
     }
-    const replay = tools.toModelItems(item, lookup);
+    let replay = tools.toModelItems(item, lookup);
     if (!replay) continue;
+    const why = notRun?.get(item) ?? ((item as { status?: string }).status === 'incomplete' ? NOT_RUN_STORED : undefined);
+    if (why) replay = notRunReplay(replay, why);
     const [call, ...outputs] = replay;
     if (call?.type === 'function_call') {
       out.push(call);
@@ -109,6 +135,12 @@ function modelFacing(items: Item[], tools: GatewayTools, lookup: ItemLookup): It
  */
 export class ResponseRun {
   readonly result: RunResult;
+  /**
+   * The response has really begun: the upstream accepted the first turn (2xx) or a gateway
+   * tool's start step produced items. Until then a failure is a plain HTTP error for a stream
+   * too (the route holds `response.created` back), exactly as for a JSON request.
+   */
+  started = false;
   private readonly composer: ResponseComposer;
   private readonly include: ReadonlySet<string>;
   /** How gateway tools report their items: straight into the composer. */
@@ -145,8 +177,9 @@ export class ResponseRun {
   }
 
   /**
-   * The run's stream events in batches (one per upstream read or tool step, never empty): the
-   * SSE writer sends a batch in one write. The run ends with exactly one terminal event.
+   * The run's stream events in batches (one per upstream read or tool step): the SSE writer sends
+   * a batch in one write. The one batch that may be empty is yielded when `started` turns true.
+   * The run ends with exactly one terminal event.
    */
   async *events(): AsyncGenerator<StreamEvent[], void, undefined> {
     const c = this.composer;
@@ -207,6 +240,12 @@ export class ResponseRun {
       const req = turnRequest(prepared, conversation, deps, executed, maxToolCalls, this.signal);
       for await (const batch of deps.adapter.streamTurn(req)) {
         for (const ev of batch) c.onModelEvent(ev);
+        if (!this.started) {
+          // The upstream accepted the turn: let a waiting stream start now, even with nothing queued.
+          this.started = true;
+          yield this.composer.drain();
+          continue;
+        }
         yield* this.flush();
       }
       const outcome = c.endTurn();
@@ -221,16 +260,18 @@ export class ResponseRun {
       if (gatewayCalls.length === 0) return { status: 'completed', reason: null };
       const gatewayItems = new Set(gatewayCalls.map((call) => call.item));
       conversation.push(...outcome.items.filter((it) => !gatewayItems.has(it)));
+      const notRun = new Map<Item, string>();
       for (const call of gatewayCalls) {
         if (executed >= maxToolCalls) {
           this.abandonCall(call.item);
+          notRun.set(call.item, `This tool call was not run: this request's limit of ${maxToolCalls} gateway tool call${maxToolCalls === 1 ? '' : 's'} (max_tool_calls) was reached. Answer with what you have.`);
         } else {
           yield* this.runGatewayCall(call);
           executed++;
         }
         yield* this.flush();
       }
-      conversation.push(...modelFacing(remember(gatewayCalls.map((call) => call.item)), deps.tools, lookup));
+      conversation.push(...modelFacing(remember(gatewayCalls.map((call) => call.item)), deps.tools, lookup, notRun));
       // Client calls in the same turn end the response: the client must answer them first.
       if (outcome.calls.length > gatewayCalls.length) return { status: 'completed', reason: null };
     }
@@ -247,9 +288,10 @@ export class ResponseRun {
     for (const entry of prepared.tools) {
       const start = prepared.preparations.get(entry)?.start;
       if (!start) continue;
-      const running = start({ signal: this.signal, include: this.include, sink: this.sink });
+      this.started = true;
+      const running = this.observe(start({ signal: this.signal, include: this.include, sink: this.sink }), entry.type);
       yield* this.flush();
-      await running;
+      await running.settled();
       yield* this.flush();
     }
     return c.response.output.slice(before);
@@ -270,10 +312,35 @@ export class ResponseRun {
       { call_id: call.call_id, name: call.name, arguments: call.arguments },
       { item: call.item, signal: this.signal, include: this.include, entry: resolved.entry, state: prepared.preparations.get(resolved.entry)?.state, sink: this.sink, principal: prepared.principal },
     );
+    const observed = this.observe(running, resolved.tool.kind);
     // Events the tool emitted before its first await (e.g. `interpreting`) go out while it runs.
     yield* this.flush();
-    await running;
+    await observed.settled();
     yield* this.flush();
+    const status = (call.item as { status?: string }).status;
+    if (status === 'failed' || status === 'incomplete') {
+      const error = (call.item as { error?: unknown }).error;
+      deps.logger?.warn({ response_id: this.result.response.id, tool: resolved.tool.kind, item_id: call.item.id, status, ...(error ? { error } : {}) }, 'gateway tool call failed');
+    }
+  }
+
+  /**
+   * Every started tool run is observed from the moment it starts: a consumer that stops pulling
+   * at a flush (the client left) must not leave a rejection nobody handles. `settled()` is the
+   * same outcome for the loop when it does go on.
+   */
+  private observe(running: Promise<unknown>, tool: string): { settled(): Promise<unknown> } {
+    let awaited = false;
+    running.catch((err: unknown) => {
+      if (awaited || this.signal.aborted) return;
+      this.deps.logger?.warn({ response_id: this.result.response.id, tool, err }, 'gateway tool run failed after its response was abandoned');
+    });
+    return {
+      settled: () => {
+        awaited = true;
+        return running;
+      },
+    };
   }
 
   /**
@@ -305,7 +372,8 @@ export class ResponseRun {
         createdAt: response.created_at,
       });
       this.stored = true;
-    } catch {
+    } catch (err) {
+      deps.logger?.error({ response_id: response.id, err }, 'storing the response failed');
       throw internalError('The response was generated but could not be stored; it is not available for retrieval or continuation.', 'store_error');
     }
   }

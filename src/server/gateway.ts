@@ -6,15 +6,11 @@ import { DEFAULT_SSE_KEEPALIVE_SECONDS, type EnvSettings } from '../config/env.j
 import type { ServeOptions } from '../config/serve-options.js';
 import type { EngineDeps } from '../engine/run-response.js';
 import type { ResponseStore } from '../store/types.js';
-import { createCodeInterpreterClient } from '../tools/code-interpreter/client.js';
-import { createCodeInterpreterTool } from '../tools/code-interpreter/tool.js';
-import { readMcpRequestSettings, type McpRequestSettings } from '../config/mcp-settings.js';
+import { readMcpRequestSettings } from '../config/mcp-settings.js';
 import { createMcpRuntimeClient } from '../tools/mcp/runtime-client.js';
-import { createMcpTool } from '../tools/mcp/tool.js';
+import { allGatewayToolPlugins } from '../tools/catalog.js';
+import type { ToolHelpers } from '../tools/plugin.js';
 import { createGatewayTools, type GatewayTool } from '../tools/types.js';
-import { createWebSearchBackend } from '../tools/web-search/profile.js';
-import { readWebSearchSettings } from '../tools/web-search/settings.js';
-import { createWebSearchTool } from '../tools/web-search/tool.js';
 import { createChatCompletionsAdapter } from '../upstream/chat-completions/adapter.js';
 import { createResponsesAdapter } from '../upstream/responses/adapter.js';
 import { createUpstreamClient, type UpstreamClient } from '../upstream/http-client.js';
@@ -34,8 +30,8 @@ export interface GatewayDeps {
   codeInterpreterUrl?: string | null;
   /** Base URL of the built-in MCP runtime; null when `--mcp-config` is not set. */
   mcpRuntimeUrl?: string | null;
-  /** MCP env settings; default read from the process environment. */
-  mcp?: McpRequestSettings;
+  /** Where gateway tools read their `VR_*` settings (e.g. MCP's); default the process environment. */
+  toolEnv?: NodeJS.ProcessEnv;
   /** Extra gateway tools (tests). */
   tools?: GatewayTool[];
   logger?: boolean | object;
@@ -68,16 +64,20 @@ function createAdapter(kind: ServeOptions['upstreamApiKind'], client: UpstreamCl
 export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstream: UpstreamClient } {
   const upstream = createUpstreamClient({ baseUrl: deps.serve.upstream, apiKey: deps.env.upstreamApiKey });
   const obs = deps.observability ?? defaultObservability(deps.env);
+  const toolEnv = deps.toolEnv ?? process.env;
+  const mcp = readMcpRequestSettings(toolEnv);
+  // The helper processes' clients; the MCP runtime's also serves the discovery routes.
+  const helpers: ToolHelpers = {
+    codeInterpreterUrl: deps.codeInterpreterUrl ?? null,
+    mcpRuntime: deps.mcpRuntimeUrl ? createMcpRuntimeClient(deps.mcpRuntimeUrl, mcp.toolTimeoutMs + 5000) : null,
+  };
+  const mcpRuntime = helpers.mcpRuntime;
   const tools: GatewayTool[] = [...(deps.tools ?? [])];
-  if (deps.codeInterpreterUrl) tools.push(createCodeInterpreterTool(createCodeInterpreterClient(deps.codeInterpreterUrl)));
-  const mcp = deps.mcp ?? readMcpRequestSettings(process.env);
-  const mcpRuntime = deps.mcpRuntimeUrl ? createMcpRuntimeClient(deps.mcpRuntimeUrl, mcp.toolTimeoutMs + 5000) : null;
-  if (mcpRuntime || mcp.remoteEnabled) {
-    tools.push(createMcpTool({ runtime: mcpRuntime, remoteEnabled: mcp.remoteEnabled, remoteUrlChecks: mcp.remoteUrlChecks, remoteTimeoutMs: mcp.toolTimeoutMs }));
+  for (const plugin of allGatewayToolPlugins) {
+    // A tool that is off stays unregistered, so requests using it are a 400 naming it.
+    const tool = plugin.create({ options: deps.serve, env: toolEnv, helpers });
+    if (tool) tools.push(tool);
   }
-  // Without a profile web_search stays unregistered, so requests using it are a 400 naming it.
-  const webSearchProfile = deps.serve.webSearchProfile;
-  if (webSearchProfile) tools.push(createWebSearchTool(createWebSearchBackend(webSearchProfile, readWebSearchSettings(process.env))));
   // Metrics, spans and timings wrap the engine's dependencies: the engine itself stays unaware.
   const gatewayTools = createGatewayTools(tools.map((tool) => instrumentTool(tool, obs)));
   const engine: EngineDeps = {
@@ -88,6 +88,7 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     clock: () => Math.floor(Date.now() / 1000),
     reasoningEvents: deps.env.reasoningEvents,
     sealedBlobs: deps.sealedBlobs ?? sealingKeyFromEnv(process.env) ?? new SealedBlobs(generateSealingKey()),
+    ...(obs.logger ? { logger: obs.logger } : {}),
   };
   const app = buildApp({ engine, upstream, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
   return { app, upstream };

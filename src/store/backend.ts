@@ -15,6 +15,8 @@ export interface OpenStoreOptions {
   /** Backends with namespaces (PostgreSQL schemas) keep their tables there; tests isolate runs this way. */
   schema?: string;
   logger?: StoreLogger;
+  /** SQLite: total wait for another process's write lock (`VR_SQLITE_LOCK_TIMEOUT_MS`). */
+  sqliteLockTimeoutMs?: number;
 }
 
 export interface StoreBackend {

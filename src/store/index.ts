@@ -33,11 +33,13 @@ export interface CreateStoreOptions {
   logger?: StoreLogger;
   /** PostgreSQL only: keep the tables in this schema (tests isolate runs this way). */
   schema?: string;
+  /** SQLite only: total wait for another process's write lock (`VR_SQLITE_LOCK_TIMEOUT_MS`). */
+  sqliteLockTimeoutMs?: number;
 }
 
 export function createStore(opts: CreateStoreOptions = {}): ResponseStore {
   const { backend, target } = resolveDbUrl(opts.dbPath);
-  const base = backend.open(target, { schema: opts.schema, logger: opts.logger });
+  const base = backend.open(target, { schema: opts.schema, logger: opts.logger, sqliteLockTimeoutMs: opts.sqliteLockTimeoutMs });
   if (!opts.cache?.enabled) return base;
   return new RedisCachedStore({
     inner: base,
@@ -55,6 +57,7 @@ export function storeOptionsFromEnv(env: Record<string, string | undefined>, log
   return {
     dbPath,
     logger,
+    sqliteLockTimeoutMs: parsePositiveInt('VR_SQLITE_LOCK_TIMEOUT_MS', env.VR_SQLITE_LOCK_TIMEOUT_MS, 5000, 600_000),
     cache: {
       enabled: parseBool('VR_RESPONSE_STORE_CACHE', env.VR_RESPONSE_STORE_CACHE),
       host: env.VR_REDIS_HOST?.trim() || 'localhost',

@@ -3,19 +3,25 @@
  *
  * Multi-process safety comes from three layers: WAL mode (readers never block the writer),
  * every write in a `BEGIN IMMEDIATE` transaction (the write lock is taken up front, so a
- * transaction can never fail half-way on a lock upgrade) with a busy timeout, and a short
- * retry loop around SQLITE_BUSY for the rare cases the busy handler does not cover (e.g. the
- * journal-mode switch while another process is opening the file). better-sqlite3 is
- * synchronous; every call here is a handful of indexed statements, so it stays short.
+ * transaction can never fail half-way on a lock upgrade), and waiting for another process's
+ * lock without blocking the event loop: better-sqlite3 is synchronous, and its busy handler
+ * sleeps inside the call, so it is given only a short slice (BUSY_SLICE_MS); past that the
+ * statement fails with SQLITE_BUSY and is retried from a timer, with backoff, until the
+ * store's lock timeout. While one worker waits for the file, its other requests keep flowing.
+ *
+ * Writes are group-committed (group-commit.ts): responses that finish close together share
+ * one IMMEDIATE transaction, each in its own savepoint, and every `put` resolves only after
+ * that transaction committed. Statements are prepared once per connection.
  */
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DbTarget, StoreBackend } from './backend.js';
 import { ParentNotFoundError } from './errors.js';
 import { inputItemsQueryParts } from './input-items-query.js';
+import { GroupCommit } from './group-commit.js';
 import { migrateSqlite } from './migrations.js';
 import { SqliteRunStore } from './sqlite-runs.js';
-import { ANCHOR_ROW_SEQ, decodeHistory, encodeRecord, isImpossibleId } from './record-codec.js';
+import { ANCHOR_ROW_SEQ, decodeHistory, encodeRecord, isImpossibleId, type EncodedRecord } from './record-codec.js';
 import type {
   ConversationHistory,
   InputItemsPage,
@@ -29,9 +35,17 @@ import type { Item } from '../api/items.js';
 export interface SqliteStoreOptions {
   /** Filesystem path of the database file (or `:memory:`). */
   path: string;
-  /** How long a statement waits for another process's lock before SQLITE_BUSY. Default 5000. */
+  /**
+   * How long an operation may wait in total for another process's lock before it fails with
+   * SQLITE_BUSY. Default 5000. The event loop is blocked for at most BUSY_SLICE_MS at a time.
+   */
   busyTimeoutMs?: number;
+  /** Most responses written in one group-commit transaction. Default 256. */
+  maxBatch?: number;
 }
+
+/** The longest better-sqlite3's (synchronous) busy handler may hold the event loop per attempt. */
+export const BUSY_SLICE_MS = 10;
 
 /**
  * Root → anchor in one statement. The anchor must be live; ancestors may be tombstones (their
@@ -98,31 +112,68 @@ export class SqliteResponseStore implements ResponseStore {
   readonly #busyTimeoutMs: number;
   #db: Database.Database | null = null;
   #stmts: Statements | null = null;
+  #writeBatch: ((records: readonly EncodedRecord[]) => (Error | null)[]) | null = null;
+  readonly #writes: GroupCommit<EncodedRecord>;
   readonly #listStatements = new Map<string, Database.Statement>();
-  readonly #runs = new SqliteRunStore((fn) => withBusyRetry(fn));
+  readonly #runs = new SqliteRunStore((fn) => this.#retry(fn));
 
   constructor(opts: SqliteStoreOptions) {
     this.#path = opts.path === ':memory:' ? opts.path : resolve(opts.path);
     this.#busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
     this.description = `sqlite:${this.#path}`;
+    // One writer per connection: SQLite serialises writers anyway, and while a batch waits for
+    // another process's lock the next one fills up.
+    this.#writes = new GroupCommit((batch) => this.#retry(() => this.#writeBatch!(batch)), {
+      maxBatch: opts.maxBatch ?? 256,
+      maxInFlight: 1,
+    });
   }
 
   async init(): Promise<void> {
     if (this.#db) return;
     // `timeout` installs the busy handler before the first statement, including the pragmas.
-    const db = new Database(this.#path, { timeout: this.#busyTimeoutMs });
+    const db = new Database(this.#path, { timeout: Math.min(BUSY_SLICE_MS, this.#busyTimeoutMs) });
     try {
-      await withBusyRetry(() => db.pragma('journal_mode = WAL'));
+      await this.#retry(() => db.pragma('journal_mode = WAL'));
       // NORMAL in WAL mode: a killed process loses nothing that committed; only an OS crash or
       // power loss can drop the last transactions, and never corrupts the file.
       db.pragma('synchronous = NORMAL');
-      await withBusyRetry(() => migrateSqlite(db));
+      await this.#retry(() => migrateSqlite(db));
     } catch (err) {
       db.close();
       throw err;
     }
+    const st = prepareStatements(db);
     this.#db = db;
-    this.#stmts = prepareStatements(db);
+    this.#stmts = st;
+    const insert = (rec: EncodedRecord): void => {
+      // A tombstoned parent is fine (its items are kept); a removed one is not.
+      // The parent must be the same owner's (prepare already checked; this is the last line).
+      if (rec.parentId !== null && st.parentExists.get(rec.parentId, rec.owner) === undefined) {
+        throw new ParentNotFoundError(rec.parentId);
+      }
+      st.insertResponse.run(rec.id, rec.parentId, rec.owner, rec.responseJson, rec.createdAt);
+      for (const item of rec.items) st.insertItem.run(rec.id, item.seq, item.isOutput ? 1 : 0, item.itemId, item.json);
+    };
+    // Called inside the batch's transaction, a transaction function runs in a savepoint.
+    const insertInSavepoint = db.transaction(insert);
+    const writeBatch = db.transaction((records: readonly EncodedRecord[]): (Error | null)[] =>
+      records.map((rec) => {
+        if (records.length === 1) {
+          insert(rec); // alone in its transaction: its error rolls back the whole (one-record) batch
+          return null;
+        }
+        try {
+          // One record's failure rolls back only that record.
+          insertInSavepoint(rec);
+          return null;
+        } catch (err) {
+          if (isBusy(err)) throw err; // the whole batch is retried
+          return err instanceof Error ? err : new Error(String(err));
+        }
+      }),
+    );
+    this.#writeBatch = (records) => writeBatch.immediate(records);
     this.#runs.attach(db);
   }
 
@@ -135,30 +186,28 @@ export class SqliteResponseStore implements ResponseStore {
     return { db: this.#db, st: this.#stmts };
   }
 
+  #retry<T>(fn: () => T): Promise<T> {
+    return withBusyRetry(fn, this.#busyTimeoutMs);
+  }
+
   async put(record: StoredResponseRecord): Promise<void> {
-    const { db, st } = this.#open();
-    const rec = encodeRecord(record);
-    const write = db.transaction(() => {
-      // A tombstoned parent is fine (its items are kept); a removed one is not.
-      if (rec.parentId !== null && st.parentExists.get(rec.parentId, rec.owner) === undefined) {
-        throw new ParentNotFoundError(rec.parentId);
-      }
-      st.insertResponse.run(rec.id, rec.parentId, rec.owner, rec.responseJson, rec.createdAt);
-      for (const item of rec.items) st.insertItem.run(rec.id, item.seq, item.isOutput ? 1 : 0, item.itemId, item.json);
-    });
-    await withBusyRetry(() => write.immediate());
+    this.#open();
+    // Serialised before the transaction opens, so the write lock is held only for the inserts.
+    await this.#writes.submit(encodeRecord(record));
   }
 
   async get(id: string, principal: string): Promise<ResponseObject | null> {
     if (isImpossibleId(id)) return null;
-    const json = this.#open().st.responseJson.get(id, principal) as string | null | undefined;
+    const { st } = this.#open();
+    const json = (await this.#retry(() => st.responseJson.get(id, principal))) as string | null | undefined;
     return typeof json === 'string' ? (JSON.parse(json) as ResponseObject) : null;
   }
 
   async getHistory(id: string, principal: string): Promise<ConversationHistory | null> {
     if (isImpossibleId(id)) return null;
+    const { st } = this.#open();
     // Columns: depth, seq, json.
-    return decodeHistory(this.#open().st.history.all({ id, owner: principal }) as unknown[][], 1, 2);
+    return decodeHistory((await this.#retry(() => st.history.all({ id, owner: principal }))) as unknown[][], 1, 2);
   }
 
   async findItem(itemId: string, principal: string): Promise<Item | null> {
@@ -195,7 +244,7 @@ export class SqliteResponseStore implements ResponseStore {
       }
       return true;
     });
-    return withBusyRetry(() => run.immediate());
+    return this.#retry(() => run.immediate());
   }
 
   async listInputItems(id: string, principal: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
@@ -224,7 +273,7 @@ export class SqliteResponseStore implements ResponseStore {
       if (st.live.get(id, principal) === undefined) return null;
       return listStmt.all(params) as string[];
     });
-    const rows = read();
+    const rows = await this.#retry(() => read());
     if (rows === null) return null;
     return {
       data: rows.slice(0, parts.limit).map((json) => JSON.parse(json) as Item),
@@ -238,14 +287,16 @@ export class SqliteResponseStore implements ResponseStore {
       st.insertSecret.run(name, create(), Math.floor(Date.now() / 1000));
       return st.secret.get(name) as string;
     });
-    return withBusyRetry(() => run.immediate());
+    return this.#retry(() => run.immediate());
   }
 
   async close(): Promise<void> {
+    await this.#writes.drained();
     this.#runs.attach(null);
     this.#db?.close();
     this.#db = null;
     this.#stmts = null;
+    this.#writeBatch = null;
     this.#listStatements.clear();
   }
 }
@@ -271,24 +322,32 @@ export const sqliteBackend: StoreBackend = {
     // Query options (SQLAlchemy driver arguments) have no meaning here.
     return { kind: 'sqlite', path: rest.slice(1).split('?')[0] ?? '' };
   },
-  open: (target) => new SqliteResponseStore({ path: (target as SqliteTarget).path }),
+  open: (target, opts) => new SqliteResponseStore({ path: (target as SqliteTarget).path, busyTimeoutMs: opts.sqliteLockTimeoutMs }),
 };
 
 const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED']);
 
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && BUSY_CODES.has(code);
+}
+
 /**
- * The busy timeout handles almost all contention; this covers the few paths where SQLite
- * returns SQLITE_BUSY without consulting the busy handler. Bounded: a lock held this long is a
- * real problem that should surface as an error.
+ * Waits for another process's lock off the event loop: each attempt blocks for at most the
+ * short busy slice, then the retry comes from a timer (jittered backoff up to 50 ms), until
+ * `totalMs` has passed. Also covers the paths where SQLite returns SQLITE_BUSY without
+ * consulting the busy handler (e.g. the journal-mode switch while another process opens the
+ * file). Bounded: a lock held this long is a real problem that should surface as an error.
  */
-async function withBusyRetry<T>(fn: () => T, attempts = 8): Promise<T> {
+async function withBusyRetry<T>(fn: () => T, totalMs: number): Promise<T> {
+  const deadline = Date.now() + totalMs;
   for (let attempt = 1; ; attempt++) {
     try {
       return fn();
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (attempt >= attempts || typeof code !== 'string' || !BUSY_CODES.has(code)) throw err;
-      await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+      if (!isBusy(err) || Date.now() >= deadline) throw err;
+      const backoff = Math.min(50, 2 * attempt);
+      await new Promise((r) => setTimeout(r, backoff / 2 + Math.random() * backoff));
     }
   }
 }

@@ -1,6 +1,7 @@
 import { readDeploymentSettings, secretsOf, type DeploymentSettings } from '../config/deployment-settings.js';
 import type { ServeOptions } from '../config/serve-options.js';
 import { createLogger, createMetrics, type Logger } from '../observability/index.js';
+import { installProcessErrorHandlers } from '../observability/process-errors.js';
 import { startGateway, type RunningGateway } from '../server/gateway.js';
 import type { SealedBlobs } from '../crypto/sealed-blob.js';
 import { loadSealingKey } from '../crypto/sealing-key.js';
@@ -82,6 +83,7 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
   }
   const timeoutMs = shutdownTimeoutMs(env);
   const logger = createLogger({ name: 'supervisor', level: settings.log.level, secrets: secretsOf(settings.env) });
+  installProcessErrorHandlers(logger);
 
   let store: ResponseStore | null = null;
   let serving: Serving | null = null;

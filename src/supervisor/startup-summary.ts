@@ -5,6 +5,7 @@
  */
 import type { DeploymentSettings } from '../config/deployment-settings.js';
 import type { ServeOptions } from '../config/serve-options.js';
+import { allGatewayToolPlugins } from '../tools/catalog.js';
 
 export interface StartupFacts {
   opts: ServeOptions;
@@ -25,7 +26,7 @@ export function describeStartup(f: StartupFacts): string {
     `upstream ${f.upstreamBaseUrl} (${f.opts.upstreamApiKind})`,
     `store ${f.store}`,
     ...f.helpers,
-    `web_search ${f.opts.webSearchProfile ? `on (${f.opts.webSearchProfile})` : 'off'}`,
+    ...allGatewayToolPlugins.flatMap((tool) => tool.describe(f.opts) ?? []),
     `metrics ${env.metricsEnabled ? `on at ${env.metricsPath}` : 'off'}`,
     `tracing ${tracing.enabled ? `on to ${tracing.host}:${tracing.port} (service ${tracing.serviceName}, sample ratio ${tracing.sampleRatio})` : 'off'}`,
     `auth ${env.apiKeys.length ? `on (${env.apiKeys.length} key${env.apiKeys.length === 1 ? '' : 's'})` : 'off'}`,

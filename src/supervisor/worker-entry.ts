@@ -8,6 +8,7 @@ import { readDeploymentSettings } from '../config/deployment-settings.js';
 import { startGateway, type RunningGateway } from '../server/gateway.js';
 import { createStoreFromEnv } from '../store/index.js';
 import type { ResponseStore } from '../store/types.js';
+import { installProcessErrorHandlers } from '../observability/process-errors.js';
 import { drainGateway } from './drain.js';
 import { startProcessObservability, type ProcessObservability } from './process-observability.js';
 import { WORKER_CONFIG_ENV, WORKER_FAILED, WORKER_READY, isShutdownMessage, type WorkerConfig, type WorkerMessage } from './worker-protocol.js';
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   const settings = readDeploymentSettings(process.env);
   const observed: ProcessObservability = startProcessObservability(settings, 'gateway');
   const log = observed.logger;
+  installProcessErrorHandlers(log);
   let store: ResponseStore | null = null;
   let gateway: RunningGateway | null = null;
   let stopping: Promise<void> | null = null;

@@ -1,27 +1,35 @@
 /**
  * The gateway tools this build knows, in one list. Adding a tool is its own folder plus one
  * line here (and its import): the request schema, validation, `tool_choice`, the response echo,
- * the include filter and the tool loop all read this list (see docs/architecture.md).
+ * the include filter, the CLI flags, the start-up line and the composition root all read this
+ * list (see docs/architecture.md).
  */
 import type { RequestTool } from '../api/request-schema.js';
-import { codeInterpreterSpec } from './code-interpreter/spec.js';
-import { mcpSpec } from './mcp/spec.js';
+import { codeInterpreterPlugin } from './code-interpreter/index.js';
+import { mcpPlugin } from './mcp/index.js';
+import type { GatewayToolPlugin } from './plugin.js';
 import type { GatewayToolSpec, ToolEntrySchema, ToolRef } from './spec.js';
-import { webSearchSpec } from './web-search/spec.js';
+import { webSearchPlugin } from './web-search/index.js';
 
-export const GATEWAY_TOOL_SPECS = [codeInterpreterSpec, webSearchSpec, mcpSpec] as const;
+export const GATEWAY_TOOLS = [codeInterpreterPlugin, webSearchPlugin, mcpPlugin] as const;
 
-type EntrySchemas<T extends readonly unknown[]> = { [K in keyof T]: T[K] extends GatewayToolSpec<infer S, ToolEntrySchema> ? S : never };
-type ChoiceSchemas<T extends readonly unknown[]> = { [K in keyof T]: T[K] extends GatewayToolSpec<ToolEntrySchema, infer C> ? C : never };
+type EntrySchemas<T extends readonly unknown[]> = { [K in keyof T]: T[K] extends { spec: GatewayToolSpec<infer S, ToolEntrySchema> } ? S : never };
+type ChoiceSchemas<T extends readonly unknown[]> = { [K in keyof T]: T[K] extends { spec: GatewayToolSpec<ToolEntrySchema, infer C> } ? C : never };
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 
-/** Each spec's request entry schema, as a tuple (the request schema's discriminated union needs one). */
-export const gatewayEntrySchemas = GATEWAY_TOOL_SPECS.map((s) => s.requestSchema) as unknown as EntrySchemas<typeof GATEWAY_TOOL_SPECS>;
-/** Each spec's `tool_choice` schema, as a tuple. */
-export const gatewayChoiceSchemas = GATEWAY_TOOL_SPECS.map((s) => s.choiceSchema) as unknown as ChoiceSchemas<typeof GATEWAY_TOOL_SPECS>;
+/** Every tool's typed options (e.g. `webSearchProfile`), merged into ServeOptions. */
+export type GatewayToolOptions = UnionToIntersection<ReturnType<(typeof GATEWAY_TOOLS)[number]['readOptions']>>;
 
-const specs = GATEWAY_TOOL_SPECS as readonly GatewayToolSpec[];
-const byRequestType = new Map(specs.flatMap((s) => s.requestTypes.map((t) => [t, s] as const)));
-const byChoiceType = new Map(specs.flatMap((s) => s.choiceTypes.map((t) => [t, s] as const)));
+/** Each tool's request entry schema, as a tuple (the request schema's discriminated union needs one). */
+export const gatewayEntrySchemas = GATEWAY_TOOLS.map((t) => t.spec.requestSchema) as unknown as EntrySchemas<typeof GATEWAY_TOOLS>;
+/** Each tool's `tool_choice` schema, as a tuple. */
+export const gatewayChoiceSchemas = GATEWAY_TOOLS.map((t) => t.spec.choiceSchema) as unknown as ChoiceSchemas<typeof GATEWAY_TOOLS>;
+
+export const allGatewayToolPlugins: readonly GatewayToolPlugin[] = GATEWAY_TOOLS as readonly GatewayToolPlugin<object>[];
+export const allGatewayToolSpecs: readonly GatewayToolSpec[] = allGatewayToolPlugins.map((t) => t.spec);
+
+const byRequestType = new Map(allGatewayToolSpecs.flatMap((s) => s.requestTypes.map((t) => [t, s] as const)));
+const byChoiceType = new Map(allGatewayToolSpecs.flatMap((s) => s.choiceTypes.map((t) => [t, s] as const)));
 
 /** The gateway tool serving a request entry; undefined for client tools (functions, …). */
 export function specOf(entry: RequestTool): GatewayToolSpec | undefined {
@@ -38,5 +46,3 @@ export function selectsGatewayTool(entry: RequestTool, ref: ToolRef): boolean {
   const spec = specForChoice(ref);
   return spec !== undefined && specOf(entry) === spec && spec.selects(entry, ref);
 }
-
-export const allGatewayToolSpecs: readonly GatewayToolSpec[] = specs;

@@ -57,7 +57,9 @@ export interface TurnRequest {
 export interface UpstreamAdapter {
   /**
    * Run one turn and yield model events as upstream bytes arrive, in batches (one per network
-   * read, never empty) so a fast upstream does not pay the async-iteration cost per token.
+   * read) so a fast upstream does not pay the async-iteration cost per token. The first batch is
+   * empty: it says the upstream accepted the request (2xx headers), before any token; every
+   * later batch is non-empty.
    * Throws ApiError for HTTP errors (status and message kept), transport failures
    * (502 upstream_unavailable / 504 upstream_timeout) and streams that end abnormally.
    */

@@ -58,19 +58,25 @@ for (const [name, make] of backends) {
       const root = turn('crash-root', { metadata: { n_items: '2' } });
       await store.put(root);
       await store.close();
+      const acked: string[] = [];
       try {
         for (let k = 0; k < KILLS; k++) {
-          const worker = startWorker({ mode: 'crash-writer', spec: backend.spec, roots: [root.id], itemsPerResponse: ITEMS_PER_RESPONSE });
+          // Several lanes, so writes are group-committed in batches when they are killed.
+          const worker = startWorker({ mode: 'crash-writer', spec: backend.spec, roots: [root.id], itemsPerResponse: ITEMS_PER_RESPONSE, lanes: 4 });
           await worker.ready;
           // Let it write for a varying while, then kill it wherever it is.
           await new Promise((r) => setTimeout(r, 80 + Math.random() * 200));
           worker.child.kill('SIGKILL');
           await worker.result.catch(() => undefined);
+          for (const m of worker.stdout().matchAll(/^acked (\S+)$/gm)) acked.push(m[1]!);
         }
         const { rows, integrity } = await inspect(backend.spec);
         expect(integrity).toBe('ok');
         expect(rows.length).toBeGreaterThan(KILLS); // the writers did get work done
         const ids = new Set(rows.map((r) => r.id));
+        // Every response whose write was acknowledged (the gateway then sends `completed`) survived.
+        expect(acked.length).toBeGreaterThan(0);
+        for (const id of acked) expect(ids.has(id), `acknowledged response ${id}`).toBe(true);
         for (const row of rows) {
           expect(row.n_items, `response ${row.id}`).toBe(Number(row.expected));
           if (row.parent_id !== null) expect(ids.has(row.parent_id)).toBe(true);

@@ -35,6 +35,7 @@ describe('storeOptionsFromEnv', () => {
     expect(storeOptionsFromEnv({})).toEqual({
       dbPath: undefined,
       logger: undefined,
+      sqliteLockTimeoutMs: 5000,
       cache: { enabled: false, host: 'localhost', port: 6379, ttlSeconds: 3600 },
     });
   });
@@ -46,8 +47,9 @@ describe('storeOptionsFromEnv', () => {
       VR_RESPONSE_STORE_CACHE_TTL_SECONDS: '60',
       VR_REDIS_HOST: 'cache',
       VR_REDIS_PORT: '6380',
+      VR_SQLITE_LOCK_TIMEOUT_MS: '250',
     });
-    expect(opts).toMatchObject({ dbPath: 'postgres://db/app', cache: { enabled: true, host: 'cache', port: 6380, ttlSeconds: 60 } });
+    expect(opts).toMatchObject({ dbPath: 'postgres://db/app', sqliteLockTimeoutMs: 250, cache: { enabled: true, host: 'cache', port: 6380, ttlSeconds: 60 } });
     expect(storeOptionsFromEnv({ VR_RESPONSE_STORE_CACHE: '1' }).cache?.enabled).toBe(true);
   });
 

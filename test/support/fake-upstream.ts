@@ -76,7 +76,7 @@ export interface SseOptions {
 
 /** Stream chunk objects (or raw `data:` payload strings) as SSE, respecting backpressure. */
 export async function sendSse(res: ServerResponse, chunks: (Record<string, unknown> | string)[], opts: SseOptions = {}): Promise<void> {
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+  if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
   for (let i = 0; i < chunks.length; i++) {
     if (opts.dieAfter !== undefined && i >= opts.dieAfter) {
       // Let what was written reach the client first, then drop the connection mid-body.

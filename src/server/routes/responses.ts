@@ -6,6 +6,7 @@ import { filterOutputForClient } from '../../engine/include-filter.js';
 import { prepareRequest } from '../../engine/prepare.js';
 import { ResponseRun, type EngineDeps } from '../../engine/run-response.js';
 import { encodeSseEvent, SSE_DONE, withKeepAlive } from '../../engine/sse.js';
+import type { StreamEvent } from '../../engine/composer.js';
 import { bindToCurrentContext } from '../instrument/bind-iterable.js';
 import type { RequestScope } from '../instrument/request-scope.js';
 
@@ -18,14 +19,36 @@ function abortOnDisconnect(reply: FastifyReply): AbortController {
   return controller;
 }
 
+type EventBatches = AsyncGenerator<StreamEvent[], void, undefined>;
+
 /** One string per event batch: a whole upstream read goes to the socket in one write. */
-async function* sseBody(run: ResponseRun): AsyncGenerator<string, void, undefined> {
-  for await (const batch of run.events()) {
+async function* sseBody(held: StreamEvent[][], rest: EventBatches | null): AsyncGenerator<string, void, undefined> {
+  const encode = (batch: StreamEvent[]) => {
     let text = '';
     for (const ev of batch) text += encodeSseEvent(ev);
-    yield text;
+    return text;
+  };
+  for (const batch of held) if (batch.length) yield encode(batch);
+  if (rest) {
+    for await (const batch of { [Symbol.asyncIterator]: () => rest }) if (batch.length) yield encode(batch);
   }
   yield SSE_DONE;
+}
+
+/**
+ * Pull a stream's first batches without sending anything, until the response has really begun
+ * (`run.started`) or ended. A run that fails before it began (the upstream refused the first
+ * turn: 400, 404, 429, 503…) is then a plain HTTP error, as for a JSON request.
+ */
+async function openStream(run: ResponseRun): Promise<{ held: StreamEvent[][]; rest: EventBatches | null }> {
+  const events = run.events();
+  const held: StreamEvent[][] = [];
+  for (;;) {
+    const next = await events.next();
+    if (next.done) return { held, rest: null };
+    held.push(next.value);
+    if (run.started) return { held, rest: events };
+  }
 }
 
 function responseNotFound(id: string) {
@@ -55,13 +78,26 @@ export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps, 
     const run = new ResponseRun(deps, prepared, controller.signal);
 
     if (prepared.req.stream) {
+      let opened: Awaited<ReturnType<typeof openStream>>;
+      try {
+        opened = await openStream(run);
+      } catch (err) {
+        // The client left before the stream began: the run was aborted on purpose.
+        if (controller.signal.aborted) return reply;
+        throw err;
+      }
+      const { held, rest } = opened;
+      if (!rest && !run.started && run.result.error) {
+        if (controller.signal.aborted) return reply;
+        return reply.status(run.result.error.status).send(run.result.error.toBody());
+      }
       // Readable.from pulls from the generator only as fast as the socket drains: backpressure
       // reaches the upstream read, and a disconnect destroys the stream, ending the generator.
       return reply
         .header('content-type', 'text/event-stream; charset=utf-8')
         .header('cache-control', 'no-cache')
         .header('x-accel-buffering', 'no')
-        .send(Readable.from(withKeepAlive(bindToCurrentContext(sseBody(run)), keepAliveMs), { objectMode: false, highWaterMark: 16 * 1024 }));
+        .send(Readable.from(withKeepAlive(bindToCurrentContext(sseBody(held, rest)), keepAliveMs), { objectMode: false, highWaterMark: 16 * 1024 }));
     }
 
     try {

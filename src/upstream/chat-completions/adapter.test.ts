@@ -179,6 +179,7 @@ describe('chat completions adapter over HTTP', () => {
     const seen: unknown[] = [];
     const err = await (async () => {
       for await (const batch of adapter.streamTurn(turn({ signal: controller.signal }))) {
+        if (!batch.length) continue; // the acceptance batch (2xx headers)
         seen.push(...batch);
         controller.abort();
       }
@@ -194,7 +195,13 @@ describe('chat completions adapter over HTTP', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(readFixture('truncated-mid-stream.chunks.txt'));
     });
+    let accepted = false;
     for await (const batch of adapter.streamTurn(turn())) {
+      if (!accepted) {
+        expect(batch).toEqual([]); // the upstream accepted the request
+        accepted = true;
+        continue;
+      }
       expect(batch[0]?.type).toBe('text.delta');
       break;
     }

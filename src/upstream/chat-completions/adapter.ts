@@ -35,6 +35,14 @@ export function createChatCompletionsAdapter(client: UpstreamClient, options: Ch
       const text = await readBodyText(res.body, undefined, req.signal);
       throw new ApiError(502, `The upstream model server did not stream its answer: ${text.slice(0, 500)}`, 'upstream_error', null, 'upstream_error');
     }
+    let reading = false;
+    try {
+      yield []; // accepted: the response has begun (see UpstreamAdapter.streamTurn)
+      reading = true;
+    } finally {
+      // The consumer stopped at the acceptance batch: release the connection.
+      if (!reading) res.body.destroy();
+    }
     yield* parseChatCompletionChunks(res.body, { signal: req.signal, generateCallId: options.generateCallId });
   }
   return { streamTurn };

@@ -25,12 +25,14 @@ export function createResponsesAdapter(client: UpstreamClient): UpstreamAdapter 
       const text = await readBodyText(res.body, undefined, req.signal);
       throw new ApiError(502, `The upstream model server did not stream its answer: ${text.slice(0, 500)}`, 'upstream_error', null, 'upstream_error');
     }
-    const interpreter = createResponsesEventInterpreter();
+    const forcedCall = req.tools.length > 0 && (req.toolChoice === 'required' || typeof req.toolChoice === 'object');
+    const interpreter = createResponsesEventInterpreter({ forcedCall });
     const messages: EventSourceMessage[] = [];
     const parser = createParser({ onEvent: (m) => messages.push(m) });
     const decoder = new TextDecoder();
     let finished = false;
     try {
+      yield []; // accepted: the response has begun (see UpstreamAdapter.streamTurn)
       for await (const piece of res.body as AsyncIterable<Buffer>) {
         parser.feed(decoder.decode(piece, { stream: true }));
         const batch: ModelEvent[] = [];

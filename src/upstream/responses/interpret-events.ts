@@ -10,6 +10,13 @@ import type { FinishReason, ModelEvent, ModelUsage } from '../../engine/model-ev
  * Quirks of real servers (vLLM with Harmony models): reasoning arrives as
  * `response.reasoning_text.*` inside a `reasoning` item; the final response object may carry a
  * different `call_id` than the stream announced (the stream's is used); no `[DONE]` line.
+ *
+ * The terminal response is authoritative for what the output items are. vLLM (non-Harmony
+ * models) streams a forced function call (`tool_choice: "required"` or a named function) as
+ * `output_text` deltas carrying JSON, while `response.completed` carries the proper
+ * `function_call` item. So while a forced choice is pending, text is held back (it is ambiguous);
+ * at the terminal event, calls the stream never announced are emitted from the terminal response,
+ * and held text is released only when the terminal response says there was a message.
  */
 export interface ResponsesEventInterpreter {
   event(ev: unknown): ModelEvent[];
@@ -52,9 +59,34 @@ function logprobsOf(raw: unknown): LogProb[] | undefined {
   }));
 }
 
-export function createResponsesEventInterpreter(): ResponsesEventInterpreter {
+export interface InterpreterOptions {
+  /** The turn forces a function call (`required` or a named function): hold text until the end. */
+  forcedCall?: boolean;
+}
+
+/** Indexes for calls taken from the terminal response, clear of the upstream's output indexes. */
+const RECONCILED_INDEX_BASE = 1_000_000;
+
+export function createResponsesEventInterpreter(options: InterpreterOptions = {}): ResponsesEventInterpreter {
   const calls = new Map<number, CallState>();
   let terminal = false;
+  const held: ModelEvent[] = [];
+
+  /** Calls and text as the terminal response says they were (see the file comment). */
+  function reconcile(response: Record<string, any>, out: ModelEvent[]): void {
+    const output: unknown[] | null = Array.isArray(response.output) ? response.output : null;
+    const terminalCalls = (output ?? []).filter((it): it is Record<string, any> => isRecord(it) && it.type === 'function_call');
+    const missing = terminalCalls.slice(calls.size);
+    const saysMessage = output ? output.some((it) => isRecord(it) && it.type === 'message') : calls.size === 0;
+    if (held.length && saysMessage) out.push(...held);
+    held.length = 0;
+    missing.forEach((item, k) => {
+      const index = RECONCILED_INDEX_BASE + k;
+      calls.set(index, { index, sawDeltas: true, done: false });
+      out.push({ type: 'tool_call.start', index, call_id: String(item.call_id ?? item.id ?? `call_${index}`), name: String(item.name ?? '') });
+      if (typeof item.arguments === 'string' && item.arguments) out.push({ type: 'tool_call.arguments.delta', index, delta: item.arguments });
+    });
+  }
 
   function closeCalls(out: ModelEvent[]): void {
     for (const call of calls.values()) {
@@ -66,6 +98,7 @@ export function createResponsesEventInterpreter(): ResponsesEventInterpreter {
 
   function finish(response: Record<string, any>, out: ModelEvent[]): void {
     terminal = true;
+    reconcile(response, out);
     closeCalls(out);
     const usage = usageOf(response.usage);
     if (usage) out.push({ type: 'usage', usage });
@@ -81,7 +114,12 @@ export function createResponsesEventInterpreter(): ResponsesEventInterpreter {
     const out: ModelEvent[] = [];
     switch (ev.type) {
       case 'response.output_text.delta':
-        if (typeof ev.delta === 'string') out.push({ type: 'text.delta', delta: ev.delta, ...(logprobsOf(ev.logprobs) ? { logprobs: logprobsOf(ev.logprobs) } : {}) });
+        if (typeof ev.delta === 'string') {
+          const lp = logprobsOf(ev.logprobs);
+          const text: ModelEvent = { type: 'text.delta', delta: ev.delta, ...(lp ? { logprobs: lp } : {}) };
+          if (options.forcedCall) held.push(text);
+          else out.push(text);
+        }
         break;
       case 'response.refusal.delta':
         if (typeof ev.delta === 'string') out.push({ type: 'refusal.delta', delta: ev.delta });

@@ -12,6 +12,8 @@ export interface WorkerHandle {
   /** Resolves with the parsed `result` line when the worker exits 0; rejects otherwise. */
   result: Promise<unknown>;
   go(): void;
+  /** Everything the worker printed on stdout so far. */
+  stdout(): string;
 }
 
 export function startWorker(task: WorkerTask): WorkerHandle {
@@ -37,7 +39,13 @@ export function startWorker(task: WorkerTask): WorkerHandle {
   });
   // Keep `result` from being an unhandled rejection when a test only awaits `ready`.
   result.catch(() => undefined);
-  return { child, ready: Promise.race([ready, result.then(() => undefined)]), result, go: () => child.stdin!.end('go\n') };
+  return {
+    child,
+    ready: Promise.race([ready, result.then(() => undefined)]),
+    result,
+    go: () => child.stdin!.end('go\n'),
+    stdout: () => stdout,
+  };
 }
 
 /** Start all, wait until every one is ready, release them together, collect results. */

@@ -4,6 +4,7 @@
  * It opens the store, prints `ready`, waits for a line on stdin (so all workers start at the
  * same instant), runs its task, prints one `result <json>` line and exits.
  */
+import { writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { openStore, type BackendSpec } from './backends.js';
 import { assistantMessage, rid, TEST_OWNER, turn, userMessage } from './records.js';
@@ -12,8 +13,11 @@ export type WorkerTask =
   | { mode: 'migrate'; spec: BackendSpec }
   /** `count` continuations, each from a random root or one of this worker's own responses. */
   | { mode: 'continue'; spec: BackendSpec; roots: string[]; count: number; parallel: number; worker: number }
-  /** Write forever (until killed): responses with many items, continuing its own chain. */
-  | { mode: 'crash-writer'; spec: BackendSpec; roots: string[]; itemsPerResponse: number };
+  /**
+   * Write forever (until killed): `lanes` concurrent chains of responses with many items. Each
+   * response whose `put` resolved is printed as `acked <id>`: it must survive the kill.
+   */
+  | { mode: 'crash-writer'; spec: BackendSpec; roots: string[]; itemsPerResponse: number; lanes?: number };
 
 export interface ContinueResult {
   written: { id: string; parentId: string; depth: number }[];
@@ -67,15 +71,21 @@ async function main(): Promise<void> {
   // crash-writer: runs until SIGKILL. Each record says how many items it has, so the checker
   // can prove that no response was stored partially.
   process.stdout.write('ready\n');
-  let parentId: string | null = task.roots[Math.floor(Math.random() * task.roots.length)] ?? null;
-  for (let n = 0; ; n++) {
-    const half = Math.floor(task.itemsPerResponse / 2);
-    const input = Array.from({ length: half }, (_, i) => userMessage(`crash ${n}.${i} ${'x'.repeat(300)}`));
-    const output = Array.from({ length: task.itemsPerResponse - half }, (_, i) => assistantMessage(`crash ${n}.${i} ${'y'.repeat(300)}`));
-    const rec = turn(`crash-${n}`, { id: rid(), parentId, input, output, metadata: { n_items: String(task.itemsPerResponse) } });
-    await store.put(rec);
-    parentId = rec.id;
-  }
+  const t = task;
+  const lane = async (): Promise<never> => {
+    let parentId: string | null = t.roots[Math.floor(Math.random() * t.roots.length)] ?? null;
+    for (let n = 0; ; n++) {
+      const half = Math.floor(t.itemsPerResponse / 2);
+      const input = Array.from({ length: half }, (_, i) => userMessage(`crash ${n}.${i} ${'x'.repeat(300)}`));
+      const output = Array.from({ length: t.itemsPerResponse - half }, (_, i) => assistantMessage(`crash ${n}.${i} ${'y'.repeat(300)}`));
+      const rec = turn(`crash-${n}`, { id: rid(), parentId, input, output, metadata: { n_items: String(t.itemsPerResponse) } });
+      await store.put(rec);
+      // Synchronous write: the line is out before the next await, so a kill cannot lose it.
+      writeSync(1, `acked ${rec.id}\n`);
+      parentId = rec.id;
+    }
+  };
+  await Promise.all(Array.from({ length: t.lanes ?? 1 }, lane));
 }
 
 main().catch((err: unknown) => {

@@ -20,6 +20,16 @@ export interface McpTestGateway {
   close(): Promise<void>;
 }
 
+/** MCP settings as the environment variables the MCP tool reads. */
+function mcpEnv(s: McpRequestSettings): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    VR_MCP_REQUEST_REMOTE_ENABLED: String(s.remoteEnabled),
+    VR_MCP_REQUEST_REMOTE_URL_CHECKS: String(s.remoteUrlChecks),
+    VR_MCP_HOSTED_TOOL_TIMEOUT_SEC: String(s.toolTimeoutMs / 1000),
+  };
+}
+
 export async function startMcpGateway(opts: {
   upstream: FakeUpstream;
   store?: ResponseStore | null;
@@ -32,7 +42,7 @@ export async function startMcpGateway(opts: {
     env: envSettings(),
     store: opts.store ?? null,
     mcpRuntimeUrl: opts.mcpRuntimeUrl ?? null,
-    mcp: { remoteEnabled: true, remoteUrlChecks: false, toolTimeoutMs: 10_000, ...opts.mcp },
+    toolEnv: mcpEnv({ remoteEnabled: true, remoteUrlChecks: false, toolTimeoutMs: 10_000, ...opts.mcp }),
     observability: opts.observability,
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
