@@ -72,6 +72,18 @@ describe.each(storeBackends())('response ownership on $name', (backend) => {
     expect((await failure(a.responses.retrieve(child.id), child.id)).status).toBe(404);
   });
 
+  it('an item_reference to another key’s stored item is "not found", like an unknown item', async () => {
+    const owned = await a.responses.create({ model: 'fake-model', input: 'item owner' });
+    const itemId = owned.output[0]!.id!;
+    const absentItem = `msg_${'0'.repeat(48)}`;
+    const reference = (id: string) => ({ model: 'fake-model', input: [{ type: 'item_reference' as const, id }] });
+    const refused = await failure(b.responses.create(reference(itemId)), itemId);
+    expect(refused.status).toBe(400);
+    expect(refused).toEqual(await failure(b.responses.create(reference(absentItem)), absentItem));
+    // The owner can reference it.
+    expect((await a.responses.create(reference(itemId))).status).toBe('completed');
+  });
+
   it('each key continues only its own conversation, and the other key cannot delete it', async () => {
     const mine = await a.responses.create({ model: 'fake-model', input: 'a one' });
     const theirs = await b.responses.create({ model: 'fake-model', input: 'b one' });

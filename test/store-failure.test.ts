@@ -15,7 +15,7 @@ function failingWrites(inner: ResponseStore, state: { fail: boolean }): Response
     getHistory: (id, principal) => inner.getHistory(id, principal),
     delete: (id, principal) => inner.delete(id, principal),
     listInputItems: (id, principal, opts) => inner.listInputItems(id, principal, opts),
-    findItem: (itemId, principal) => inner.findItem(itemId, principal),
+    findItems: (ids, principal) => inner.findItems(ids, principal),
     runs: inner.runs,
     getOrCreateSecret: (name, create) => inner.getOrCreateSecret(name, create),
     close: () => inner.close(),

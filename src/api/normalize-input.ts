@@ -32,6 +32,11 @@ function normalizeOne(item: InputItem, index: number, newId: IdGenerator, lookup
     case 'function_call_output':
       return { type: 'function_call_output', id: item.id ?? newId('fco'), call_id: item.call_id, output: item.output, status: item.status ?? 'completed' };
     case 'reasoning': {
+      // Replayed by id only (`encrypted_content: null`, no text): the stored item, when there is one.
+      if (item.id && isBareReasoning(item)) {
+        const found = lookup(item.id);
+        if (found?.type === 'reasoning') return found;
+      }
       const out: Item = { type: 'reasoning', id: item.id ?? newId('rs'), summary: item.summary };
       if (item.content) out.content = item.content;
       if (item.encrypted_content) out.encrypted_content = item.encrypted_content;
@@ -46,10 +51,27 @@ function normalizeOne(item: InputItem, index: number, newId: IdGenerator, lookup
   }
 }
 
+/** A reasoning item that carries nothing but its id (clients replay stored reasoning this way). */
+export function isBareReasoning(item: Extract<InputItem, { type: 'reasoning' }>): boolean {
+  return !item.content?.length && !item.encrypted_content && item.summary.length === 0;
+}
+
+/** Ids the input refers to without carrying the item: `item_reference`s and bare reasoning items. */
+export function referencedIds(input: string | InputItem[]): string[] {
+  if (typeof input === 'string') return [];
+  const ids: string[] = [];
+  for (const item of input) {
+    if (!('type' in item)) continue;
+    if (item.type === 'item_reference') ids.push(item.id);
+    else if (item.type === 'reasoning' && item.id && isBareReasoning(item)) ids.push(item.id);
+  }
+  return ids;
+}
+
 /**
  * Turn the request's `input` into stored, model-facing items: string input becomes one user
- * message, string content becomes parts, and every item gets an id. `item_reference`s are
- * resolved against the conversation history (`lookup`).
+ * message, string content becomes parts, and every item gets an id. `item_reference`s (and bare
+ * reasoning items) are resolved with `lookup`: the conversation history, then any stored item.
  */
 export function normalizeInput(input: string | InputItem[], newId: IdGenerator, lookup: (id: string) => Item | undefined): Item[] {
   if (typeof input === 'string') {

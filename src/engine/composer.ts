@@ -34,6 +34,13 @@ export interface ComposerOptions {
    */
   singleCallPerTurn?: boolean;
   /**
+   * `reasoning.summary` was requested: the reasoning text is also the item's `summary` and is
+   * streamed as `response.reasoning_summary_part.*` / `response.reasoning_summary_text.*`
+   * (what clients such as the Vercel AI SDK display). Upstreams give reasoning text, not
+   * summaries: the summary is that text.
+   */
+  reasoningSummary?: boolean;
+  /**
    * Build stream events at all. A JSON (non-streaming) request only needs the final response
    * object, so it skips event construction and the response snapshots entirely.
    */
@@ -254,11 +261,15 @@ export class ResponseComposer {
       if (this.opts.reasoningEvents === 'openai') {
         this.emit('response.content_part.added', { item_id: item.id, output_index: outputIndex, content_index: 0, part: { type: 'reasoning_text', text: '' } });
       }
+      if (this.opts.reasoningSummary) {
+        this.emit('response.reasoning_summary_part.added', { item_id: item.id, output_index: outputIndex, summary_index: 0, part: { type: 'summary_text', text: '' } });
+      }
     }
     const r = this.reasoning;
     r.text += delta;
     const type = this.opts.reasoningEvents === 'openai' ? 'response.reasoning_text.delta' : 'response.reasoning.delta';
     this.emit(type, { item_id: r.item.id, output_index: r.outputIndex, content_index: 0, delta });
+    if (this.opts.reasoningSummary) this.emit('response.reasoning_summary_text.delta', { item_id: r.item.id, output_index: r.outputIndex, summary_index: 0, delta });
   }
 
   private closeReasoning(): void {
@@ -270,6 +281,12 @@ export class ResponseComposer {
     const openai = this.opts.reasoningEvents === 'openai';
     this.emit(openai ? 'response.reasoning_text.done' : 'response.reasoning.done', { item_id: r.item.id, output_index: r.outputIndex, content_index: 0, text: r.text });
     if (openai) this.emit('response.content_part.done', { item_id: r.item.id, output_index: r.outputIndex, content_index: 0, part });
+    if (this.opts.reasoningSummary) {
+      const summary = { type: 'summary_text' as const, text: r.text };
+      r.item.summary = [summary];
+      this.emit('response.reasoning_summary_text.done', { item_id: r.item.id, output_index: r.outputIndex, summary_index: 0, text: r.text });
+      this.emit('response.reasoning_summary_part.done', { item_id: r.item.id, output_index: r.outputIndex, summary_index: 0, part: summary });
+    }
     this.doneItem(r.item);
   }
 

@@ -2,7 +2,7 @@ import { invalidRequest } from '../api/errors.js';
 import { ID_PATTERN, type IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import type { Principal } from '../api/principal.js';
-import { normalizeInput } from '../api/normalize-input.js';
+import { normalizeInput, referencedIds } from '../api/normalize-input.js';
 import { toolSchema, type CreateResponseRequest, type RequestTool, type ToolChoice } from '../api/request-schema.js';
 import { validateCreateResponse } from '../api/validate-request.js';
 import type { ResponseObject, ResponseStore } from '../store/types.js';
@@ -112,6 +112,25 @@ function checkToolOutputs(history: Item[], input: Item[]): void {
   }
 }
 
+/**
+ * How `item_reference`s resolve: items of the conversation being continued first, then any
+ * item of a stored response (one store query for every id the history does not have), as on
+ * OpenAI, where a reference needs no `previous_response_id`.
+ */
+async function referenceLookup(
+  store: ResponseStore | null,
+  history: readonly Item[],
+  input: CreateResponseRequest['input'] & {},
+  principal: Principal,
+): Promise<(id: string) => Item | undefined> {
+  const ids = referencedIds(input);
+  if (ids.length === 0) return () => undefined;
+  const byId = new Map(history.map((it) => [it.id, it]));
+  const missing = [...new Set(ids.filter((id) => !byId.has(id)))];
+  const stored = store && missing.length ? await store.findItems(missing, principal) : null;
+  return (id) => byId.get(id) ?? stored?.get(id);
+}
+
 /** validate → hydrate → tool preparation: every error here is a plain HTTP error, even for streaming requests. */
 export async function prepareRequest(deps: PrepareDeps, body: unknown, principal: Principal): Promise<PreparedRequest> {
   const req = validateCreateResponse(body);
@@ -124,11 +143,7 @@ export async function prepareRequest(deps: PrepareDeps, body: unknown, principal
   checkBuiltinsEnabled(tools, deps.enabledBuiltins);
   checkToolChoice(toolChoice, tools);
 
-  let byId: Map<string, Item> | null = null;
-  const lookup = (id: string) => {
-    byId ??= new Map(history.map((it) => [it.id, it]));
-    return byId.get(id);
-  };
+  const lookup = await referenceLookup(deps.store, history, req.input ?? [], principal);
   const input = normalizeInput(req.input ?? [], deps.newId, lookup);
   checkToolOutputs(history, input);
   const preparations = deps.tools ? await deps.tools.prepare(tools, { history, input, newId: deps.newId, principal }) : new Map();

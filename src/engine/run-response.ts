@@ -164,6 +164,7 @@ export class ResponseRun {
       reasoningEvents: deps.reasoningEvents,
       clock: deps.clock,
       singleCallPerTurn: req.parallel_tool_calls === false,
+      reasoningSummary: Boolean(req.reasoning?.summary ?? req.reasoning?.generate_summary),
       live: req.stream === true,
     });
     this.result = { response, error: null };

@@ -26,12 +26,12 @@
  *   orphan another worker settles), `cancel_requested`, and `last_seq`, the highest stored event.
  * - `response_events` (v4): the stream events of a background run, keyed by (response_id, seq),
  *   written in batches as produced; a resumed stream replays them after a sequence number.
- * - `responses.owner` (v5): the principal that created the response. Rows written before
- *   v5 get `LEGACY_OWNER`, the principal of a gateway without API keys: after an upgrade
+ * - v5: an index on `response_items(item_id)`, for `item_reference`s to any stored item.
+ * - `responses.owner` (v6): the principal that created the response. Rows written before
+ *   v6 get `LEGACY_OWNER`, the principal of a gateway without API keys: after an upgrade
  *   they stay readable where no keys are configured (where they were most likely created), and
  *   with keys configured they belong to no key at all (404 for everyone) rather than to every
  *   key. An operator who knows who created them can reassign them with one UPDATE.
- * - `response_items_item_id` (v5): `item_reference` inputs resolve an item by its id.
  * JSON is stored as text (not JSONB) so objects come back byte-for-byte, key order included.
  */
 import type Database from 'better-sqlite3';
@@ -129,11 +129,15 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
-    name: 'response owner and item id index',
+    name: 'response_items item_id index',
+    statements: [`CREATE INDEX response_items_item_id ON response_items(item_id)`],
+  },
+  {
+    version: 6,
+    name: 'response owner',
     statements: [
       // A constant default makes this O(1) on an existing table (no rewrite).
       `ALTER TABLE responses ADD COLUMN owner TEXT NOT NULL DEFAULT '${LEGACY_OWNER}'`,
-      `CREATE INDEX response_items_item_id ON response_items(item_id)`,
     ],
   },
 ];
@@ -222,11 +226,15 @@ export function postgresMigrations(tables: string): Migration[] {
     },
     {
       version: 5,
-      name: 'response owner and item id index',
+      name: 'response_items item_id index',
+      statements: [`CREATE INDEX response_items_item_id ON ${tables}response_items(item_id)`],
+    },
+    {
+      version: 6,
+      name: 'response owner',
       statements: [
         // PostgreSQL 11+ stores a constant default in the catalog: no table rewrite.
         `ALTER TABLE ${tables}responses ADD COLUMN owner TEXT NOT NULL DEFAULT '${LEGACY_OWNER}'`,
-        `CREATE INDEX response_items_item_id ON ${tables}response_items(item_id)`,
       ],
     },
   ];

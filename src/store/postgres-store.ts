@@ -96,11 +96,13 @@ export class PostgresResponseStore implements ResponseStore {
     return decodeHistory(rows, 0, 1);
   }
 
-  async findItem(itemId: string, principal: string): Promise<Item | null> {
-    if (isImpossibleId(itemId)) return null;
-    const { rows } = await this.#pool.query<{ item_json: string }>(this.#sql.findItem, [itemId, principal]);
-    const json = rows[0]?.item_json;
-    return typeof json === 'string' ? (JSON.parse(json) as Item) : null;
+  async findItems(ids: readonly string[], principal: string): Promise<Map<string, Item>> {
+    const out = new Map<string, Item>();
+    const wanted = ids.filter((id) => !isImpossibleId(id));
+    if (wanted.length === 0) return out;
+    const { rows } = await this.#pool.query<{ item_id: string; item_json: string }>(this.#sql.findItems, [wanted, principal]);
+    for (const row of rows) out.set(row.item_id, JSON.parse(row.item_json) as Item);
+    return out;
   }
 
   async delete(id: string, principal: string): Promise<boolean> {
@@ -221,12 +223,6 @@ function buildSql(t: string) {
       )
       SELECT (SELECT count(*) FROM ins) AS inserted, (SELECT count(*) FROM items) AS items`,
     get: `SELECT response_json FROM ${t}responses WHERE id = $1 AND owner = $2 AND deleted_at IS NULL`,
-    // See ResponseStore.findItem: outputs before input echoes, then the most recent response.
-    findItem: `
-      SELECT i.item_json FROM ${t}response_items i JOIN ${t}responses r ON r.id = i.response_id
-       WHERE i.item_id = $1 AND r.owner = $2 AND r.deleted_at IS NULL
-       ORDER BY i.is_output DESC, r.created_at DESC, i.seq DESC
-       LIMIT 1`,
     // Same shape as the SQLite query: root → anchor, the anchor's object as one marker row.
     history: `
       WITH RECURSIVE chain(id, parent_id, depth) AS (
@@ -241,6 +237,10 @@ function buildSql(t: string) {
         SELECT chain.depth, i.seq, i.item_json FROM chain JOIN ${t}response_items i ON i.response_id = chain.id
       ) rows
       ORDER BY depth DESC, seq ASC`,
+    // Oldest first, so the newest copy of an id is the one kept.
+    findItems: `SELECT i.item_id, i.item_json FROM ${t}response_items i JOIN ${t}responses r ON r.id = i.response_id
+                 WHERE i.item_id = ANY($1::text[]) AND r.owner = $2 AND r.deleted_at IS NULL
+                 ORDER BY r.created_at, i.seq`,
     lock: `SELECT parent_id, deleted_at, owner FROM ${t}responses WHERE id = $1 FOR UPDATE`,
     hasChildren: `SELECT 1 FROM ${t}responses WHERE parent_id = $1 LIMIT 1`,
     tombstone: `UPDATE ${t}responses SET deleted_at = $1, response_json = NULL WHERE id = $2`,

@@ -21,7 +21,7 @@
  * Outage behaviour: every Redis call is bounded (`commandTimeout`, no offline queue, plus our
  * own timer as a backstop), a failure falls through to the database, and one warning is
  * logged per outage (re-armed after Redis answers again), never one per request.
- * `listInputItems` and `findItem` are not cached: they are rare and cheap on indexed tables.
+ * `listInputItems` and `findItems` are not cached: they are rare and cheap on indexed tables.
  *
  * Ownership: every entry is stored as `{ owner, value }` and a hit whose owner is not the
  * caller's principal answers null without touching the database, exactly as the database
@@ -140,16 +140,17 @@ export class RedisCachedStore implements ResponseStore {
     return history;
   }
 
-  findItem(itemId: string, principal: string): Promise<Item | null> {
-    return this.#inner.findItem(itemId, principal);
-  }
-
   async delete(id: string, principal: string): Promise<boolean> {
     const deleted = await this.#inner.delete(id, principal);
     // Invalidate even when nothing was deleted here: another process may have deleted it and
     // failed to reach Redis. Awaited, so once delete returns no cache serves the id.
     if (!(await this.#invalidate(id))) this.#rememberInvalidation(id);
     return deleted;
+  }
+
+  /** Not cached: references to items outside the continuation chain are rare and cheap to read. */
+  findItems(ids: readonly string[], principal: string): Promise<Map<string, Item>> {
+    return this.#inner.findItems(ids, principal);
   }
 
   listInputItems(id: string, principal: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {

@@ -64,13 +64,6 @@ const HISTORY_SQL = `
   SELECT chain.depth, i.seq, i.item_json FROM chain JOIN response_items i ON i.response_id = chain.id
   ORDER BY depth DESC, seq ASC`;
 
-/** See ResponseStore.findItem: outputs before input echoes, then the most recent response. */
-const FIND_ITEM_SQL = `
-  SELECT i.item_json FROM response_items i JOIN responses r ON r.id = i.response_id
-   WHERE i.item_id = ? AND r.owner = ? AND r.deleted_at IS NULL
-   ORDER BY i.is_output DESC, r.created_at DESC, i.seq DESC
-   LIMIT 1`;
-
 interface ResponseRow {
   parent_id: string | null;
   deleted_at: number | null;
@@ -91,7 +84,6 @@ function prepareStatements(db: Database.Database) {
     insertResponse: db.prepare(
       'INSERT INTO responses (id, parent_id, owner, response_json, created_at) VALUES (?, ?, ?, ?, ?)',
     ),
-    findItem: db.prepare(FIND_ITEM_SQL).pluck(),
     insertItem: db.prepare(
       'INSERT INTO response_items (response_id, seq, is_output, item_id, item_json) VALUES (?, ?, ?, ?, ?)',
     ),
@@ -99,6 +91,12 @@ function prepareStatements(db: Database.Database) {
     removeItems: db.prepare('DELETE FROM response_items WHERE response_id = ?'),
     removeResponse: db.prepare('DELETE FROM responses WHERE id = ?'),
     history: db.prepare(HISTORY_SQL).raw(),
+    // Oldest first, so the newest copy of an id is the one kept.
+    findItems: db.prepare(
+      `SELECT i.item_id, i.item_json FROM response_items i JOIN responses r ON r.id = i.response_id
+        WHERE i.item_id IN (SELECT value FROM json_each(?)) AND r.owner = ? AND r.deleted_at IS NULL
+        ORDER BY r.created_at, i.seq`,
+    ).raw(),
     insertSecret: db.prepare('INSERT OR IGNORE INTO gateway_secrets (name, value, created_at) VALUES (?, ?, ?)'),
     secret: db.prepare('SELECT value FROM gateway_secrets WHERE name = ?').pluck(),
   };
@@ -210,10 +208,12 @@ export class SqliteResponseStore implements ResponseStore {
     return decodeHistory((await this.#retry(() => st.history.all({ id, owner: principal }))) as unknown[][], 1, 2);
   }
 
-  async findItem(itemId: string, principal: string): Promise<Item | null> {
-    if (isImpossibleId(itemId)) return null;
-    const json = this.#open().st.findItem.get(itemId, principal) as string | undefined;
-    return typeof json === 'string' ? (JSON.parse(json) as Item) : null;
+  async findItems(ids: readonly string[], principal: string): Promise<Map<string, Item>> {
+    const out = new Map<string, Item>();
+    const wanted = ids.filter((id) => !isImpossibleId(id));
+    if (wanted.length === 0) return out;
+    for (const [id, json] of this.#open().st.findItems.all(JSON.stringify(wanted), principal) as [string, string][]) out.set(id, JSON.parse(json) as Item);
+    return out;
   }
 
   async delete(id: string, principal: string): Promise<boolean> {

@@ -66,14 +66,15 @@ export interface ResponseStore {
   getHistory(id: string, principal: string): Promise<ConversationHistory | null>;
   /** True when something was deleted. Later get/getHistory/listInputItems of it return null. */
   delete(id: string, principal: string): Promise<boolean>;
+  /**
+   * Stored items by item id, from any live (not deleted) response of this principal: what an
+   * `item_reference` may name (OpenAI resolves any stored item, not only those of the
+   * `previous_response_id` chain). Unknown ids, and ids only another principal has, are simply
+   * absent from the result; with several copies the newest wins.
+   */
+  findItems(ids: readonly string[], principal: string): Promise<Map<string, Item>>;
   /** Page through the response's own input items; null when the response is absent or not the principal's. */
   listInputItems(id: string, principal: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null>;
-  /**
-   * The stored item with this id in a live response of this principal (an output item when the
-   * id occurs both as output and as a later input echo; else the most recent), or null. For
-   * `item_reference` inputs.
-   */
-  findItem(itemId: string, principal: string): Promise<Item | null>;
   /** Background runs and their event logs, in the same database. */
   readonly runs: RunStore;
   /**

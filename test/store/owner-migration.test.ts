@@ -1,5 +1,5 @@
 /**
- * Migration 5 gives rows written before owners existed to the auth-off principal: readable where
+ * Migration 6 gives rows written before owners existed to the auth-off principal: readable where
  * no API keys are configured, unreachable for every key where keys are.
  */
 import Database from 'better-sqlite3';
@@ -29,7 +29,7 @@ describe('owner migration', () => {
     expect(LEGACY_OWNER).toBe(ANONYMOUS_PRINCIPAL);
   });
 
-  it('sqlite: rows from before version 5 belong to the auth-off principal', async () => {
+  it('sqlite: rows from before version 6 belong to the auth-off principal', async () => {
     const backend = sqliteBackend();
     try {
       if (backend.spec.kind !== 'sqlite') throw new Error('unreachable');
@@ -43,7 +43,7 @@ describe('owner migration', () => {
     }
   });
 
-  it.runIf(POSTGRES_URL)('postgres: rows from before version 5 belong to the auth-off principal', async () => {
+  it.runIf(POSTGRES_URL)('postgres: rows from before version 6 belong to the auth-off principal', async () => {
     const backend = postgresBackend(POSTGRES_URL!);
     try {
       if (backend.spec.kind !== 'postgres') throw new Error('unreachable');

@@ -205,7 +205,7 @@ function lagAfterRead(inner: ResponseStore, ms: number): ResponseStore {
     getHistory: (id, principal) => inner.getHistory(id, principal).then(lag),
     delete: (id, principal) => inner.delete(id, principal),
     listInputItems: (id, principal, o) => inner.listInputItems(id, principal, o),
-    findItem: (itemId, principal) => inner.findItem(itemId, principal),
+    findItems: (ids, principal) => inner.findItems(ids, principal),
     runs: inner.runs,
     getOrCreateSecret: (name, create) => inner.getOrCreateSecret(name, create),
     close: () => inner.close(),

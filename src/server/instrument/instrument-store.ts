@@ -31,7 +31,7 @@ export function instrumentStore(store: ResponseStore, obs: GatewayObservability)
     delete: (id, principal) => observe('delete', 'store_ms', () => store.delete(id, principal)),
     listInputItems: (id, principal, opts) =>
       observe('list_input_items', 'store_ms', () => store.listInputItems(id, principal, opts)),
-    findItem: (itemId, principal) => observe('find_item', 'store_ms', () => store.findItem(itemId, principal)),
+    findItems: (ids, principal) => observe('find_items', 'hydrate_ms', () => store.findItems(ids, principal)),
     runs: store.runs,
     getOrCreateSecret: (name, create) => store.getOrCreateSecret(name, create),
   };

@@ -88,33 +88,30 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
         expect(await store.listInputItems(id, other, { limit: 20, order: 'asc' })).toBeNull();
         expect(await store.delete(id, other)).toBe(false);
       }
-      expect(await store.findItem('msg_owned_output', other)).toBeNull();
-      expect(await store.findItem('msg_owned_input', other)).toBeNull();
+      expect((await store.findItems(['msg_owned_output', 'msg_owned_input'], other)).size).toBe(0);
       // A continuation cannot hang off another principal's response either.
       await expect(store.put(turn('own-b', { parentId: r2.id, owner: other }))).rejects.toBeInstanceOf(ParentNotFoundError);
       // Nothing of the owner's was touched by the attempts.
       expect(await store.get(r2.id, TEST_OWNER)).toEqual(r2.response);
       expect((await store.getHistory(r2.id, TEST_OWNER))?.items).toEqual(expectedItems([r1, r2]));
-      expect(await store.findItem('msg_owned_output', TEST_OWNER)).toEqual(r1.outputItems[0]);
-      expect(await store.findItem('msg_owned_input', TEST_OWNER)).toEqual(r1.inputItems[0]);
+      const found = await store.findItems(['msg_owned_output', 'msg_owned_input'], TEST_OWNER);
+      expect(found.get('msg_owned_output')).toEqual(r1.outputItems[0]);
+      expect(found.get('msg_owned_input')).toEqual(r1.inputItems[0]);
       expect(await store.delete(r2.id, TEST_OWNER)).toBe(true);
     });
 
-    it('finds a stored item by id: outputs first, never from deleted responses', async () => {
-      const out = assistantMessage('original', `msg_find_${rid()}`);
-      const r1 = turn('find1', { output: [out] });
-      // A later turn echoes the same item id back as input (manual history).
-      const echo = { ...out, content: [{ type: 'output_text' as const, text: 'edited echo', annotations: [] }] };
-      const r2 = turn('find2', { parentId: r1.id, input: [echo] });
-      await store.put(r1);
-      await store.put(r2);
-      expect(await store.findItem(out.id, TEST_OWNER)).toEqual(out);
-      expect(await store.findItem(`msg_missing_${rid()}`, TEST_OWNER)).toBeNull();
-      for (const bad of BAD_IDS) expect(await store.findItem(bad, TEST_OWNER)).toBeNull();
-      expect(await store.delete(r1.id, TEST_OWNER)).toBe(true);
-      expect(await store.findItem(out.id, TEST_OWNER)).toEqual(echo);
-      expect(await store.delete(r2.id, TEST_OWNER)).toBe(true);
-      expect(await store.findItem(out.id, TEST_OWNER)).toBeNull();
+    it('finds stored items by id across responses (inputs and outputs), never from deleted ones', async () => {
+      const a = turn('fa');
+      const b = turn('fb', { parentId: a.id });
+      const other = turn('fc');
+      for (const r of [a, b, other]) await store.put(r);
+      const ids = [a.inputItems[0]!.id, b.outputItems[0]!.id, other.outputItems[0]!.id, 'msg_unknown', ...BAD_IDS];
+      const found = await store.findItems(ids, TEST_OWNER);
+      expect([...found.keys()].sort()).toEqual(ids.slice(0, 3).sort());
+      expect(found.get(b.outputItems[0]!.id)).toEqual(b.outputItems[0]);
+      expect((await store.findItems([], TEST_OWNER)).size).toBe(0);
+      await store.delete(other.id, TEST_OWNER);
+      expect((await store.findItems([other.outputItems[0]!.id], TEST_OWNER)).size).toBe(0);
     });
 
     it('returns null/false for unknown ids', async () => {
