@@ -11,11 +11,12 @@ export { parseDbUrl, resolveDbUrl, DEFAULT_SQLITE_PATH, type DbTarget } from './
 export { STORE_BACKENDS, backendForKind } from './backends.js';
 export type { StoreBackend, OpenStoreOptions } from './backend.js';
 export { LEGACY_OWNER } from './owner.js';
-export { ParentNotFoundError, InvalidRecordError } from './errors.js';
+export { ParentNotFoundError, InvalidRecordError, DuplicateConversationItemError } from './errors.js';
 export { SqliteResponseStore, type SqliteStoreOptions } from './sqlite-store.js';
 export { PostgresResponseStore, type PostgresStoreOptions } from './postgres-store.js';
 export { RedisCachedStore, type RedisCacheOptions } from './redis-cache.js';
 export type * from './types.js';
+export { delegateConversations } from './delegate-conversations.js';
 
 export interface CacheOptions {
   enabled: boolean;

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCachedStore } from '../../src/store/redis-cache.js';
+import { delegateConversations } from '../../src/store/delegate-conversations.js';
 import type { ResponseStore } from '../../src/store/types.js';
 import {
   POSTGRES_URL,
@@ -208,6 +209,7 @@ function lagAfterRead(inner: ResponseStore, ms: number): ResponseStore {
     findItems: (ids, principal) => inner.findItems(ids, principal),
     runs: inner.runs,
     getOrCreateSecret: (name, create) => inner.getOrCreateSecret(name, create),
+    ...delegateConversations(inner),
     close: () => inner.close(),
   };
 }
