@@ -412,6 +412,7 @@ export class ResponseRun {
       await deps.store.put({
         id: response.id,
         parentId: prepared.parentId,
+        owner: prepared.principal,
         inputItems: prepared.input,
         outputItems: response.output,
         response: filterOutputForClient(response, prepared.req.include ?? []) as unknown as Record<string, unknown> & { id: string; status: string },
