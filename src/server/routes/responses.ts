@@ -66,7 +66,7 @@ export interface ResponsesRouteOptions {
 
 export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps, scope?: RequestScope, options: ResponsesRouteOptions = {}): void {
   const keepAliveMs = options.keepAliveMs ?? 0;
-  const prepareDeps = { store: deps.store, newId: deps.newId, enabledBuiltins: deps.tools.enabledKinds, tools: deps.tools };
+  const prepareDeps = { store: deps.store, newId: deps.newId, enabledBuiltins: deps.tools.enabledKinds, unavailableBuiltins: deps.unavailableBuiltinTools ?? 'omit', tools: deps.tools };
 
   app.post('/v1/responses', async (request, reply) => {
     // validate → hydrate happen before any byte is sent: their errors are plain HTTP errors.

@@ -8,6 +8,8 @@ export const webSearchEntrySchema = z.object({
   search_context_size: z.enum(['low', 'medium', 'high']).optional(),
   user_location: z.unknown().optional(),
   filters: z.unknown().optional(),
+  /** Codex sends it; `false` asks for cached results only (see README, "Clients"). */
+  external_web_access: z.boolean().optional(),
 });
 export type WebSearchEntry = z.infer<typeof webSearchEntrySchema>;
 
