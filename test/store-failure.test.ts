@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { delegateConversations } from '../src/store/index.js';
 import type { ResponseStore, StoredResponseRecord } from '../src/store/types.js';
 import { sendSse, textChunks } from './support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
@@ -17,6 +18,7 @@ function failingWrites(inner: ResponseStore, state: { fail: boolean }): Response
     listInputItems: (id, opts) => inner.listInputItems(id, opts),
     runs: inner.runs,
     getOrCreateSecret: (name, create) => inner.getOrCreateSecret(name, create),
+    ...delegateConversations(inner),
     close: () => inner.close(),
   };
 }

@@ -4,7 +4,9 @@ import { randomBytes } from 'node:crypto';
  * Ids are capabilities: anyone holding a response id can read and continue the
  * conversation, so every id carries 192 bits from the OS CSPRNG.
  */
-export type IdPrefix = 'resp' | 'msg' | 'fc' | 'call' | 'rs' | 'ci' | 'ws' | 'mcp' | 'mcpl' | 'mcpr' | 'fco' | 'cntr' | 'ctc' | 'ctco' | 'lsh' | 'lsho' | 'sh' | 'sho' | 'apc' | 'apco';
+export type IdPrefix =
+  | 'resp' | 'msg' | 'fc' | 'call' | 'rs' | 'ci' | 'ws' | 'mcp' | 'mcpl' | 'mcpr' | 'fco' | 'cntr' | 'conv' | 'cmp'
+  | 'ctc' | 'ctco' | 'lsh' | 'lsho' | 'sh' | 'sho' | 'apc' | 'apco';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomBytes(24).toString('hex')}`;

@@ -193,10 +193,12 @@ export const INCLUDE_VALUES = [
   'file_search_call.results',
 ] as const;
 
-const metadata = z
+export const metadataSchema = z
   .record(z.string().max(64, 'Metadata keys are at most 64 characters.'), z.string().max(512, 'Metadata values are at most 512 characters.'))
   .refine((m) => Object.keys(m).length <= 16, 'Metadata may have at most 16 key-value pairs.');
 
+/** `conversation` on create: an id, or `{ id }`. */
+export const conversationParamSchema = z.union([z.string(), z.object({ id: z.string() })]);
 /**
  * Top-level fields OpenAI accepts that mean nothing to a self-hosted gateway: accepted (so
  * clients such as Codex, which always send `client_metadata`, work unchanged) and ignored.
@@ -219,6 +221,7 @@ export const createResponseSchema = z.strictObject({
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_obfuscation: z.boolean().optional() }).nullish(),
   previous_response_id: z.string().nullish(),
+  conversation: conversationParamSchema.nullish(),
   store: z.boolean().nullish(),
   include: z.array(z.enum(INCLUDE_VALUES)).nullish(),
   tools: z.array(toolSchema).nullish(),
@@ -240,7 +243,7 @@ export const createResponseSchema = z.strictObject({
     .nullish(),
   text: z.object({ format: textFormat.optional(), verbosity: z.enum(['low', 'medium', 'high']).nullish() }).nullish(),
   truncation: z.enum(['auto', 'disabled']).nullish(),
-  metadata: metadata.nullish(),
+  metadata: metadataSchema.nullish(),
   user: z.string().max(512).nullish(),
   safety_identifier: z.string().max(512).nullish(),
   prompt_cache_key: z.string().max(1024).nullish(),

@@ -47,6 +47,8 @@ export interface ResponseResource {
   usage: ResponseUsage | null;
   user: string | null;
   metadata: Record<string, string>;
+  /** Set when the request named a conversation (OpenAI's `conversation: { id }`). */
+  conversation?: { id: string };
 }
 
 /** How a tool is echoed in the response's `tools`: gateway tools say so themselves. */
@@ -110,5 +112,6 @@ export function initialResponse(
     usage: null,
     user: req.user ?? null,
     metadata: req.metadata ?? {},
+    ...(req.conversation ? { conversation: { id: typeof req.conversation === 'string' ? req.conversation : req.conversation.id } } : {}),
   };
 }

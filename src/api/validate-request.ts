@@ -156,6 +156,19 @@ function checkTypes(body: Record<string, unknown>): void {
   });
 }
 
+/** Parse any JSON object body against `schema`; a 400 naming the offending param otherwise. */
+export function validateBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw invalidRequest('The request body must be a JSON object.', null, 'invalid_body');
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw first ? issueToError(first, body) : invalidRequest('Invalid request body.');
+  }
+  return parsed.data;
+}
+
 /** Parse and validate a request body; throws a 400 ApiError naming the offending param. */
 export function validateCreateResponse(body: unknown): CreateResponseRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {

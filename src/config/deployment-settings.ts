@@ -5,6 +5,7 @@
  */
 import { readLogSettings, readTracingSettings, type LogSettings, type TracingSettings } from '../observability/index.js';
 import { sealingKeyFromEnv } from '../crypto/sealing-key.js';
+import { readContextSettings } from './context-settings.js';
 import { readEnvSettings, type EnvSettings } from './env.js';
 
 export interface DeploymentSettings {
@@ -17,6 +18,7 @@ export interface DeploymentSettings {
 export function readDeploymentSettings(env: NodeJS.ProcessEnv): DeploymentSettings {
   // Checked here so a malformed key stops the start; each process loads it in startGateway.
   sealingKeyFromEnv(env);
+  readContextSettings(env);
   return { env: readEnvSettings(env), log: readLogSettings(env), tracing: readTracingSettings(env) };
 }
 

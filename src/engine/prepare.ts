@@ -6,6 +6,7 @@ import { clientCallId, selectsClientTool } from '../tools/client/model-functions
 import { normalizeInput, referencedIds } from '../api/normalize-input.js';
 import { toolSchema, type CreateResponseRequest, type RequestTool, type ToolChoice } from '../api/request-schema.js';
 import { validateCreateResponse } from '../api/validate-request.js';
+import { hydrateConversation, withDistinctIds } from './conversation.js';
 import type { ResponseObject, ResponseStore } from '../store/types.js';
 import { selectsGatewayTool, specForChoice, specOf } from '../tools/catalog.js';
 import type { GatewayTools, ToolPreparations } from '../tools/types.js';
@@ -20,6 +21,8 @@ export interface PreparedRequest {
   tools: RequestTool[];
   toolChoice: ToolChoice;
   parentId: string | null;
+  /** `conversation` of the request: its items are `history`; the turn is appended on completion. */
+  conversationId: string | null;
   /** What gateway tools did before the run (e.g. MCP tool discovery), by request tool entry. */
   preparations: ToolPreparations;
   /** Who is calling (api/principal.ts); tools scope their resources (e.g. containers) by it. */
@@ -151,8 +154,9 @@ async function referenceLookup(store: ResponseStore | null, history: readonly It
 export async function prepareRequest(deps: PrepareDeps, body: unknown, principal: Principal): Promise<PreparedRequest> {
   const req = validateCreateResponse(body);
   const parentId = req.previous_response_id ?? null;
+  const conversation = await hydrateConversation(deps.store, req, principal);
   const prev = parentId ? await hydrate(deps.store, parentId) : null;
-  const history = prev?.items ?? [];
+  const history = conversation?.items ?? prev?.items ?? [];
   const inherited = inheritedTools(prev?.response ?? null);
   const tools = req.tools ?? inherited.tools;
   const toolChoice: ToolChoice = req.tool_choice ?? (req.tools ? 'auto' : (inherited.toolChoice ?? 'auto'));
@@ -160,8 +164,9 @@ export async function prepareRequest(deps: PrepareDeps, body: unknown, principal
   checkToolChoice(toolChoice, tools);
 
   const lookup = await referenceLookup(deps.store, history, req.input ?? []);
-  const input = normalizeInput(req.input ?? [], deps.newId, lookup);
+  const normalized = normalizeInput(req.input ?? [], deps.newId, lookup);
+  const input = conversation ? withDistinctIds(normalized, history, deps.newId) : normalized;
   checkToolOutputs(history, input);
   const preparations = deps.tools ? await deps.tools.prepare(tools, { history, input, newId: deps.newId, principal }) : new Map();
-  return { req, history, input, tools, toolChoice, parentId, preparations, principal };
+  return { req, history, input, tools, toolChoice, parentId, conversationId: conversation?.id ?? null, preparations, principal };
 }

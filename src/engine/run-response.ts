@@ -5,9 +5,11 @@ import { initialResponse, type ResponseResource } from '../api/response-object.j
 import type { SealedBlobs } from '../crypto/sealed-blob.js';
 import type { ResponseStore } from '../store/types.js';
 import type { GatewayTools, ItemLookup, ToolEventSink } from '../tools/types.js';
+import { passThroughParams } from '../upstream/pass-through.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
 import { clientItemToModel, clientPresenterFor } from '../tools/client/model-functions.js';
 import { ResponseComposer, type StreamEvent, type TurnCall } from './composer.js';
+import { appendTurn } from './conversation.js';
 import { modelToolsFor } from './model-tools.js';
 import type { PreparedRequest } from './prepare.js';
 import { filterItemForClient, filterOutputForClient } from './include-filter.js';
@@ -60,18 +62,11 @@ function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps,
     toolChoice: tools.length ? choice : 'auto',
     parallelToolCalls: req.parallel_tool_calls ?? null,
     maxOutputTokens: req.max_output_tokens ?? null,
-    temperature: req.temperature ?? null,
-    topP: req.top_p ?? null,
-    presencePenalty: req.presence_penalty ?? null,
-    frequencyPenalty: req.frequency_penalty ?? null,
+    params: passThroughParams(req),
     logprobs: wantLogprobs,
     topLogprobs: req.top_logprobs ?? null,
     reasoningEffort: req.reasoning?.effort ?? null,
     responseFormat: format && format.type !== 'text' ? (format as TurnRequest['responseFormat']) : null,
-    user: req.safety_identifier ?? req.user ?? null,
-    promptCacheKey: req.prompt_cache_key ?? null,
-    // `auto`/`default` is what the upstream does anyway: only an explicit tier is worth sending.
-    serviceTier: req.service_tier && req.service_tier !== 'auto' && req.service_tier !== 'default' ? req.service_tier : null,
     verbosity: req.text?.verbosity ?? null,
     signal,
   };
@@ -180,7 +175,8 @@ export class ResponseRun {
       clock: deps.clock,
       singleCallPerTurn: req.parallel_tool_calls === false,
       reasoningSummary: Boolean(req.reasoning?.summary ?? req.reasoning?.generate_summary),
-      live: req.stream === true,
+      // Background runs record their events for followers even when the creator asked for JSON.
+      live: req.stream === true || req.background === true,
     });
     this.result = { response, error: null };
     this.include = new Set(include);
@@ -206,6 +202,7 @@ export class ResponseRun {
       try {
         const { status, reason } = yield* this.loop();
         c.settle(status, reason);
+        await this.appendToConversation();
         await this.persist();
         c.finish();
       } catch (err) {
@@ -365,11 +362,25 @@ export class ResponseRun {
    * and the client has already been told.
    */
   private async persistUnfinished(): Promise<void> {
+    // Refused before it began: the client gets a plain HTTP error and never saw this id (a
+    // background client did, at once).
+    if (!this.started && !this.prepared.req.background) return;
     try {
       await this.persist();
     } catch {
       // Reported through the response's own error; nothing more to tell the client.
     }
+  }
+
+  /** A finished turn (never a failed or cancelled one) joins its conversation, input then output. */
+  private async appendToConversation(): Promise<void> {
+    const { deps, prepared } = this;
+    if (!deps.store || !prepared.conversationId) return;
+    const items = [...prepared.input, ...this.result.response.output];
+    await appendTurn(deps.store, prepared.conversationId, prepared.principal, items).catch((err: unknown) => {
+      if (err instanceof ApiError) throw err;
+      throw internalError('The response was generated but could not be added to its conversation.', 'store_error');
+    });
   }
 
   /** Store before the terminal event, so a client that continues at once finds the response. */

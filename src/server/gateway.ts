@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { newId } from '../api/ids.js';
 import { generateSealingKey, SealedBlobs } from '../crypto/sealed-blob.js';
 import { loadSealingKey, sealingKeyFromEnv } from '../crypto/sealing-key.js';
+import { readContextSettings } from '../config/context-settings.js';
 import { DEFAULT_SSE_KEEPALIVE_SECONDS, type EnvSettings } from '../config/env.js';
 import type { ServeOptions } from '../config/serve-options.js';
 import type { EngineDeps } from '../engine/run-response.js';
@@ -16,6 +17,7 @@ import { createResponsesAdapter } from '../upstream/responses/adapter.js';
 import { createUpstreamClient, type UpstreamClient } from '../upstream/http-client.js';
 import type { UpstreamAdapter } from '../upstream/types.js';
 import { buildApp } from './app.js';
+import type { RunSettings } from '../config/run-settings.js';
 import { instrumentAdapter } from './instrument/instrument-adapter.js';
 import { instrumentStore } from './instrument/instrument-store.js';
 import { instrumentTool } from './instrument/instrument-tools.js';
@@ -23,6 +25,8 @@ import { defaultObservability, type GatewayObservability } from './observability
 import type { FallbackProxyOptions } from './routes/fallback-proxy.js';
 
 export interface GatewayDeps {
+  /** Background runs and WebSocket mode; default read from the process environment. */
+  runSettings?: RunSettings;
   serve: ServeOptions;
   env: EnvSettings;
   store: ResponseStore | null;
@@ -91,7 +95,7 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     sealedBlobs: deps.sealedBlobs ?? sealingKeyFromEnv(process.env) ?? new SealedBlobs(generateSealingKey()),
     ...(obs.logger ? { logger: obs.logger } : {}),
   };
-  const app = buildApp({ engine, upstream, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
+  const app = buildApp({ engine, upstream, runSettings: deps.runSettings, context: readContextSettings(process.env), logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
   return { app, upstream };
 }
 

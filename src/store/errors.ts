@@ -24,3 +24,11 @@ export class InvalidRecordError extends Error {
     this.name = 'InvalidRecordError';
   }
 }
+
+/** Appended conversation items reuse an item id the conversation already holds (nothing was written). */
+export class DuplicateConversationItemError extends Error {
+  constructor(readonly itemId: string) {
+    super(`the conversation already has an item with id ${JSON.stringify(itemId.slice(0, 200))}`);
+    this.name = 'DuplicateConversationItemError';
+  }
+}

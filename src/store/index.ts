@@ -9,11 +9,12 @@ import { SqliteResponseStore } from './sqlite-store.js';
 import type { ResponseStore, StoreLogger } from './types.js';
 
 export { parseDbUrl, DEFAULT_SQLITE_PATH, type DbTarget } from './db-url.js';
-export { ParentNotFoundError, InvalidRecordError } from './errors.js';
+export { ParentNotFoundError, InvalidRecordError, DuplicateConversationItemError } from './errors.js';
 export { SqliteResponseStore, type SqliteStoreOptions } from './sqlite-store.js';
 export { PostgresResponseStore, type PostgresStoreOptions } from './postgres-store.js';
 export { RedisCachedStore, type RedisCacheOptions } from './redis-cache.js';
 export type * from './types.js';
+export { delegateConversations } from './delegate-conversations.js';
 
 export interface CacheOptions {
   enabled: boolean;

@@ -11,10 +11,13 @@ import type { Item } from '../api/items.js';
 import { ParentNotFoundError } from './errors.js';
 import { inputItemsQueryParts, type CursorName } from './input-items-query.js';
 import { migratePostgres, quoteIdent } from './migrations.js';
+import { PostgresConversations } from './postgres-conversations.js';
 import { PostgresRunStore } from './postgres-runs.js';
 import { ANCHOR_ROW_SEQ, decodeHistory, encodeRecord, isImpossibleId } from './record-codec.js';
 import type {
   ConversationHistory,
+  ConversationRecord,
+  ListConversationItemsOptions,
   InputItemsPage,
   ListInputItemsOptions,
   ResponseObject,
@@ -38,6 +41,7 @@ export class PostgresResponseStore implements ResponseStore {
   readonly #pool: pg.Pool;
   readonly #schema: string | undefined;
   readonly #sql: ReturnType<typeof buildSql>;
+  readonly #conversations: PostgresConversations;
   readonly runs: PostgresRunStore;
 
   constructor(opts: PostgresStoreOptions) {
@@ -45,6 +49,7 @@ export class PostgresResponseStore implements ResponseStore {
     const t = opts.schema ? `${quoteIdent(opts.schema)}.` : '';
     this.#sql = buildSql(t);
     this.#pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.poolSize ?? 10 });
+    this.#conversations = new PostgresConversations(this.#pool, t);
     const logger = opts.logger ?? { warn: (o: unknown, m?: string) => console.warn(m ?? o, m ? o : '') };
     // An idle client losing its connection must not crash the process; the pool replaces it.
     this.#pool.on('error', (err) => logger.warn({ err }, 'postgres pool client error'));
@@ -170,6 +175,34 @@ export class PostgresResponseStore implements ResponseStore {
     const { rows } = await this.#pool.query<{ value: string }>(this.#sql.secret, [name]);
     if (!rows[0]) throw new Error(`secret ${name} vanished after insert`);
     return rows[0].value;
+  }
+
+  createConversation(record: ConversationRecord, items: Item[]): Promise<void> {
+    return this.#conversations.createConversation(record, items);
+  }
+  getConversation(id: string, owner: string): Promise<ConversationRecord | null> {
+    return this.#conversations.getConversation(id, owner);
+  }
+  updateConversation(id: string, owner: string, metadata: Record<string, string>): Promise<ConversationRecord | null> {
+    return this.#conversations.updateConversation(id, owner, metadata);
+  }
+  deleteConversation(id: string, owner: string): Promise<boolean> {
+    return this.#conversations.deleteConversation(id, owner);
+  }
+  appendConversationItems(id: string, owner: string, items: Item[]): Promise<boolean> {
+    return this.#conversations.appendConversationItems(id, owner, items);
+  }
+  listConversationItems(id: string, owner: string, opts: ListConversationItemsOptions): Promise<InputItemsPage | null> {
+    return this.#conversations.listConversationItems(id, owner, opts);
+  }
+  getConversationItems(id: string, owner: string): Promise<Item[] | null> {
+    return this.#conversations.getConversationItems(id, owner);
+  }
+  getConversationItem(id: string, owner: string, itemId: string): Promise<{ item: Item | null } | null> {
+    return this.#conversations.getConversationItem(id, owner, itemId);
+  }
+  deleteConversationItem(id: string, owner: string, itemId: string): Promise<{ deleted: boolean; conversation: ConversationRecord } | null> {
+    return this.#conversations.deleteConversationItem(id, owner, itemId);
   }
 
   async close(): Promise<void> {

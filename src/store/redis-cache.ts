@@ -21,12 +21,16 @@
  * Outage behaviour: every Redis call is bounded (`commandTimeout`, no offline queue, plus our
  * own timer as a backstop), a failure falls through to the database, and one warning is
  * logged per outage (re-armed after Redis answers again), never one per request.
- * `listInputItems` is not cached: it is rare and cheap on an indexed table.
+ * `listInputItems` is not cached: it is rare and cheap on an indexed table. Conversations are
+ * not cached either: they change with every append, and their reads are single indexed
+ * queries; they pass straight to the database.
  */
-import type { Item } from '../api/items.js';
 import { Redis, type RedisOptions } from 'ioredis';
+import type { Item } from '../api/items.js';
 import type {
   ConversationHistory,
+  ConversationRecord,
+  ListConversationItemsOptions,
   InputItemsPage,
   ListInputItemsOptions,
   ResponseObject,
@@ -144,6 +148,34 @@ export class RedisCachedStore implements ResponseStore {
 
   listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
     return this.#inner.listInputItems(id, opts);
+  }
+
+  createConversation(record: ConversationRecord, items: Item[]): Promise<void> {
+    return this.#inner.createConversation(record, items);
+  }
+  getConversation(id: string, owner: string): Promise<ConversationRecord | null> {
+    return this.#inner.getConversation(id, owner);
+  }
+  updateConversation(id: string, owner: string, metadata: Record<string, string>): Promise<ConversationRecord | null> {
+    return this.#inner.updateConversation(id, owner, metadata);
+  }
+  deleteConversation(id: string, owner: string): Promise<boolean> {
+    return this.#inner.deleteConversation(id, owner);
+  }
+  appendConversationItems(id: string, owner: string, items: Item[]): Promise<boolean> {
+    return this.#inner.appendConversationItems(id, owner, items);
+  }
+  listConversationItems(id: string, owner: string, opts: ListConversationItemsOptions): Promise<InputItemsPage | null> {
+    return this.#inner.listConversationItems(id, owner, opts);
+  }
+  getConversationItems(id: string, owner: string): Promise<Item[] | null> {
+    return this.#inner.getConversationItems(id, owner);
+  }
+  getConversationItem(id: string, owner: string, itemId: string): Promise<{ item: Item | null } | null> {
+    return this.#inner.getConversationItem(id, owner, itemId);
+  }
+  deleteConversationItem(id: string, owner: string, itemId: string): Promise<{ deleted: boolean; conversation: ConversationRecord } | null> {
+    return this.#inner.deleteConversationItem(id, owner, itemId);
   }
 
   /** Runs change many times a second while they live: never cached. */

@@ -35,12 +35,54 @@ export interface ListInputItemsOptions {
   before?: string;
 }
 
+/** A conversation as stored (`object: "conversation"` is built from it by the API layer). */
+export interface ConversationRecord {
+  id: string;
+  /** The principal that created it: every other principal gets "not found". */
+  owner: string;
+  metadata: Record<string, string>;
+  /** Unix seconds. */
+  createdAt: number;
+}
+
+export interface ListConversationItemsOptions {
+  limit: number;
+  order: 'asc' | 'desc';
+  after?: string;
+}
+
 /**
- * Persistence of terminal responses. Implementations: SQLite (default), PostgreSQL, and a Redis
+ * The Conversations API's persistence. Every method is scoped by `owner`: a conversation of
+ * another owner behaves exactly as an absent one (null / false). Items are kept in append
+ * order; appends from several processes are serialised on the conversation's row, so none is
+ * lost or duplicated. Item ids are unique within a conversation.
+ */
+export interface ConversationStore {
+  /** Create it with its first items, atomically. */
+  createConversation(record: ConversationRecord, items: Item[]): Promise<void>;
+  getConversation(id: string, owner: string): Promise<ConversationRecord | null>;
+  /** Replace the metadata; the updated record, or null when absent. */
+  updateConversation(id: string, owner: string, metadata: Record<string, string>): Promise<ConversationRecord | null>;
+  /** Remove it and all its items; false when absent. */
+  deleteConversation(id: string, owner: string): Promise<boolean>;
+  /** Append items at the end (all or none); false when the conversation is absent. */
+  appendConversationItems(id: string, owner: string, items: Item[]): Promise<boolean>;
+  /** One page of items; null when the conversation is absent. */
+  listConversationItems(id: string, owner: string, opts: ListConversationItemsOptions): Promise<InputItemsPage | null>;
+  /** Every item in order (hydration of `conversation` on create); null when absent. */
+  getConversationItems(id: string, owner: string): Promise<Item[] | null>;
+  /** `{ item: null }` when the conversation exists but not the item; null when the conversation is absent. */
+  getConversationItem(id: string, owner: string, itemId: string): Promise<{ item: Item | null } | null>;
+  /** Whether the item was there and is now gone; null when the conversation is absent. */
+  deleteConversationItem(id: string, owner: string, itemId: string): Promise<{ deleted: boolean; conversation: ConversationRecord } | null>;
+}
+
+/**
+ * Persistence of terminal responses (and, through ConversationStore, of conversations). Implementations: SQLite (default), PostgreSQL, and a Redis
  * read-through cache that decorates either. Every method is safe to call concurrently from
  * several processes.
  */
-export interface ResponseStore {
+export interface ResponseStore extends ConversationStore {
   /** Human-readable backend name for the start-up summary, e.g. `sqlite:/path/to.db`. */
   readonly description: string;
   /** Create or migrate the schema; safe when several processes start at once. */

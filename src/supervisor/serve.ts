@@ -1,6 +1,7 @@
 import { readDeploymentSettings, secretsOf, type DeploymentSettings } from '../config/deployment-settings.js';
 import type { ServeOptions } from '../config/serve-options.js';
 import { createLogger, createMetrics, type Logger } from '../observability/index.js';
+import { readRunSettings } from '../config/run-settings.js';
 import { installProcessErrorHandlers } from '../observability/process-errors.js';
 import { startGateway, type RunningGateway } from '../server/gateway.js';
 import type { SealedBlobs } from '../crypto/sealed-blob.js';
@@ -77,6 +78,7 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
   try {
     settings = readDeploymentSettings(env);
     storeOptionsFromEnv(env);
+    readRunSettings(env);
   } catch (err) {
     say(`error: ${(err as Error).message}`);
     return 2;

@@ -1,5 +1,6 @@
 import type { Item } from '../api/items.js';
 import type { ModelEvent } from '../engine/model-events.js';
+import type { PassThroughParams } from './pass-through.js';
 
 /** A function the model may call, as the model sees it (gateway tools are shown this way too). */
 export interface ModelTool {
@@ -36,23 +37,14 @@ export interface TurnRequest {
   toolChoice: ModelToolChoice;
   parallelToolCalls: boolean | null;
   maxOutputTokens: number | null;
-  temperature: number | null;
-  topP: number | null;
-  presencePenalty: number | null;
-  frequencyPenalty: number | null;
+  /** Sampling and the other parameters sent unchanged (upstream/pass-through.ts). */
+  params: PassThroughParams;
   /** Ask the upstream for token logprobs; `topLogprobs` alternatives per token (0 = none). */
   logprobs: boolean;
   topLogprobs: number | null;
   reasoningEffort: string | null;
   responseFormat: ResponseFormat | null;
-  user: string | null;
-  /**
-   * Request fields forwarded because the upstream can use them (README, "Clients"):
-   * `prompt_cache_key` becomes vLLM's prefix-cache salt (`cache_salt`); `service_tier` and
-   * `text.verbosity` go to servers that understand them. Omitted = not sent.
-   */
-  promptCacheKey?: string | null;
-  serviceTier?: string | null;
+  /** `text.verbosity`, for servers that understand it (README, "Clients"). Omitted = not sent. */
   verbosity?: string | null;
   /** Extra headers for the upstream call (trace context). */
   headers?: Record<string, string>;

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCachedStore } from '../../src/store/redis-cache.js';
+import { delegateConversations } from '../../src/store/delegate-conversations.js';
 import type { ResponseStore } from '../../src/store/types.js';
 import {
   POSTGRES_URL,
@@ -207,6 +208,7 @@ function lagAfterRead(inner: ResponseStore, ms: number): ResponseStore {
     listInputItems: (id, o) => inner.listInputItems(id, o),
     runs: inner.runs,
     getOrCreateSecret: (name, create) => inner.getOrCreateSecret(name, create),
+    ...delegateConversations(inner),
     close: () => inner.close(),
   };
 }

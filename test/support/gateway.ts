@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import type { EnvSettings } from '../../src/config/env.js';
+import { readRunSettings, type RunSettings } from '../../src/config/run-settings.js';
 import { SERVE_DEFAULTS, type ServeOptions } from '../../src/config/serve-options.js';
 import { createGateway } from '../../src/server/gateway.js';
 import type { ResponseStore } from '../../src/store/types.js';
@@ -42,6 +43,8 @@ export async function startTestGateway(
     codeInterpreterUrl?: string;
     /** Open a fresh SQLite store for this gateway (closed and removed with it). */
     sqliteStore?: boolean;
+    /** Background-run and WebSocket settings (default: from the environment). */
+    runSettings?: Partial<RunSettings>;
   } = {},
 ): Promise<TestGateway> {
   const upstream = opts.upstream ?? (await startFakeUpstream());
@@ -52,6 +55,7 @@ export async function startTestGateway(
     store: owned?.store ?? opts.store ?? null,
     tools: opts.tools,
     codeInterpreterUrl: opts.codeInterpreterUrl ?? null,
+    runSettings: { ...readRunSettings({}), ...opts.runSettings },
   });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const sdk = new OpenAI({ baseURL: `${address}/v1`, apiKey: 'test-key', maxRetries: 0, timeout: 20_000 });

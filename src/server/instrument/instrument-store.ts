@@ -32,5 +32,14 @@ export function instrumentStore(store: ResponseStore, obs: GatewayObservability)
     listInputItems: (id, opts) => observe('list_input_items', 'store_ms', () => store.listInputItems(id, opts)),
     runs: store.runs,
     getOrCreateSecret: (name, create) => store.getOrCreateSecret(name, create),
+    createConversation: (record, items) => observe('create_conversation', 'store_ms', () => store.createConversation(record, items)),
+    getConversation: (id, owner) => observe('get_conversation', 'store_ms', () => store.getConversation(id, owner)),
+    updateConversation: (id, owner, metadata) => observe('update_conversation', 'store_ms', () => store.updateConversation(id, owner, metadata)),
+    deleteConversation: (id, owner) => observe('delete_conversation', 'store_ms', () => store.deleteConversation(id, owner)),
+    appendConversationItems: (id, owner, items) => observe('append_conversation_items', 'store_ms', () => store.appendConversationItems(id, owner, items)),
+    listConversationItems: (id, owner, opts) => observe('list_conversation_items', 'store_ms', () => store.listConversationItems(id, owner, opts)),
+    getConversationItems: (id, owner) => observe('get_conversation_items', 'hydrate_ms', () => store.getConversationItems(id, owner)),
+    getConversationItem: (id, owner, itemId) => observe('get_conversation_item', 'store_ms', () => store.getConversationItem(id, owner, itemId)),
+    deleteConversationItem: (id, owner, itemId) => observe('delete_conversation_item', 'store_ms', () => store.deleteConversationItem(id, owner, itemId)),
   };
 }

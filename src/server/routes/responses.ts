@@ -1,12 +1,17 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { invalidRequest, notFound } from '../../api/errors.js';
+import type { Principal } from '../../api/principal.js';
 import { ID_PATTERN } from '../../api/ids.js';
 import { filterOutputForClient } from '../../engine/include-filter.js';
 import { prepareRequest } from '../../engine/prepare.js';
 import { ResponseRun, type EngineDeps } from '../../engine/run-response.js';
 import { encodeSseEvent, SSE_DONE, withKeepAlive } from '../../engine/sse.js';
 import type { StreamEvent } from '../../engine/composer.js';
+import { startBackgroundRun } from '../../runs/background.js';
+import { followRun, storedEventToSse } from '../../runs/follow.js';
+import type { RunRegistry } from '../../runs/registry.js';
+import { LIVE_RUN_STATUSES, type RunRecord, type RunStatus, type StoreLogger } from '../../store/types.js';
 import { bindToCurrentContext } from '../instrument/bind-iterable.js';
 import type { RequestScope } from '../instrument/request-scope.js';
 
@@ -51,6 +56,41 @@ async function openStream(run: ResponseRun): Promise<{ held: StreamEvent[][]; re
   }
 }
 
+/** A background run's stored events after `startingAfter`, live until its terminal event. */
+async function* followSse(runs: RunRegistry, id: string, startingAfter: number, signal: AbortSignal): AsyncGenerator<string, void, undefined> {
+  for await (const batch of followRun(runs, id, startingAfter, signal)) {
+    let text = '';
+    for (const ev of batch) text += storedEventToSse(ev.json);
+    yield text;
+  }
+  yield SSE_DONE;
+}
+
+/**
+ * Readable.from pulls from the generator only as fast as the socket drains: backpressure
+ * reaches the upstream read (or the event-log read), and a disconnect destroys the stream,
+ * ending the generator.
+ */
+function sendSse(reply: FastifyReply, body: AsyncGenerator<string, void, undefined>, keepAliveMs: number): FastifyReply {
+  return reply
+    .header('content-type', 'text/event-stream; charset=utf-8')
+    .header('cache-control', 'no-cache')
+    .header('x-accel-buffering', 'no')
+    .send(Readable.from(withKeepAlive(bindToCurrentContext(body), keepAliveMs), { objectMode: false, highWaterMark: 16 * 1024 }));
+}
+
+/** `starting_after`: a sequence number (-1 or more); absent = from the first event. */
+function parseStartingAfter(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return -1;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < -1) throw invalidRequest('starting_after must be an integer sequence number.', 'starting_after', 'invalid_value');
+  return n;
+}
+
+function isLive(run: RunRecord): boolean {
+  return LIVE_RUN_STATUSES.has(run.status as RunStatus);
+}
+
 function responseNotFound(id: string) {
   return notFound(`Response with id '${id}' not found.`, 'response_id', 'response_not_found');
 }
@@ -59,14 +99,26 @@ function checkId(id: string): void {
   if (!ID_PATTERN.test(id) || !id.startsWith('resp_')) throw responseNotFound(id);
 }
 
-export interface ResponsesRouteOptions {
+export interface ResponsesRouteDeps {
+  engine: EngineDeps;
+  /** Background runs; null without a store. */
+  runs: RunRegistry | null;
+  logger: StoreLogger;
+  scope?: RequestScope;
   /** Idle time before an SSE keep-alive comment; 0 = never. */
   keepAliveMs?: number;
 }
 
-export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps, scope?: RequestScope, options: ResponsesRouteOptions = {}): void {
-  const keepAliveMs = options.keepAliveMs ?? 0;
+export function registerResponsesRoutes(app: FastifyInstance, routeDeps: ResponsesRouteDeps): void {
+  const { engine: deps, runs, scope, logger } = routeDeps;
+  const keepAliveMs = routeDeps.keepAliveMs ?? 0;
   const prepareDeps = { store: deps.store, newId: deps.newId, enabledBuiltins: deps.tools.enabledKinds, unavailableBuiltins: deps.unavailableBuiltinTools ?? 'omit', tools: deps.tools };
+
+  /** The caller's run (another key's is as absent as a missing one). */
+  const ownRun = async (id: string, principal: Principal): Promise<RunRecord | null> => {
+    const run = runs ? await runs.runs.get(id) : null;
+    return run && (run.owner === null || run.owner === principal) ? run : null;
+  };
 
   app.post('/v1/responses', async (request, reply) => {
     // validate → hydrate happen before any byte is sent: their errors are plain HTTP errors.
@@ -74,6 +126,15 @@ export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps, 
     // Lets the instrumented adapter label the model's tool calls with their tool type.
     const observation = scope?.current();
     if (observation) observation.requestTools = prepared.tools;
+
+    if (prepared.req.background) {
+      if (!runs) throw invalidRequest('Background mode needs a response store, and this gateway runs without one.', 'background', 'invalid_value');
+      const queued = await startBackgroundRun(runs, deps, prepared, request.principal, logger);
+      if (!prepared.req.stream) return queued;
+      // This request only follows the run: a disconnect stops the following, not the run.
+      return sendSse(reply, followSse(runs, queued.id, -1, abortOnDisconnect(reply).signal), keepAliveMs);
+    }
+
     const controller = abortOnDisconnect(reply);
     const run = new ResponseRun(deps, prepared, controller.signal);
 
@@ -91,35 +152,58 @@ export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps, 
         if (controller.signal.aborted) return reply;
         return reply.status(run.result.error.status).send(run.result.error.toBody());
       }
-      // Readable.from pulls from the generator only as fast as the socket drains: backpressure
-      // reaches the upstream read, and a disconnect destroys the stream, ending the generator.
-      return reply
-        .header('content-type', 'text/event-stream; charset=utf-8')
-        .header('cache-control', 'no-cache')
-        .header('x-accel-buffering', 'no')
-        .send(Readable.from(withKeepAlive(bindToCurrentContext(sseBody(held, rest)), keepAliveMs), { objectMode: false, highWaterMark: 16 * 1024 }));
+      return sendSse(reply, sseBody(held, rest), keepAliveMs);
     }
 
-    try {
-      for await (const _ev of run.events()) {
-        // Non-streaming is the same pipeline run to its end.
-      }
-    } catch (err) {
-      // The client left: the run was aborted on purpose and there is nobody to answer.
-      if (controller.signal.aborted) return reply;
-      throw err;
+    for await (const _ev of run.events()) {
+      // Non-streaming is the same pipeline run to its end.
     }
+    // The client left: the run was cancelled (and stored so); there is nobody to answer.
+    if (controller.signal.aborted) return reply;
     const { response, error } = run.result;
     if (error) return reply.status(error.status).send(error.toBody());
     return filterOutputForClient(response, prepared.req.include ?? []);
   });
 
-  app.get<{ Params: { response_id: string } }>('/v1/responses/:response_id', async (request) => {
+  app.get<{ Params: { response_id: string }; Querystring: Record<string, string | undefined> }>('/v1/responses/:response_id', async (request, reply) => {
     const id = request.params.response_id;
     checkId(id);
+    const stream = request.query.stream;
+    if (stream !== undefined && stream !== 'true' && stream !== 'false') throw invalidRequest("stream must be 'true' or 'false'.", 'stream', 'invalid_value');
+    if (stream === 'true') {
+      const startingAfter = parseStartingAfter(request.query.starting_after);
+      const run = await ownRun(id, request.principal);
+      if (!run || !runs) {
+        if (deps.store && (await deps.store.get(id))) {
+          throw invalidRequest('Only responses created with background=true can be streamed from the store.', 'stream', 'invalid_value');
+        }
+        throw responseNotFound(id);
+      }
+      return sendSse(reply, followSse(runs, id, startingAfter, abortOnDisconnect(reply).signal), keepAliveMs);
+    }
     const found = deps.store ? await deps.store.get(id) : null;
-    if (!found) throw responseNotFound(id);
-    return found;
+    if (found) return found;
+    // Not stored yet: a background run still going (or one whose final write failed).
+    const run = await ownRun(id, request.principal);
+    if (!run) throw responseNotFound(id);
+    return run.response;
+  });
+
+  app.post<{ Params: { response_id: string } }>('/v1/responses/:response_id/cancel', async (request) => {
+    const id = request.params.response_id;
+    checkId(id);
+    const run = await ownRun(id, request.principal);
+    if (!run || !runs) {
+      if (deps.store && (await deps.store.get(id))) {
+        throw invalidRequest('Only responses created with background=true can be cancelled.', 'response_id', 'invalid_value');
+      }
+      throw responseNotFound(id);
+    }
+    // Idempotent: a finished run (cancelled or not) is answered as it is.
+    if (!isLive(run)) return run.response;
+    await runs.runs.requestCancel(id);
+    runs.abortLocal(id);
+    return waitForEnd(runs, id, run);
   });
 
   app.delete<{ Params: { response_id: string } }>('/v1/responses/:response_id', async (request) => {
@@ -127,6 +211,8 @@ export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps, 
     checkId(id);
     const deleted = deps.store ? await deps.store.delete(id) : false;
     if (!deleted) throw responseNotFound(id);
+    // Its background run record and event log go with it.
+    await runs?.runs.delete(id);
     return { id, object: 'response', deleted: true };
   });
 
@@ -155,4 +241,26 @@ export function registerResponsesRoutes(app: FastifyInstance, deps: EngineDeps, 
       };
     },
   );
+}
+
+/**
+ * After a cancel request: wait (bounded) until the owner has stopped the run and recorded it.
+ * An owner that died meanwhile is settled by the sweep as soon as its lease has expired.
+ */
+async function waitForEnd(runs: RunRegistry, id: string, initial: RunRecord): Promise<RunRecord['response']> {
+  const deadline = Date.now() + runs.settings.cancelWaitMs;
+  let last = initial;
+  for (;;) {
+    const wake = runs.nextWake(id);
+    try {
+      const now = await runs.runs.get(id);
+      if (!now) return last.response;
+      last = now;
+      if (!isLive(now) || Date.now() >= deadline) return now.response;
+      if (now.leaseExpiresAt !== null && now.leaseExpiresAt < Date.now()) await runs.sweep(Date.now(), true);
+      await wake.promise;
+    } finally {
+      wake.cancel();
+    }
+  }
 }

@@ -31,7 +31,7 @@ async function setup(handler: Parameters<typeof startReplayServer>[0], opts: { a
 describe('chat completions adapter over HTTP', () => {
   it('streams a recorded text answer and sends the expected request', async () => {
     const { server, adapter } = await setup((_req, res) => writeSse(res, readFixture('openai-text-single.chunks.txt')), { apiKey: 'sk-test' });
-    const events = await collect(adapter.streamTurn(turn({ instructions: 'Be brief.', maxOutputTokens: 50, temperature: 0.2 })));
+    const events = await collect(adapter.streamTurn(turn({ instructions: 'Be brief.', maxOutputTokens: 50, params: { temperature: 0.2 } })));
     expect(events).toEqual([
       { type: 'text.delta', delta: 'Paris' },
       { type: 'text.delta', delta: '.' },

@@ -16,7 +16,7 @@ describe('buildChatRequest', () => {
   });
 
   it('passes sampling options, max_tokens, user and reasoning effort (zeros included)', () => {
-    const body = buildChatRequest(turn({ maxOutputTokens: 64, temperature: 0, topP: 0.9, presencePenalty: 0.1, frequencyPenalty: -0.2, user: 'u1', reasoningEffort: 'low' }));
+    const body = buildChatRequest(turn({ maxOutputTokens: 64, params: { temperature: 0, top_p: 0.9, presence_penalty: 0.1, frequency_penalty: -0.2, user: 'u1' }, reasoningEffort: 'low' }));
     expect(body).toMatchObject({ max_tokens: 64, temperature: 0, top_p: 0.9, presence_penalty: 0.1, frequency_penalty: -0.2, user: 'u1', reasoning_effort: 'low' });
     expect(body).not.toHaveProperty('max_completion_tokens');
   });

@@ -1,6 +1,7 @@
 import type { ModelToolChoice, ResponseFormat, TurnRequest } from '../types.js';
 import type { ChatCompletionRequestBody, ChatResponseFormat, ChatTool, ChatToolChoice } from './chat-types.js';
 import { convertToChatMessages, type ConvertOptions } from './convert-to-chat-messages.js';
+import { applyPassThrough } from '../pass-through.js';
 
 /**
  * TurnRequest → Chat Completions request body. The upstream is always asked to stream (with
@@ -18,13 +19,7 @@ export function buildChatRequest(req: TurnRequest, options: ConvertOptions = {})
     stream_options: { include_usage: true },
   };
   if (req.maxOutputTokens !== null) body.max_tokens = req.maxOutputTokens;
-  if (req.temperature !== null) body.temperature = req.temperature;
-  if (req.topP !== null) body.top_p = req.topP;
-  if (req.presencePenalty !== null) body.presence_penalty = req.presencePenalty;
-  if (req.frequencyPenalty !== null) body.frequency_penalty = req.frequencyPenalty;
-  if (req.user !== null) body.user = req.user;
-  if (req.promptCacheKey) body.cache_salt = req.promptCacheKey;
-  if (req.serviceTier) body.service_tier = req.serviceTier;
+  applyPassThrough(body as unknown as Record<string, unknown>, req.params, 'chat');
   if (req.verbosity) body.verbosity = req.verbosity;
   if (req.tools.length) {
     body.tools = req.tools.map(convertTool);

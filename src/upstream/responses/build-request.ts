@@ -1,4 +1,5 @@
 import type { Item } from '../../api/items.js';
+import { applyPassThrough } from '../pass-through.js';
 import type { ModelToolChoice, ResponseFormat, TurnRequest } from '../types.js';
 
 /**
@@ -20,14 +21,7 @@ export function buildResponsesRequest(req: TurnRequest): Record<string, unknown>
     if (req.parallelToolCalls !== null) body.parallel_tool_calls = req.parallelToolCalls;
   }
   if (req.maxOutputTokens !== null) body.max_output_tokens = req.maxOutputTokens;
-  if (req.temperature !== null) body.temperature = req.temperature;
-  if (req.topP !== null) body.top_p = req.topP;
-  if (req.user !== null) body.user = req.user;
-  if (req.promptCacheKey) {
-    body.prompt_cache_key = req.promptCacheKey;
-    body.cache_salt = req.promptCacheKey;
-  }
-  if (req.serviceTier) body.service_tier = req.serviceTier;
+  applyPassThrough(body, req.params, 'responses');
   if (req.reasoningEffort !== null) body.reasoning = { effort: req.reasoningEffort };
   if (req.logprobs) {
     body.include = ['message.output_text.logprobs'];

@@ -3,8 +3,9 @@
  * Redis over either). `open` returns a fresh, initialised store on an isolated backend.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ParentNotFoundError } from '../../../src/store/errors.js';
+import { DuplicateConversationItemError, ParentNotFoundError } from '../../../src/store/errors.js';
 import type { ResponseStore } from '../../../src/store/types.js';
+import { randomBytes } from 'node:crypto';
 import { assistantMessage, expectedItems, rid, turn, userMessage } from './records.js';
 
 export interface ContractHarness {
@@ -260,6 +261,77 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       expect(values[0]).toMatch(/^candidate-\d$/);
       // Later callers read it back; their own candidate is never used.
       expect(await store.getOrCreateSecret(name, () => 'late')).toBe(values[0]);
+    });
+
+    describe('conversations', () => {
+      const cid = () => `conv_${randomBytes(24).toString('hex')}`;
+      const ids = (items: { id?: string }[] | undefined) => (items ?? []).map((i) => i.id);
+
+      it('creates, reads, updates metadata and deletes, scoped by owner', async () => {
+        const id = cid();
+        const first = [userMessage('hello'), assistantMessage('hi')];
+        await store.createConversation({ id, owner: 'alice', metadata: { topic: 'demo' }, createdAt: 1700000000 }, first);
+        expect(await store.getConversation(id, 'alice')).toEqual({ id, owner: 'alice', metadata: { topic: 'demo' }, createdAt: 1700000000 });
+        expect(await store.getConversation(id, 'bob')).toBeNull();
+        expect(await store.getConversationItems(id, 'alice')).toEqual(first);
+        expect(await store.getConversationItems(id, 'bob')).toBeNull();
+        expect(await store.updateConversation(id, 'bob', { x: '1' })).toBeNull();
+        expect((await store.updateConversation(id, 'alice', { x: '1' }))?.metadata).toEqual({ x: '1' });
+        expect(await store.getConversationItem(id, 'alice', first[1]!.id)).toEqual({ item: first[1] });
+        expect(await store.getConversationItem(id, 'alice', 'msg_missing')).toEqual({ item: null });
+        expect(await store.getConversationItem(id, 'bob', first[1]!.id)).toBeNull();
+        expect(await store.deleteConversationItem(id, 'bob', first[0]!.id)).toBeNull();
+        expect((await store.deleteConversationItem(id, 'alice', first[0]!.id))?.deleted).toBe(true);
+        expect((await store.deleteConversationItem(id, 'alice', first[0]!.id))?.deleted).toBe(false);
+        expect(ids(await store.getConversationItems(id, 'alice') ?? [])).toEqual([first[1]!.id]);
+        expect(await store.deleteConversation(id, 'bob')).toBe(false);
+        expect(await store.deleteConversation(id, 'alice')).toBe(true);
+        expect(await store.getConversation(id, 'alice')).toBeNull();
+        expect(await store.appendConversationItems(id, 'alice', [userMessage('late')])).toBe(false);
+        for (const bad of BAD_IDS) expect(await store.getConversation(bad, 'alice')).toBeNull();
+      });
+
+      it('pages items by cursor in both orders', async () => {
+        const id = cid();
+        const items = Array.from({ length: 7 }, (_, i) => userMessage(`m${i}`));
+        await store.createConversation({ id, owner: 'o', metadata: {}, createdAt: 1 }, items.slice(0, 3));
+        expect(await store.appendConversationItems(id, 'o', items.slice(3))).toBe(true);
+        const asc = await store.listConversationItems(id, 'o', { limit: 3, order: 'asc' });
+        expect(ids(asc?.data)).toEqual(ids(items.slice(0, 3)));
+        expect(asc?.hasMore).toBe(true);
+        const next = await store.listConversationItems(id, 'o', { limit: 3, order: 'asc', after: items[2]!.id });
+        expect(ids(next?.data)).toEqual(ids(items.slice(3, 6)));
+        const last = await store.listConversationItems(id, 'o', { limit: 3, order: 'asc', after: items[5]!.id });
+        expect(ids(last?.data)).toEqual([items[6]!.id]);
+        expect(last?.hasMore).toBe(false);
+        const desc = await store.listConversationItems(id, 'o', { limit: 2, order: 'desc', after: items[5]!.id });
+        expect(ids(desc?.data)).toEqual([items[4]!.id, items[3]!.id]);
+        expect(await store.listConversationItems(id, 'other', { limit: 2, order: 'asc' })).toBeNull();
+        const empty = cid();
+        await store.createConversation({ id: empty, owner: 'o', metadata: {}, createdAt: 1 }, []);
+        expect(await store.listConversationItems(empty, 'o', { limit: 5, order: 'desc' })).toEqual({ data: [], hasMore: false });
+        expect(await store.getConversationItems(empty, 'o')).toEqual([]);
+      });
+
+      it('serialises concurrent appends: nothing lost, nothing duplicated, each batch contiguous', async () => {
+        const id = cid();
+        await store.createConversation({ id, owner: 'o', metadata: {}, createdAt: 1 }, []);
+        const batches = Array.from({ length: 30 }, (_, b) => [userMessage(`q${b}`), assistantMessage(`a${b}`)]);
+        const results = await Promise.all(batches.map((batch) => store.appendConversationItems(id, 'o', batch)));
+        expect(results.every(Boolean)).toBe(true);
+        const all = (await store.getConversationItems(id, 'o'))!;
+        expect(all).toHaveLength(60);
+        expect(new Set(ids(all)).size).toBe(60);
+        for (let i = 0; i < all.length; i += 2) expect(batches.some((b) => b[0]!.id === all[i]!.id && b[1]!.id === all[i + 1]!.id)).toBe(true);
+      });
+
+      it('refuses an item id the conversation already has, writing nothing', async () => {
+        const id = cid();
+        const m = userMessage('once');
+        await store.createConversation({ id, owner: 'o', metadata: {}, createdAt: 1 }, [m]);
+        await expect(store.appendConversationItems(id, 'o', [userMessage('new'), m])).rejects.toBeInstanceOf(DuplicateConversationItemError);
+        expect(ids(await store.getConversationItems(id, 'o') ?? [])).toEqual([m.id]);
+      });
     });
   });
 }

@@ -1,0 +1,141 @@
+/**
+ * The Conversations API through the real CLI (two workers on one SQLite file) with the official
+ * `openai` SDK and the Agents SDK's OpenAIConversationsSession: CRUD, paging, `conversation` on
+ * create (history in, turn appended, failures not appended), concurrency across workers, and
+ * ownership by API key.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OpenAIConversationsSession } from '@openai/agents';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { echoHandler, sendJson, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
+import { startServe, type ServeProcess } from '../operations/support.js';
+
+const KEYS = ['sk-conv-alice-123456', 'sk-conv-bob-654321'];
+let upstream: FakeUpstream;
+let dir: string;
+let gw: ServeProcess;
+let alice: OpenAI;
+let bob: OpenAI;
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream();
+  dir = mkdtempSync(join(tmpdir(), 'vr-conv-'));
+  gw = await startServe(upstream.url, ['--gateway-workers', '2'], { VR_DB_PATH: `sqlite:///${join(dir, 'c.db')}`, VR_API_KEYS: KEYS.join(',') });
+  alice = new OpenAI({ baseURL: `${gw.origin}/v1`, apiKey: KEYS[0], maxRetries: 0 });
+  bob = new OpenAI({ baseURL: `${gw.origin}/v1`, apiKey: KEYS[1], maxRetries: 0 });
+}, 60_000);
+
+afterAll(async () => {
+  gw?.proc.child.kill('SIGKILL');
+  await upstream?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function texts(items: { type: string; content?: unknown }[]): string[] {
+  return items.map((i) => ((i.content as { text?: string }[] | undefined) ?? []).map((p) => p.text ?? '').join(''));
+}
+
+describe('Conversations API', () => {
+  it('creates, retrieves, updates, deletes; another key sees 404', async () => {
+    const conv = await alice.conversations.create({ metadata: { topic: 'demo' }, items: [{ type: 'message', role: 'user', content: 'hello' }] });
+    expect(conv).toMatchObject({ object: 'conversation', metadata: { topic: 'demo' } });
+    expect(conv.id).toMatch(/^conv_/);
+    expect(await alice.conversations.retrieve(conv.id)).toEqual(conv);
+    await expect(bob.conversations.retrieve(conv.id)).rejects.toMatchObject({ status: 404 });
+    await expect(bob.conversations.items.list(conv.id)).rejects.toMatchObject({ status: 404 });
+    await expect(bob.conversations.delete(conv.id)).rejects.toMatchObject({ status: 404 });
+    const updated = await alice.conversations.update(conv.id, { metadata: { topic: 'changed' } });
+    expect(updated.metadata).toEqual({ topic: 'changed' });
+    const empty = await alice.conversations.create();
+    expect(empty.metadata).toEqual({});
+    expect(await alice.conversations.delete(conv.id)).toEqual({ id: conv.id, object: 'conversation.deleted', deleted: true });
+    await expect(alice.conversations.retrieve(conv.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('adds, pages, retrieves and deletes items', async () => {
+    const conv = await alice.conversations.create();
+    const added = await alice.conversations.items.create(conv.id, {
+      items: Array.from({ length: 5 }, (_, i) => ({ type: 'message' as const, role: 'user' as const, content: `m${i}` })),
+    });
+    expect(added.data).toHaveLength(5);
+    const ids = added.data.map((i) => i.id);
+    // Auto-paging through the SDK with small pages, ascending.
+    const seen: string[] = [];
+    for await (const item of alice.conversations.items.list(conv.id, { limit: 2, order: 'asc' })) seen.push(item.id!);
+    expect(seen).toEqual(ids);
+    const page = await alice.conversations.items.list(conv.id, { limit: 2 });
+    expect(page.data.map((i) => i.id)).toEqual([ids[4], ids[3]]);
+    expect(page.has_more).toBe(true);
+    const item = await alice.conversations.items.retrieve(ids[2]!, { conversation_id: conv.id });
+    expect(texts([item as never])).toEqual(['m2']);
+    const after = await alice.conversations.items.delete(ids[2]!, { conversation_id: conv.id });
+    expect(after).toMatchObject({ id: conv.id, object: 'conversation' });
+    await expect(alice.conversations.items.retrieve(ids[2]!, { conversation_id: conv.id })).rejects.toMatchObject({ status: 404 });
+    await expect(alice.conversations.items.list(conv.id, { order: 'sideways' as never })).rejects.toMatchObject({ status: 400 });
+    await expect(alice.conversations.items.create(conv.id, { items: [{ type: 'bogus' } as never] })).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('`conversation` on create: history in, the turn appended, response carries it', async () => {
+    const conv = await alice.conversations.create({ items: [{ type: 'message', role: 'developer', content: 'be terse' }] });
+    const first = await alice.responses.create({ model: 'fake-model', input: 'first question', conversation: conv.id });
+    expect(first.conversation).toEqual({ id: conv.id });
+    const second = await alice.responses.create({ model: 'fake-model', input: 'second question', conversation: { id: conv.id } });
+    expect(second.output_text).toBe('You said: second question');
+    // The upstream saw the whole conversation before the new input (developer → system for Chat Completions).
+    const sent = upstream.requests.at(-1)!.body as { messages: { role: string; content: unknown }[] };
+    expect(sent.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    const items = await alice.conversations.items.list(conv.id, { order: 'asc' });
+    expect(texts(items.data as never)).toEqual(['be terse', 'first question', 'You said: first question', 'second question', 'You said: second question']);
+    // Mutually exclusive with previous_response_id; unknown and foreign conversations are 404.
+    await expect(alice.responses.create({ model: 'fake-model', input: 'x', conversation: conv.id, previous_response_id: first.id })).rejects.toMatchObject({
+      status: 400,
+      error: { param: 'conversation' },
+    });
+    await expect(bob.responses.create({ model: 'fake-model', input: 'x', conversation: conv.id })).rejects.toMatchObject({ status: 404 });
+    await expect(alice.responses.create({ model: 'fake-model', input: 'x', conversation: 'conv_nope' })).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('a failed response is not appended', async () => {
+    const conv = await alice.conversations.create();
+    upstream.setChatHandler((_req, res) => sendJson(res, 500, { error: { message: 'boom', type: 'server_error', param: null, code: null } }));
+    try {
+      await expect(alice.responses.create({ model: 'fake-model', input: 'doomed', conversation: conv.id })).rejects.toBeDefined();
+    } finally {
+      upstream.setChatHandler(echoHandler);
+    }
+    expect((await alice.conversations.items.list(conv.id)).data).toEqual([]);
+  });
+
+  it('concurrent turns on one conversation from both workers: every turn appended whole', async () => {
+    const conv = await alice.conversations.create();
+    const n = 16;
+    const answers = await Promise.all(Array.from({ length: n }, (_, i) => alice.responses.create({ model: 'fake-model', input: `q${i}`, conversation: conv.id })));
+    expect(answers.every((a) => a.status === 'completed')).toBe(true);
+    const all: string[] = [];
+    for await (const item of alice.conversations.items.list(conv.id, { order: 'asc', limit: 100 })) all.push(texts([item as never])[0]!);
+    expect(all).toHaveLength(2 * n);
+    for (let i = 0; i < all.length; i += 2) expect(all[i + 1]).toBe(`You said: ${all[i]}`);
+    expect(new Set(all).size).toBe(2 * n);
+  });
+
+  it("works as the Agents SDK's OpenAIConversationsSession", async () => {
+    const session = new OpenAIConversationsSession({ client: alice });
+    const id = await session.getSessionId();
+    expect(id).toMatch(/^conv_/);
+    await session.addItems([
+      { type: 'message', role: 'user', content: 'remember the number 7' },
+      { type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'noted' }] },
+    ]);
+    const items = await session.getItems();
+    expect(items).toHaveLength(2);
+    expect(await session.getItems(1)).toHaveLength(1);
+    const popped = await session.popItem();
+    expect(popped).toMatchObject({ role: 'assistant' });
+    expect(await session.getItems()).toHaveLength(1);
+    await session.clearSession();
+    await expect(alice.conversations.retrieve(id)).rejects.toMatchObject({ status: 404 });
+  });
+});
