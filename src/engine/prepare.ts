@@ -76,8 +76,8 @@ function notEnabled(kind: string, param: string) {
 
 function checkBuiltinsEnabled(tools: RequestTool[], choice: ToolChoice, enabled: ReadonlySet<string>, unavailable: 'omit' | 'reject'): void {
   tools.forEach((tool, i) => {
-    const kind = specOf(tool)?.kind;
-    if (kind && !enabled.has(kind) && unavailable === 'reject') throw notEnabled(kind, `tools[${i}].type`);
+    const spec = specOf(tool);
+    if (spec && !enabled.has(spec.kind) && (unavailable === 'reject' || !spec.omittableWhenOff)) throw notEnabled(spec.kind, `tools[${i}].type`);
   });
   // Omitted or not, a tool the model is forced to call must be one that runs.
   if (typeof choice !== 'string' && choice.type !== 'allowed_tools' && choice.type !== 'function') {

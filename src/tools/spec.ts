@@ -47,6 +47,13 @@ export interface GatewayToolSpec<S extends ToolEntrySchema = ToolEntrySchema, C 
   forcedFunctions?(ref: z.infer<C>, fns: ModelTool[]): ModelTool[];
   /** The entry as the response's `tools` echoes it (secrets such as MCP headers never are). */
   echo(entry: z.infer<S>): Record<string, unknown>;
+  /**
+   * When this gateway does not run the tool, a request declaring it may still proceed without it
+   * (`VR_UNAVAILABLE_BUILTIN_TOOLS=omit`): true for tools a client declares by habit (Codex
+   * always declares `web_search`); false for tools whose entry names something specific the
+   * client expects to be used (an MCP server), which stay a 400.
+   */
+  readonly omittableWhenOff?: boolean;
   /** Per item type: the client's view of a stored item of this tool, given `include`. */
   readonly clientFilters?: Readonly<Record<string, (item: Item, include: readonly string[]) => Item>>;
 }

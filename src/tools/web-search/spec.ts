@@ -28,6 +28,7 @@ function clientView(item: Item, include: readonly string[]): Item {
 
 export const webSearchSpec = defineToolSpec({
   kind: 'web_search',
+  omittableWhenOff: true,
   requestSchema: webSearchEntrySchema,
   choiceSchema: z.object({ type: z.literal(['web_search', 'web_search_preview']) }),
   reservedFunctionName: (name) => (name === WEB_SEARCH_FUNCTION ? `Function name '${name}' is reserved for the gateway's built-in tool of that name.` : null),
