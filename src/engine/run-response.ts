@@ -4,6 +4,8 @@ import type { Item } from '../api/items.js';
 import { initialResponse, type ResponseResource } from '../api/response-object.js';
 import type { SealedBlobs } from '../crypto/sealed-blob.js';
 import type { ResponseStore } from '../store/types.js';
+import type { TokenCounter } from '../upstream/token-counter.js';
+import { fitToContext } from './truncate.js';
 import type { GatewayTools, ItemLookup, ToolEventSink } from '../tools/types.js';
 import { passThroughParams } from '../upstream/pass-through.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
@@ -29,6 +31,8 @@ export interface EngineDeps {
   unavailableBuiltinTools?: 'omit' | 'reject';
   /** Seals and opens the opaque blobs clients carry (compaction, encrypted reasoning). */
   sealedBlobs: SealedBlobs;
+  /** Counts input tokens as the upstream will (truncation, input_tokens, auto-compaction); omitted = those features are off. */
+  tokenCounter?: TokenCounter;
   /** Where the engine reports what no client will see (failed tool items, orphaned tool runs, store causes). */
   logger?: EngineLogger;
 }
@@ -137,6 +141,14 @@ function modelFacing(items: Item[], tools: GatewayTools, lookup: ItemLookup, not
   }
   flush();
   return out;
+}
+
+/** The first upstream turn of a prepared request, as the model would see it (input token counting). */
+export function firstTurn(prepared: PreparedRequest, deps: EngineDeps, signal: AbortSignal): TurnRequest {
+  const byId = new Map<string, Item>();
+  for (const it of [...prepared.history, ...prepared.input]) byId.set(it.id, it);
+  const items = modelFacing([...prepared.history, ...prepared.input], deps.tools, (id) => byId.get(id));
+  return turnRequest(prepared, items, deps, 0, prepared.req.max_tool_calls ?? Infinity, signal);
 }
 
 /**
@@ -251,6 +263,14 @@ export class ResponseRun {
     for (let turn = 0; turn < MAX_TURNS; turn++) {
       c.beginTurn();
       const req = turnRequest(prepared, conversation, deps, executed, maxToolCalls, this.signal);
+      if (prepared.req.truncation === 'auto' && deps.tokenCounter) {
+        const fitted = await fitToContext(req, deps.tokenCounter, this.signal);
+        if (fitted.dropped > 0) {
+          // Dropped for good: later turns of this run start from the truncated history too.
+          conversation.splice(0, conversation.length, ...fitted.items);
+          deps.logger?.warn({ response_id: c.response.id, dropped_items: fitted.dropped, input_tokens: fitted.tokens }, 'truncation auto: dropped the oldest items to fit the context');
+        }
+      }
       for await (const batch of deps.adapter.streamTurn(req)) {
         for (const ev of batch) c.onModelEvent(ev);
         if (!this.started) {

@@ -12,6 +12,7 @@ import { requestLogPlugin } from './plugins/request-log.js';
 import { tracingPlugin } from './plugins/tracing.js';
 import { workerHeaderPlugin } from './plugins/worker-header.js';
 import { registerFallbackProxy, type FallbackProxyOptions } from './routes/fallback-proxy.js';
+import { registerContextRoutes } from './routes/context.js';
 import { registerConversationRoutes } from './routes/conversations.js';
 import { registerHealthRoute } from './routes/health.js';
 import { registerMcpRoutes } from './routes/mcp.js';
@@ -95,6 +96,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   }
   registerResponsesRoutes(app, { engine: deps.engine, runs, logger: app.log, scope: deps.observability?.scope, keepAliveMs: (deps.sseKeepAliveSeconds ?? 0) * 1000 });
   const { store, newId, clock } = deps.engine;
+  registerContextRoutes(app, deps.engine, deps.upstream);
   registerConversationRoutes(app, { store, newId, clock, maxItemsPerCall: (deps.context ?? CONTEXT_DEFAULTS).conversationMaxItemsPerCall });
   registerMcpRoutes(app, deps.mcpRuntime ?? null);
   if (deps.fallbackProxy) registerFallbackProxy(app, deps.fallbackProxy);

@@ -3,6 +3,7 @@ import { newId } from '../api/ids.js';
 import { generateSealingKey, SealedBlobs } from '../crypto/sealed-blob.js';
 import { loadSealingKey, sealingKeyFromEnv } from '../crypto/sealing-key.js';
 import { readContextSettings } from '../config/context-settings.js';
+import { createTokenCounter } from '../upstream/token-counter.js';
 import { DEFAULT_SSE_KEEPALIVE_SECONDS, type EnvSettings } from '../config/env.js';
 import type { ServeOptions } from '../config/serve-options.js';
 import type { EngineDeps } from '../engine/run-response.js';
@@ -84,6 +85,7 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
   }
   // Metrics, spans and timings wrap the engine's dependencies: the engine itself stays unaware.
   const gatewayTools = createGatewayTools(tools.map((tool) => instrumentTool(tool, obs)));
+  const context = readContextSettings(process.env);
   const engine: EngineDeps = {
     adapter: instrumentAdapter(createAdapter(deps.serve.upstreamApiKind, upstream), deps.serve.upstreamApiKind, gatewayTools, obs),
     store: deps.store ? instrumentStore(deps.store, obs) : null,
@@ -93,9 +95,10 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     reasoningEvents: deps.env.reasoningEvents,
     unavailableBuiltinTools: deps.env.unavailableBuiltinTools ?? 'omit',
     sealedBlobs: deps.sealedBlobs ?? sealingKeyFromEnv(process.env) ?? new SealedBlobs(generateSealingKey()),
+    tokenCounter: createTokenCounter(upstream, { modelInfoTtlMs: context.modelInfoTtlMs, timeoutMs: context.tokenizeTimeoutMs }),
     ...(obs.logger ? { logger: obs.logger } : {}),
   };
-  const app = buildApp({ engine, upstream, runSettings: deps.runSettings, context: readContextSettings(process.env), logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
+  const app = buildApp({ engine, upstream, runSettings: deps.runSettings, context, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
   return { app, upstream };
 }
 

@@ -1,19 +1,25 @@
 /**
  * PostgreSQL store for multi-machine deployments, on a `pg` Pool.
  *
- * `put` is a single statement (data-modifying CTEs run as one implicit transaction): one round
- * trip, all rows or none. The parent row is read `FOR SHARE`, which makes a concurrent
- * `delete` of the parent wait for this write (and then see the new child and tombstone
- * instead of removing), or makes this write see the parent gone and refuse.
+ * Writes are group-committed (group-commit.ts): the responses that finish while earlier
+ * writes are in flight go to the database together as ONE statement (data-modifying CTEs over
+ * arrays run as one implicit transaction): one round trip and one commit (one WAL flush) for the
+ * batch, and each `put` resolves after that commit. Each parent row is read `FOR SHARE`, which
+ * makes a concurrent `delete` of the parent wait for this write (and then see the new child and
+ * tombstone instead of removing), or makes this write see the parent gone and refuse that
+ * record only. If the batch statement fails as a whole (e.g. a duplicate id), its records are
+ * written one by one, so one bad record never fails its neighbours. The hot statements are
+ * named, so each pooled connection prepares them once.
  */
 import pg from 'pg';
 import type { Item } from '../api/items.js';
 import { ParentNotFoundError } from './errors.js';
+import { GroupCommit } from './group-commit.js';
 import { inputItemsQueryParts, type CursorName } from './input-items-query.js';
 import { migratePostgres, quoteIdent } from './migrations.js';
 import { PostgresConversations } from './postgres-conversations.js';
 import { PostgresRunStore } from './postgres-runs.js';
-import { ANCHOR_ROW_SEQ, decodeHistory, encodeRecord, isImpossibleId } from './record-codec.js';
+import { ANCHOR_ROW_SEQ, decodeHistory, encodeRecord, isImpossibleId, type EncodedRecord } from './record-codec.js';
 import type {
   ConversationHistory,
   ConversationRecord,
@@ -33,6 +39,8 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Pool size per process. Default 10. */
   poolSize?: number;
+  /** Most responses written in one group-commit statement. Default 256. */
+  maxBatch?: number;
   logger?: StoreLogger;
 }
 
@@ -43,13 +51,20 @@ export class PostgresResponseStore implements ResponseStore {
   readonly #sql: ReturnType<typeof buildSql>;
   readonly #conversations: PostgresConversations;
   readonly runs: PostgresRunStore;
+  readonly #writes: GroupCommit<EncodedRecord>;
 
   constructor(opts: PostgresStoreOptions) {
     this.#schema = opts.schema;
     const t = opts.schema ? `${quoteIdent(opts.schema)}.` : '';
     this.#sql = buildSql(t);
-    this.#pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.poolSize ?? 10 });
+    const poolSize = opts.poolSize ?? 10;
+    this.#pool = new pg.Pool({ connectionString: opts.connectionString, max: poolSize });
     this.#conversations = new PostgresConversations(this.#pool, t);
+    // A few batches in flight at once (each holds one pooled connection; reads keep the rest).
+    this.#writes = new GroupCommit((batch) => this.#writeBatch(batch), {
+      maxBatch: opts.maxBatch ?? 256,
+      maxInFlight: Math.max(1, Math.floor(poolSize / 3)),
+    });
     const logger = opts.logger ?? { warn: (o: unknown, m?: string) => console.warn(m ?? o, m ? o : '') };
     // An idle client losing its connection must not crash the process; the pool replaces it.
     this.#pool.on('error', (err) => logger.warn({ err }, 'postgres pool client error'));
@@ -67,30 +82,75 @@ export class PostgresResponseStore implements ResponseStore {
   }
 
   async put(record: StoredResponseRecord): Promise<void> {
-    const rec = encodeRecord(record);
-    const { rows } = await this.#pool.query<{ inserted: string }>(this.#sql.put, [
-      rec.id,
-      rec.parentId,
-      rec.responseJson,
-      rec.createdAt,
-      rec.items.map((i) => i.seq),
-      rec.items.map((i) => i.isOutput),
-      rec.items.map((i) => i.itemId),
-      rec.items.map((i) => i.json),
-    ]);
-    if (Number(rows[0]?.inserted ?? 0) === 0 && rec.parentId !== null) throw new ParentNotFoundError(rec.parentId);
+    await this.#writes.submit(encodeRecord(record));
+  }
+
+  /**
+   * One statement per layer of the batch. A record whose parent is in the same batch waits for
+   * a later layer: the CTE's parent check cannot see rows inserted by the same statement.
+   */
+  async #writeBatch(batch: readonly EncodedRecord[]): Promise<(Error | null)[]> {
+    const results = new Map<EncodedRecord, Error | null>();
+    let pending = batch;
+    while (pending.length) {
+      const ids = new Set(pending.map((r) => r.id));
+      const now = pending.filter((r) => r.parentId === null || !ids.has(r.parentId));
+      const layer = now.length ? now : pending; // a cycle cannot occur (ids are unique), but never spin
+      pending = pending.filter((r) => !layer.includes(r));
+      const errors = await this.#writeLayer(layer);
+      layer.forEach((r, i) => results.set(r, errors[i] ?? null));
+    }
+    return batch.map((r) => results.get(r) ?? null);
+  }
+
+  async #writeLayer(layer: readonly EncodedRecord[]): Promise<(Error | null)[]> {
+    try {
+      const inserted = await this.#insert(layer);
+      return layer.map((r) => (inserted.has(r.id) ? null : new ParentNotFoundError(r.parentId ?? '')));
+    } catch (err) {
+      if (layer.length === 1) return [err instanceof Error ? err : new Error(String(err))];
+      // Something in the batch is bad (or the connection failed): isolate it, record by record.
+      return Promise.all(
+        layer.map((r) => this.#insert([r]).then(
+          (inserted) => (inserted.has(r.id) ? null : new ParentNotFoundError(r.parentId ?? '')),
+          (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+        )),
+      );
+    }
+  }
+
+  /** Inserts the records whose parent exists (or that have none); returns their ids. */
+  async #insert(records: readonly EncodedRecord[]): Promise<Set<string>> {
+    const items = records.flatMap((r) => r.items.map((i) => ({ id: r.id, ...i })));
+    const { rows } = await this.#pool.query<[string]>({
+      name: 'vr_put_batch',
+      text: this.#sql.put,
+      rowMode: 'array',
+      values: [
+        records.map((r) => r.id),
+        records.map((r) => r.parentId),
+        records.map((r) => r.responseJson),
+        records.map((r) => r.createdAt),
+        items.map((i) => i.id),
+        items.map((i) => i.seq),
+        items.map((i) => i.isOutput),
+        items.map((i) => i.itemId),
+        items.map((i) => i.json),
+      ],
+    });
+    return new Set(rows.map((r) => r[0]));
   }
 
   async get(id: string): Promise<ResponseObject | null> {
     if (isImpossibleId(id)) return null;
-    const { rows } = await this.#pool.query<{ response_json: string | null }>(this.#sql.get, [id]);
+    const { rows } = await this.#pool.query<{ response_json: string | null }>({ name: 'vr_get', text: this.#sql.get, values: [id] });
     const json = rows[0]?.response_json;
     return typeof json === 'string' ? (JSON.parse(json) as ResponseObject) : null;
   }
 
   async getHistory(id: string): Promise<ConversationHistory | null> {
     if (isImpossibleId(id)) return null;
-    const { rows } = await this.#pool.query<[number, string]>({ text: this.#sql.history, values: [id], rowMode: 'array' });
+    const { rows } = await this.#pool.query<[number, string]>({ name: 'vr_history', text: this.#sql.history, values: [id], rowMode: 'array' });
     return decodeHistory(rows, 0, 1);
   }
 
@@ -206,6 +266,7 @@ export class PostgresResponseStore implements ResponseStore {
   }
 
   async close(): Promise<void> {
+    await this.#writes.drained();
     await this.#pool.end();
   }
 }
@@ -213,20 +274,26 @@ export class PostgresResponseStore implements ResponseStore {
 function buildSql(t: string) {
   return {
     t,
+    // A batch of records ($1–$4, one array element each) and all their items ($5–$9). Records
+    // whose parent is missing are skipped (their ids are not returned) and so are their items.
     put: `
-      WITH parent AS (
-        SELECT id FROM ${t}responses WHERE id = $2 FOR SHARE
+      WITH recs AS (
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS r(id, parent_id, response_json, created_at)
+      ), parents AS (
+        SELECT id FROM ${t}responses WHERE id IN (SELECT parent_id FROM recs WHERE parent_id IS NOT NULL) FOR SHARE
       ), ins AS (
         INSERT INTO ${t}responses (id, parent_id, response_json, created_at)
-        SELECT $1, $2, $3, $4 WHERE $2::text IS NULL OR EXISTS (SELECT 1 FROM parent)
+        SELECT id, parent_id, response_json, created_at FROM recs
+         WHERE parent_id IS NULL OR parent_id IN (SELECT id FROM parents)
         RETURNING id
       ), items AS (
         INSERT INTO ${t}response_items (response_id, seq, is_output, item_id, item_json)
-        SELECT ins.id, x.seq, x.is_output, x.item_id, x.item_json
-          FROM ins, unnest($5::int[], $6::bool[], $7::text[], $8::text[]) AS x(seq, is_output, item_id, item_json)
+        SELECT x.response_id, x.seq, x.is_output, x.item_id, x.item_json
+          FROM unnest($5::text[], $6::int[], $7::bool[], $8::text[], $9::text[]) AS x(response_id, seq, is_output, item_id, item_json)
+         WHERE x.response_id IN (SELECT id FROM ins)
         RETURNING 1
       )
-      SELECT (SELECT count(*) FROM ins) AS inserted, (SELECT count(*) FROM items) AS items`,
+      SELECT id FROM ins`,
     get: `SELECT response_json FROM ${t}responses WHERE id = $1 AND deleted_at IS NULL`,
     // Same shape as the SQLite query: root → anchor, the anchor's object as one marker row.
     history: `

@@ -2,10 +2,16 @@
  * Redis read-through cache, as a decorator over any ResponseStore.
  *
  * What is cached, per response id (with TTL):
- * - `resp:<id>`: the response object (`get`).
- * - `hist:<id>`: the full hydrated history (`getHistory`), the hot path of every continuation.
- *   `put` warms it in the background from the parent's cached history, so a conversation
- *   whose turns land within the TTL hydrates from Redis without touching the database.
+ * - `resp:<id>`: the response object (`get`, and the anchor of a hydration).
+ * - `row:<id>`: `<parent id>\n<JSON array of the items this response added>` — one row per
+ *   response, never a copy of its history, so the bytes cached grow linearly with a
+ *   conversation. `getHistory` (the hot path of every continuation) walks the rows from the
+ *   anchor to the root in ONE Lua script (one round trip) and concatenates them; a missing row
+ *   anywhere is a miss. `put` writes its response's row in the background, so a conversation
+ *   whose turns land within the TTL hydrates from Redis without touching the database; every
+ *   hydration renews the TTL of the rows it read. After a miss (rows expired, Redis restarted),
+ *   the history read from the database is cached as the anchor's row with an empty parent (a
+ *   row that already holds the whole history), so the next turns add only their own rows again.
  *
  * Why this stays correct:
  * - A response's history is immutable once written. Deleting an ancestor does not change a
@@ -49,7 +55,7 @@ export interface RedisCacheOptions {
   keyPrefix?: string;
   /** Upper bound of one Redis operation. Default 250 ms. */
   opTimeoutMs?: number;
-  /** Histories larger than this (serialised) are not cached. Default 8 MiB. */
+  /** A response whose object plus row (serialised) is larger than this is not cached. Default 8 MiB. */
   maxEntryBytes?: number;
   logger?: StoreLogger;
 }
@@ -59,6 +65,42 @@ const FILL_SCRIPT = `
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return 1`;
+
+/** `resp:` (KEYS[1]) and `row:` (KEYS[2]) of one id, unless it was deleted (marker in KEYS[3]). */
+const FILL_PAIR_SCRIPT = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+return 1`;
+
+/**
+ * A history from the rows: ARGV = prefix, anchor id, ttl, max depth. Returns false on a miss,
+ * else { anchor's response JSON, anchor's items JSON, its parent's items JSON, …, root's }.
+ * Keys are derived from the chain as it is walked (a standalone Redis, not a cluster).
+ */
+const HISTORY_SCRIPT = `
+local prefix, id, ttl, maxDepth = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+if redis.call('EXISTS', prefix .. 'del:' .. id) == 1 then return false end
+local resp = redis.call('GET', prefix .. 'resp:' .. id)
+if not resp then return false end
+local out = { resp }
+local cur = id
+while cur ~= '' do
+  if #out > maxDepth then return false end
+  local key = prefix .. 'row:' .. cur
+  local row = redis.call('GET', key)
+  if not row then return false end
+  redis.call('EXPIRE', key, ttl)
+  local nl = string.find(row, '\\n', 1, true)
+  if not nl then return false end
+  out[#out + 1] = string.sub(row, nl + 1)
+  cur = string.sub(row, 1, nl - 1)
+end
+redis.call('EXPIRE', prefix .. 'resp:' .. id, ttl)
+return out`;
+
+/** Longest chain one hydration walks in Redis; deeper ones are read from the database. */
+const MAX_CACHED_DEPTH = 10_000;
 
 const MAX_PENDING_INVALIDATIONS = 10_000;
 
@@ -112,7 +154,8 @@ export class RedisCachedStore implements ResponseStore {
   async put(record: StoredResponseRecord): Promise<void> {
     await this.#inner.put(record);
     // Warming never delays the caller (the terminal SSE event waits on put).
-    this.#track(this.#warm(record));
+    const items = JSON.stringify([...record.inputItems, ...record.outputItems]);
+    this.#track(this.#fillPair(record.id, JSON.stringify(record.response), record.parentId, items));
   }
 
   async get(id: string): Promise<ResponseObject | null> {
@@ -125,11 +168,14 @@ export class RedisCachedStore implements ResponseStore {
   }
 
   async getHistory(id: string): Promise<ConversationHistory | null> {
-    const cached = await this.#call((r) => r.get(this.#key('hist', id)));
-    const hit = parseOrNull<ConversationHistory>(cached);
+    const cached = await this.#call(
+      (r) => r.eval(HISTORY_SCRIPT, 0, this.#prefix, id, String(this.#ttl), String(MAX_CACHED_DEPTH)) as Promise<unknown>,
+    );
+    const hit = historyFromRows(cached);
     if (hit) return hit;
     const history = await this.#inner.getHistory(id);
-    if (history) this.#track(this.#fill('hist', id, JSON.stringify(history)));
+    // The anchor's row becomes a root row holding the whole history (see the header).
+    if (history) this.#track(this.#fillPair(id, JSON.stringify(history.response), null, JSON.stringify(history.items)));
     return history;
   }
 
@@ -195,27 +241,22 @@ export class RedisCachedStore implements ResponseStore {
     await this.#inner.close();
   }
 
-  #key(kind: 'resp' | 'hist' | 'del', id: string): string {
+  #key(kind: 'resp' | 'row' | 'del', id: string): string {
     return `${this.#prefix}${kind}:${id}`;
   }
 
-  async #warm(record: StoredResponseRecord): Promise<void> {
-    await this.#fill('resp', record.id, JSON.stringify(record.response));
-    let items = [...record.inputItems, ...record.outputItems];
-    if (record.parentId !== null) {
-      const parentId = record.parentId;
-      const parent = parseOrNull<ConversationHistory>(await this.#call((r) => r.get(this.#key('hist', parentId))));
-      // Without the parent's history in Redis the first hydration reads the database instead.
-      if (!parent) return;
-      items = parent.items.concat(items);
-    }
-    const history: ConversationHistory = { response: record.response, items };
-    await this.#fill('hist', record.id, JSON.stringify(history));
-  }
-
-  async #fill(kind: 'resp' | 'hist', id: string, json: string): Promise<void> {
+  async #fill(kind: 'resp', id: string, json: string): Promise<void> {
     if (json.length > this.#maxEntryBytes) return;
     await this.#call((r) => r.eval(FILL_SCRIPT, 2, this.#key(kind, id), this.#key('del', id), json, String(this.#ttl)));
+  }
+
+  /** The response object and its row (`<parent>\n<items>`), together or not at all. */
+  async #fillPair(id: string, responseJson: string, parentId: string | null, itemsJson: string): Promise<void> {
+    if (responseJson.length + itemsJson.length > this.#maxEntryBytes) return;
+    const row = `${parentId ?? ''}\n${itemsJson}`;
+    await this.#call((r) =>
+      r.eval(FILL_PAIR_SCRIPT, 3, this.#key('resp', id), this.#key('row', id), this.#key('del', id), responseJson, row, String(this.#ttl)),
+    );
   }
 
   /** True when Redis acknowledged the invalidation. */
@@ -225,7 +266,8 @@ export class RedisCachedStore implements ResponseStore {
         .multi()
         // The marker outlives any entry a racing read could still be about to write.
         .set(this.#key('del', id), '1', 'EX', this.#ttl + 60)
-        .del(this.#key('resp', id), this.#key('hist', id))
+        // The row stays: descendants' histories still contain this response's items.
+        .del(this.#key('resp', id))
         .exec(),
     );
     return Array.isArray(result) && result.every(([err]) => err === null);
@@ -282,6 +324,20 @@ export class RedisCachedStore implements ResponseStore {
     const tracked = p.catch(() => undefined).finally(() => this.#background.delete(tracked));
     this.#background.add(tracked);
   }
+}
+
+/** The history script's answer (anchor response, then item arrays anchor → root), or null. */
+function historyFromRows(reply: unknown): ConversationHistory | null {
+  if (!Array.isArray(reply) || reply.length < 2 || !reply.every((x) => typeof x === 'string')) return null;
+  const response = parseOrNull<ResponseObject>(reply[0] as string);
+  if (!response) return null;
+  const items: Item[] = [];
+  for (let i = reply.length - 1; i >= 1; i--) {
+    const own = parseOrNull<Item[]>(reply[i] as string);
+    if (!Array.isArray(own)) return null;
+    for (const item of own) items.push(item);
+  }
+  return { response, items };
 }
 
 function parseOrNull<T>(json: string | null | undefined): T | null {

@@ -20,6 +20,8 @@ export interface UpstreamRequestOptions {
   body?: string | Uint8Array | Readable | null;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** `path` is relative to the server root beside the API base (vLLM's `/tokenize`), not to `/v1`. */
+  outsideApiBase?: boolean;
 }
 
 export interface UpstreamResponse {
@@ -91,7 +93,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     try {
       const res = await pool.request({
         method: method.toUpperCase() as 'GET',
-        path: `${basePath}${path.startsWith('/') ? path : `/${path}`}`,
+        path: `${opts.outsideApiBase ? basePath.slice(0, -'/v1'.length) : basePath}${path.startsWith('/') ? path : `/${path}`}`,
         headers,
         body: opts.body ?? null,
         signal: opts.signal,

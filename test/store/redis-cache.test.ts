@@ -86,18 +86,27 @@ describe.runIf(REDIS_URL)('redis cache', () => {
         expect(history?.items).toEqual(expectedItems([r1, r2]));
       });
 
-      it('warms the history of a new turn from its parent on put', async () => {
-        const r1 = turn('w1');
-        const r2 = turn('w2', { parentId: r1.id });
-        await a.put(r1);
-        await a.put(r2);
-        await a.close();
+      it('caches one row per response on put: hydration from Redis alone, bytes linear in the turns', async () => {
+        const chain = [turn('w0')];
+        for (let i = 1; i < 30; i++) chain.push(turn(`w${i}`, { parentId: chain[i - 1]!.id }));
+        for (const r of chain) await a.put(r);
+        await a.close(); // flushes background fills
         a = cachedStore(openStore(backend.spec), url, prefix);
         await a.init();
         const redis = rawRedis(url);
         try {
-          const cached = JSON.parse((await redis.get(`${prefix}hist:${r2.id}`))!);
-          expect(cached).toEqual({ response: r2.response, items: expectedItems([r1, r2]) });
+          // Each turn's row holds only what that turn added: no copy of the history before it.
+          const sizes = await Promise.all(chain.map((r) => redis.strlen(`${prefix}row:${r.id}`)));
+          expect(Math.min(...sizes)).toBeGreaterThan(0);
+          expect(Math.max(...sizes)).toBeLessThan(2 * Math.min(...sizes));
+          // Remove the rows behind the cache's back: the history can only come from the rows.
+          const leaf = chain.at(-1)!;
+          for (const r of [...chain].reverse()) await inner.delete(r.id);
+          expect(await inner.getHistory(leaf.id)).toBeNull();
+          expect(await a.getHistory(leaf.id)).toEqual({ response: leaf.response, items: expectedItems(chain) });
+          // A missing row anywhere in the chain is a miss (the database answers: gone).
+          await redis.del(`${prefix}row:${chain[10]!.id}`);
+          expect(await a.getHistory(leaf.id)).toBeNull();
         } finally {
           redis.disconnect();
         }
@@ -135,13 +144,13 @@ describe.runIf(REDIS_URL)('redis cache', () => {
         const slow = cachedStore(lagAfterRead(slowInner, 150), url, prefix);
         await slow.init();
         try {
-          await redis.del(`${prefix}hist:${r1.id}`, `${prefix}resp:${r1.id}`);
+          await redis.del(`${prefix}row:${r1.id}`, `${prefix}resp:${r1.id}`);
           const racing = slow.getHistory(r1.id);
           await new Promise((r) => setTimeout(r, 50));
           expect(await b.delete(r1.id)).toBe(true);
           expect(await racing).not.toBeNull(); // it read before the delete …
           await slow.close(); // … and its background fill has now run
-          expect(await redis.exists(`${prefix}hist:${r1.id}`)).toBe(0);
+          expect(await redis.exists(`${prefix}resp:${r1.id}`, `${prefix}row:${r1.id}`)).toBe(0);
           expect(await a.getHistory(r1.id)).toBeNull();
         } finally {
           redis.disconnect();

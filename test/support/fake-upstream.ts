@@ -124,7 +124,38 @@ export const echoHandler: ChatHandler = async (req, res) => {
   });
 };
 
-export async function startFakeUpstream(opts: { port?: number; models?: string[]; handler?: ChatHandler; /** Keep `requests` (default true; benchmarks turn it off). */ record?: boolean } = {}): Promise<FakeUpstream> {
+/**
+ * The fake's tokenizer, deterministic and simple enough for tests to predict: each message costs
+ * 4 tokens plus one per whitespace-separated word of its text (content, tool call arguments),
+ * tools cost one per word of their JSON, and the generation prompt 3. `/tokenize` answers with
+ * this count; with `maxModelLen` set, chat completions over the context are a vLLM-style 400.
+ */
+export function fakeTokenCount(body: { messages?: unknown[]; tools?: unknown[] }): number {
+  const words = (s: string) => s.split(/\s+/).filter(Boolean).length;
+  const text = (content: unknown): string =>
+    typeof content === 'string' ? content : Array.isArray(content) ? content.map((p: any) => (typeof p?.text === 'string' ? p.text : '')).join(' ') : '';
+  let n = 3;
+  for (const m of (body.messages ?? []) as any[]) {
+    n += 4 + words(text(m?.content));
+    for (const call of (m?.tool_calls ?? []) as any[]) n += words(`${call?.function?.name ?? ''} ${call?.function?.arguments ?? ''}`);
+  }
+  if (body.tools?.length) n += words(JSON.stringify(body.tools).replace(/[{}[\]",:]/g, ' '));
+  return n;
+}
+
+export interface FakeUpstreamOptions {
+  port?: number;
+  models?: string[];
+  handler?: ChatHandler;
+  /** Keep `requests` (default true; benchmarks turn it off). */
+  record?: boolean;
+  /** Context length: listed in /v1/models and enforced on chat completions (vLLM's 400). */
+  maxModelLen?: number;
+  /** Serve vLLM's `POST /tokenize` (default true). */
+  tokenize?: boolean;
+}
+
+export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
   let handler: ChatHandler = opts.handler ?? echoHandler;
   let responsesHandler: ChatHandler | null = null;
   const models = opts.models ?? ['fake-model'];
@@ -146,8 +177,28 @@ export async function startFakeUpstream(opts: { port?: number; models?: string[]
       const recorded: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body, rawBody };
       if (opts.record !== false) requests.push(recorded);
       if (req.method === 'GET' && path === '/v1/models') {
-        sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' })) });
+        const len = opts.maxModelLen ? { max_model_len: opts.maxModelLen } : {};
+        sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake', ...len })) });
         return;
+      }
+      if (req.method === 'POST' && path === '/tokenize' && opts.tokenize !== false) {
+        const count = fakeTokenCount(body ?? {});
+        sendJson(res, 200, { count, max_model_len: opts.maxModelLen ?? 4096, tokens: Array.from({ length: count }, (_, i) => i) });
+        return;
+      }
+      if (req.method === 'POST' && path === '/v1/chat/completions' && opts.maxModelLen) {
+        const prompt = fakeTokenCount(body ?? {});
+        const wanted = prompt + (body?.max_tokens ?? 1);
+        if (wanted > opts.maxModelLen) {
+          sendJson(res, 400, {
+            object: 'error',
+            message: `This model's maximum context length is ${opts.maxModelLen} tokens. However, you requested ${wanted} tokens (${prompt} in the messages, ${body?.max_tokens ?? 1} in the completion). Please reduce the length of the messages or completion.`,
+            type: 'BadRequestError',
+            param: null,
+            code: 400,
+          });
+          return;
+        }
       }
       const active = req.method === 'POST' && path === '/v1/chat/completions' ? handler : req.method === 'POST' && path === '/v1/responses' ? responsesHandler : null;
       if (active) {

@@ -254,6 +254,25 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       await expect(store.put(turn('after', { parentId: root.id }))).rejects.toBeInstanceOf(ParentNotFoundError);
     });
 
+    it('concurrent puts (group-committed together): each bad record fails alone, the rest are stored', async () => {
+      const root = turn('gc-root');
+      await store.put(root);
+      const good = Array.from({ length: 12 }, (_, i) => turn(`gc-${i}`, { parentId: root.id }));
+      const orphan = turn('gc-orphan', { parentId: rid() });
+      const duplicate = turn('gc-dup', { id: root.id }); // an id that is already stored
+      const child = turn('gc-child', { parentId: good[0]!.id }); // its parent is in the same batch
+      // Submitted in the same tick, so they are written as one group.
+      const all = [...good.slice(0, 6), orphan, duplicate, child, ...good.slice(6)];
+      const results = await Promise.allSettled(all.map((r) => store.put(r)));
+      const failed = (r: (typeof all)[number]) => results[all.indexOf(r)]!.status === 'rejected';
+      expect(all.filter(failed)).toEqual([orphan, duplicate]);
+      expect((results[all.indexOf(orphan)] as PromiseRejectedResult).reason).toBeInstanceOf(ParentNotFoundError);
+      for (const r of good) expect((await store.getHistory(r.id))?.items).toEqual(expectedItems([root, r]));
+      expect((await store.getHistory(child.id))?.items).toEqual(expectedItems([root, good[0]!, child]));
+      expect(await store.get(orphan.id)).toBeNull();
+      expect(await store.get(root.id)).toEqual(root.response);
+    });
+
     it('keeps one shared secret: concurrent first callers all get the value that won', async () => {
       const name = `secret_${Math.random().toString(36).slice(2)}`;
       const values = await Promise.all(Array.from({ length: 8 }, (_, i) => store.getOrCreateSecret(name, () => `candidate-${i}`)));
