@@ -6,7 +6,7 @@ import { normalizeInput, referencedIds } from '../api/normalize-input.js';
 import { toolSchema, type CreateResponseRequest, type RequestTool, type ToolChoice } from '../api/request-schema.js';
 import { validateCreateResponse } from '../api/validate-request.js';
 import { hydrateConversation, withDistinctIds } from './conversation.js';
-import type { ResponseObject, ResponseStore } from '../store/types.js';
+import type { ConversationHistory, ResponseObject, ResponseStore } from '../store/types.js';
 import { selectsGatewayTool, specForChoice, specOf } from '../tools/catalog.js';
 import type { GatewayTools, ToolPreparations } from '../tools/types.js';
 
@@ -35,6 +35,11 @@ export interface PrepareDeps {
   enabledBuiltins: ReadonlySet<string>;
   /** Gateway tools whose `prepare` hooks run last (their ApiErrors are plain HTTP errors too). */
   tools?: GatewayTools;
+  /**
+   * A history source consulted before the store (WebSocket mode's connection-local cache of the
+   * last response, which works even for `store: false`).
+   */
+  localHistory?: (id: string) => ConversationHistory | null;
 }
 
 function previousNotFound(id: string) {
@@ -133,7 +138,7 @@ export async function prepareRequest(deps: PrepareDeps, body: unknown, principal
   const req = validateCreateResponse(body);
   const parentId = req.previous_response_id ?? null;
   const conversation = await hydrateConversation(deps.store, req, principal);
-  const prev = parentId ? await hydrate(deps.store, parentId) : null;
+  const prev = parentId ? (deps.localHistory?.(parentId) ?? (await hydrate(deps.store, parentId))) : null;
   const history = conversation?.items ?? prev?.items ?? [];
   const inherited = inheritedTools(prev?.response ?? null);
   const tools = req.tools ?? inherited.tools;
