@@ -206,8 +206,8 @@ describe('code_interpreter through the gateway', () => {
     expect(m[1].tool_calls.map((c: any) => c.function.name)).toEqual(['code_interpreter', 'lookup']);
   });
 
-  it('rejects code_interpreter with 400 when the gateway has it disabled', async () => {
-    const off = await startTestGateway();
+  it('rejects code_interpreter with 400 when the gateway has it disabled (VR_UNAVAILABLE_BUILTIN_TOOLS=reject)', async () => {
+    const off = await startTestGateway({ env: { unavailableBuiltinTools: 'reject' } });
     try {
       const res = await fetch(`${off.url}/v1/responses`, {
         method: 'POST',
