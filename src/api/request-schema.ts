@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { gatewayChoiceSchemas, gatewayEntrySchemas } from '../tools/catalog.js';
+import { allGatewayToolSpecs, gatewayChoiceSchemas, gatewayEntrySchemas, gatewayItemSchemas } from '../tools/catalog.js';
+import { clientToolChoiceSchemas, clientToolEntrySchemas, clientToolItemSchemas } from '../tools/client/schemas.js';
 
 /**
  * The public `POST /v1/responses` request body. This schema is the single source of truth for
@@ -49,6 +50,7 @@ const functionCallItem = z.object({
   name: z.string().min(1),
   arguments: z.string(),
   status: z.enum(['in_progress', 'completed', 'incomplete']).optional(),
+  namespace: z.string().nullish(),
 });
 
 const functionCallOutputItem = z.object({
@@ -68,73 +70,15 @@ const reasoningItem = z.object({
   status: z.enum(['in_progress', 'completed', 'incomplete']).nullish(),
 });
 
-const codeInterpreterCallItem = z.object({
-  type: z.literal('code_interpreter_call'),
-  id: z.string(),
-  code: z.string().nullable(),
-  container_id: z.string().default(''),
-  status: z.enum(['in_progress', 'interpreting', 'completed', 'incomplete', 'failed']).default('completed'),
-  outputs: z
-    .array(z.union([z.object({ type: z.literal('logs'), logs: z.string() }), z.object({ type: z.literal('image'), url: z.string() })]))
-    .nullish(),
-});
-
-const webSearchCallItem = z.object({
-  type: z.literal('web_search_call'),
-  id: z.string(),
-  status: z.enum(['in_progress', 'searching', 'completed', 'failed']).default('completed'),
-  action: z.record(z.string(), z.unknown()).optional(),
-});
-
-const mcpCallItem = z.object({
-  type: z.literal('mcp_call'),
-  id: z.string(),
-  server_label: z.string(),
-  name: z.string(),
-  arguments: z.string(),
-  output: z.string().nullish(),
-  error: z.string().nullish(),
-  status: z.enum(['in_progress', 'completed', 'incomplete', 'calling', 'failed']).optional(),
-  approval_request_id: z.string().nullish(),
-});
-
-const mcpListToolsItem = z.object({
-  type: z.literal('mcp_list_tools'),
-  id: z.string(),
-  server_label: z.string(),
-  tools: z.array(z.object({ name: z.string(), description: z.string().nullish(), input_schema: z.unknown(), annotations: z.unknown().optional() })),
-  error: z.string().nullish(),
-});
-
-const mcpApprovalRequestItem = z.object({
-  type: z.literal('mcp_approval_request'),
-  id: z.string(),
-  server_label: z.string(),
-  name: z.string(),
-  arguments: z.string(),
-});
-
-const mcpApprovalResponseItem = z.object({
-  type: z.literal('mcp_approval_response'),
-  id: z.string().nullish(),
-  approval_request_id: z.string(),
-  approve: z.boolean(),
-  reason: z.string().nullish(),
-});
-
 const itemReference = z.object({ type: z.literal('item_reference'), id: z.string() });
 
 const typedItem = z.discriminatedUnion('type', [
   functionCallItem,
   functionCallOutputItem,
   reasoningItem,
-  codeInterpreterCallItem,
-  webSearchCallItem,
-  mcpCallItem,
-  mcpListToolsItem,
-  mcpApprovalRequestItem,
-  mcpApprovalResponseItem,
   itemReference,
+  ...clientToolItemSchemas,
+  ...gatewayItemSchemas,
 ]);
 
 /** Items with no `type` but a `role` are messages, as in OpenAI's API. */
@@ -152,16 +96,17 @@ const functionTool = z.object({
 });
 
 /** Client functions, then each gateway tool's own entry schema (from the tool catalog). */
-export const toolSchema = z.discriminatedUnion('type', [functionTool, ...gatewayEntrySchemas]);
+export const toolSchema = z.discriminatedUnion('type', [functionTool, ...clientToolEntrySchemas, ...gatewayEntrySchemas]);
 export type RequestTool = z.infer<typeof toolSchema>;
 
 const functionRef = z.object({ type: z.literal('function'), name: z.string() });
-const allowedToolRef = z.union([functionRef, ...gatewayChoiceSchemas]);
+const allowedToolRef = z.union([functionRef, ...clientToolChoiceSchemas, ...gatewayChoiceSchemas]);
 
 export const toolChoiceSchema = z.union([
   z.enum(['auto', 'none', 'required']),
   functionRef,
   z.object({ type: z.literal('allowed_tools'), mode: z.enum(['auto', 'required']), tools: z.array(allowedToolRef) }),
+  ...clientToolChoiceSchemas,
   ...gatewayChoiceSchemas,
 ]);
 export type ToolChoice = z.infer<typeof toolChoiceSchema>;
@@ -178,16 +123,15 @@ const textFormat = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** OpenAI's `include` values; each gateway tool adds its own (its spec's `includeValues`). */
 export const INCLUDE_VALUES = [
-  'code_interpreter_call.outputs',
-  'web_search_call.action.sources',
-  'web_search_call.results',
+  ...allGatewayToolSpecs.flatMap((s) => s.includeValues ?? []),
   'message.output_text.logprobs',
   'reasoning.encrypted_content',
   'message.input_image.image_url',
   'computer_call_output.output.image_url',
   'file_search_call.results',
-] as const;
+];
 
 export const metadataSchema = z
   .record(z.string().max(64, 'Metadata keys are at most 64 characters.'), z.string().max(512, 'Metadata values are at most 512 characters.'))

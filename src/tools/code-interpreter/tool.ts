@@ -1,8 +1,9 @@
 import { ApiError, notFound } from '../../api/errors.js';
-import type { CodeInterpreterCallItem, CodeInterpreterOutput, Item } from '../../api/items.js';
+import type { Item } from '../../api/items.js';
+import type { CodeInterpreterCallItem, CodeInterpreterOutput } from './items.js';
 import type { RequestTool } from '../../api/request-schema.js';
 import type { ModelTool } from '../../upstream/types.js';
-import type { CallPresenter, GatewayCall, GatewayTool, ToolPrepareContext, ToolPreparation, ToolResult, ToolRunContext } from '../types.js';
+import type { CallPresenter, GatewayCall, GatewayTool, ToolPrepareContext, ToolPreparation, ToolRunContext } from '../types.js';
 import { CodeArgStream, finalCode } from './code-arg-stream.js';
 import { CODE_INTERPRETER_FUNCTION } from './spec.js';
 import type { CodeInterpreterClient, CodeInterpreterResult } from './client.js';
@@ -127,7 +128,7 @@ export function createCodeInterpreterTool(client: CodeInterpreterClient): Gatewa
         },
       };
     },
-    async run(_call: GatewayCall, ctx: ToolRunContext): Promise<ToolResult> {
+    async run(_call: GatewayCall, ctx: ToolRunContext): Promise<void> {
       const item = ctx.item as CodeInterpreterCallItem;
       const container = (ctx.state as ContainerChoice | undefined) ?? { id: item.container_id, create: true };
       item.container_id = container.id;
@@ -145,7 +146,6 @@ export function createCodeInterpreterTool(client: CodeInterpreterClient): Gatewa
       }
       ctx.sink.event('response.code_interpreter_call.completed', item);
       ctx.sink.done(item);
-      return { item };
     },
     toModelItems(item: Item): Item[] | null {
       if (item.type !== 'code_interpreter_call') return null;

@@ -1,5 +1,5 @@
 import { ApiError } from '../../api/errors.js';
-import type { ModelEvent } from '../../engine/model-events.js';
+import type { ModelEvent } from '../../model/events.js';
 import { readBodyText, type UpstreamClient } from '../http-client.js';
 import { mapUpstreamHttpError } from '../map-upstream-http-error.js';
 import type { TurnRequest, UpstreamAdapter } from '../types.js';
@@ -10,6 +10,8 @@ import { parseChatCompletionChunks } from './parse-chunks.js';
 export interface ChatCompletionsAdapterOptions extends ConvertOptions {
   /** Id for tool calls the upstream sent without one (default: a random `call_…`). */
   generateCallId?: () => string;
+  /** Largest single upstream SSE event (VR_UPSTREAM_MAX_EVENT_BYTES). */
+  maxEventBytes?: number;
 }
 
 /**
@@ -43,7 +45,7 @@ export function createChatCompletionsAdapter(client: UpstreamClient, options: Ch
       // The consumer stopped at the acceptance batch: release the connection.
       if (!reading) res.body.destroy();
     }
-    yield* parseChatCompletionChunks(res.body, { signal: req.signal, generateCallId: options.generateCallId });
+    yield* parseChatCompletionChunks(res.body, { signal: req.signal, generateCallId: options.generateCallId, maxEventBytes: options.maxEventBytes });
   }
   return { streamTurn };
 }
