@@ -114,7 +114,15 @@ export interface McpApprovalResponseItem {
   reason?: string | null;
 }
 
+/** Compacted history (POST /v1/responses/compact, automatic compaction): an opaque sealed blob. */
+export interface CompactionItem {
+  type: 'compaction';
+  id: string;
+  encrypted_content: string;
+}
+
 export type Item =
+  | CompactionItem
   | MessageItem
   | ReasoningItem
   | FunctionCallItem

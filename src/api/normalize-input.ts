@@ -44,6 +44,8 @@ function normalizeOne(item: InputItem, index: number, newId: IdGenerator, lookup
     }
     case 'code_interpreter_call':
       return { ...item, outputs: item.outputs ?? null };
+    case 'compaction':
+      return { type: 'compaction', id: item.id ?? newId('cmp'), encrypted_content: item.encrypted_content };
     case 'mcp_approval_response':
       return { ...item, id: item.id ?? newId('mcpr') };
     default:

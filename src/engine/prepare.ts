@@ -6,6 +6,8 @@ import { normalizeInput, referencedIds } from '../api/normalize-input.js';
 import { toolSchema, type CreateResponseRequest, type RequestTool, type ToolChoice } from '../api/request-schema.js';
 import { validateCreateResponse } from '../api/validate-request.js';
 import { hydrateConversation, withDistinctIds } from './conversation.js';
+import { checkCompactions } from './compaction/compaction-item.js';
+import type { SealedBlobs } from '../crypto/sealed-blob.js';
 import type { ResponseObject, ResponseStore } from '../store/types.js';
 import { selectsGatewayTool, specForChoice, specOf } from '../tools/catalog.js';
 import type { GatewayTools, ToolPreparations } from '../tools/types.js';
@@ -35,6 +37,8 @@ export interface PrepareDeps {
   enabledBuiltins: ReadonlySet<string>;
   /** Gateway tools whose `prepare` hooks run last (their ApiErrors are plain HTTP errors too). */
   tools?: GatewayTools;
+  /** Opens compaction items, so a tampered one is a plain 400 before anything runs. */
+  sealedBlobs?: SealedBlobs;
 }
 
 function previousNotFound(id: string) {
@@ -144,6 +148,7 @@ export async function prepareRequest(deps: PrepareDeps, body: unknown, principal
   const lookup = await referenceLookup(deps.store, history, req.input ?? []);
   const normalized = normalizeInput(req.input ?? [], deps.newId, lookup);
   const input = conversation ? withDistinctIds(normalized, history, deps.newId) : normalized;
+  if (deps.sealedBlobs) checkCompactions(input, deps.sealedBlobs);
   checkToolOutputs(history, input);
   const preparations = deps.tools ? await deps.tools.prepare(tools, { history, input, newId: deps.newId, principal }) : new Map();
   return { req, history, input, tools, toolChoice, parentId, conversationId: conversation?.id ?? null, preparations, principal };

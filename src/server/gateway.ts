@@ -95,6 +95,7 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     reasoningEvents: deps.env.reasoningEvents,
     sealedBlobs: deps.sealedBlobs ?? sealingKeyFromEnv(process.env) ?? new SealedBlobs(generateSealingKey()),
     tokenCounter: createTokenCounter(upstream, { modelInfoTtlMs: context.modelInfoTtlMs, timeoutMs: context.tokenizeTimeoutMs }),
+    compactionKeepTurns: context.compactionKeepTurns,
     ...(obs.logger ? { logger: obs.logger } : {}),
   };
   const app = buildApp({ engine, upstream, runSettings: deps.runSettings, context, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
