@@ -4,7 +4,11 @@ import { randomBytes } from 'node:crypto';
  * Ids are capabilities: anyone holding a response id can read and continue the
  * conversation, so every id carries 192 bits from the OS CSPRNG.
  */
-export type IdPrefix = 'resp' | 'msg' | 'fc' | 'call' | 'rs' | 'ci' | 'ws' | 'mcp' | 'mcpl' | 'mcpr' | 'fco' | 'cntr' | 'conv' | 'cmp';
+/**
+ * 2–5 lowercase letters (see ID_PATTERN): `resp`, `msg`, `fc`, `fco`, `rs`, `call`, `conv`, `cmp`, and each
+ * gateway tool's own (`ci`, `ws`, `mcp`, …), which the tool picks in its folder.
+ */
+export type IdPrefix = string;
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomBytes(24).toString('hex')}`;

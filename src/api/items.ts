@@ -60,59 +60,15 @@ export interface FunctionCallOutputItem {
   status: ItemStatus;
 }
 
-export type CodeInterpreterOutput = { type: 'logs'; logs: string } | { type: 'image'; url: string };
+/**
+ * Item types of gateway tools, by item type. Each tool declares its own in its folder
+ * (`tools/<name>/items.ts` adds them to this interface by declaration merging), so a new tool
+ * never edits this file.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface GatewayToolItems {}
 
-export interface CodeInterpreterCallItem {
-  type: 'code_interpreter_call';
-  id: string;
-  status: 'in_progress' | 'interpreting' | 'completed' | 'incomplete' | 'failed';
-  code: string | null;
-  container_id: string;
-  outputs: CodeInterpreterOutput[] | null;
-}
-
-export interface WebSearchCallItem {
-  type: 'web_search_call';
-  id: string;
-  status: 'in_progress' | 'searching' | 'completed' | 'failed';
-  action?: Record<string, unknown>;
-}
-
-export interface McpCallItem {
-  type: 'mcp_call';
-  id: string;
-  server_label: string;
-  name: string;
-  arguments: string;
-  output?: string | null;
-  error?: string | null;
-  status?: 'in_progress' | 'completed' | 'incomplete' | 'calling' | 'failed';
-  approval_request_id?: string | null;
-}
-
-export interface McpListToolsItem {
-  type: 'mcp_list_tools';
-  id: string;
-  server_label: string;
-  tools: { name: string; description?: string | null; input_schema: unknown; annotations?: unknown }[];
-  error?: string | null;
-}
-
-export interface McpApprovalRequestItem {
-  type: 'mcp_approval_request';
-  id: string;
-  server_label: string;
-  name: string;
-  arguments: string;
-}
-
-export interface McpApprovalResponseItem {
-  type: 'mcp_approval_response';
-  id: string;
-  approval_request_id: string;
-  approve: boolean;
-  reason?: string | null;
-}
+export type GatewayToolItem = GatewayToolItems[keyof GatewayToolItems];
 
 /** Compacted history (POST /v1/responses/compact, automatic compaction): an opaque sealed blob. */
 export interface CompactionItem {
@@ -121,17 +77,6 @@ export interface CompactionItem {
   encrypted_content: string;
 }
 
-export type Item =
-  | CompactionItem
-  | MessageItem
-  | ReasoningItem
-  | FunctionCallItem
-  | FunctionCallOutputItem
-  | CodeInterpreterCallItem
-  | WebSearchCallItem
-  | McpCallItem
-  | McpListToolsItem
-  | McpApprovalRequestItem
-  | McpApprovalResponseItem;
+export type Item = MessageItem | ReasoningItem | FunctionCallItem | FunctionCallOutputItem | CompactionItem | GatewayToolItem;
 
 export type ItemType = Item['type'];

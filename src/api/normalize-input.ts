@@ -1,3 +1,4 @@
+import { specForItem } from '../tools/catalog.js';
 import { invalidRequest } from './errors.js';
 import type { IdGenerator } from './ids.js';
 import type { ContentPart, Item, MessageItem } from './items.js';
@@ -42,14 +43,13 @@ function normalizeOne(item: InputItem, index: number, newId: IdGenerator, lookup
       if (item.encrypted_content) out.encrypted_content = item.encrypted_content;
       return out;
     }
-    case 'code_interpreter_call':
-      return { ...item, outputs: item.outputs ?? null };
     case 'compaction':
       return { type: 'compaction', id: item.id ?? newId('cmp'), encrypted_content: item.encrypted_content };
-    case 'mcp_approval_response':
-      return { ...item, id: item.id ?? newId('mcpr') };
-    default:
-      return item as Item;
+    default: {
+      // A gateway tool's item: the tool says how it is stored.
+      const normalize = specForItem(item.type)?.normalizeInput?.[item.type];
+      return normalize ? normalize(item as { type: string }, newId) : (item as Item);
+    }
   }
 }
 

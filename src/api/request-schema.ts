@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { gatewayChoiceSchemas, gatewayEntrySchemas } from '../tools/catalog.js';
+import { allGatewayToolSpecs, gatewayChoiceSchemas, gatewayEntrySchemas, gatewayItemSchemas } from '../tools/catalog.js';
 
 /**
  * The public `POST /v1/responses` request body. This schema is the single source of truth for
@@ -68,60 +68,6 @@ const reasoningItem = z.object({
   status: z.enum(['in_progress', 'completed', 'incomplete']).nullish(),
 });
 
-const codeInterpreterCallItem = z.object({
-  type: z.literal('code_interpreter_call'),
-  id: z.string(),
-  code: z.string().nullable(),
-  container_id: z.string().default(''),
-  status: z.enum(['in_progress', 'interpreting', 'completed', 'incomplete', 'failed']).default('completed'),
-  outputs: z
-    .array(z.union([z.object({ type: z.literal('logs'), logs: z.string() }), z.object({ type: z.literal('image'), url: z.string() })]))
-    .nullish(),
-});
-
-const webSearchCallItem = z.object({
-  type: z.literal('web_search_call'),
-  id: z.string(),
-  status: z.enum(['in_progress', 'searching', 'completed', 'failed']).default('completed'),
-  action: z.record(z.string(), z.unknown()).optional(),
-});
-
-const mcpCallItem = z.object({
-  type: z.literal('mcp_call'),
-  id: z.string(),
-  server_label: z.string(),
-  name: z.string(),
-  arguments: z.string(),
-  output: z.string().nullish(),
-  error: z.string().nullish(),
-  status: z.enum(['in_progress', 'completed', 'incomplete', 'calling', 'failed']).optional(),
-  approval_request_id: z.string().nullish(),
-});
-
-const mcpListToolsItem = z.object({
-  type: z.literal('mcp_list_tools'),
-  id: z.string(),
-  server_label: z.string(),
-  tools: z.array(z.object({ name: z.string(), description: z.string().nullish(), input_schema: z.unknown(), annotations: z.unknown().optional() })),
-  error: z.string().nullish(),
-});
-
-const mcpApprovalRequestItem = z.object({
-  type: z.literal('mcp_approval_request'),
-  id: z.string(),
-  server_label: z.string(),
-  name: z.string(),
-  arguments: z.string(),
-});
-
-const mcpApprovalResponseItem = z.object({
-  type: z.literal('mcp_approval_response'),
-  id: z.string().nullish(),
-  approval_request_id: z.string(),
-  approve: z.boolean(),
-  reason: z.string().nullish(),
-});
-
 const itemReference = z.object({ type: z.literal('item_reference'), id: z.string() });
 
 const compactionItem = z.object({
@@ -134,14 +80,9 @@ const typedItem = z.discriminatedUnion('type', [
   functionCallItem,
   functionCallOutputItem,
   reasoningItem,
-  codeInterpreterCallItem,
-  webSearchCallItem,
-  mcpCallItem,
-  mcpListToolsItem,
-  mcpApprovalRequestItem,
-  mcpApprovalResponseItem,
   itemReference,
   compactionItem,
+  ...gatewayItemSchemas,
 ]);
 
 /** Items with no `type` but a `role` are messages, as in OpenAI's API. */
@@ -185,16 +126,15 @@ const textFormat = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** OpenAI's `include` values; each gateway tool adds its own (its spec's `includeValues`). */
 export const INCLUDE_VALUES = [
-  'code_interpreter_call.outputs',
-  'web_search_call.action.sources',
-  'web_search_call.results',
+  ...allGatewayToolSpecs.flatMap((s) => s.includeValues ?? []),
   'message.output_text.logprobs',
   'reasoning.encrypted_content',
   'message.input_image.image_url',
   'computer_call_output.output.image_url',
   'file_search_call.results',
-] as const;
+];
 
 export const metadataSchema = z
   .record(z.string().max(64, 'Metadata keys are at most 64 characters.'), z.string().max(512, 'Metadata values are at most 512 characters.'))

@@ -2,7 +2,7 @@ import type { IdGenerator } from '../api/ids.js';
 import type { FunctionCallItem, Item, LogProb, MessageItem, ReasoningItem } from '../api/items.js';
 import type { ResponseResource, ResponseUsage } from '../api/response-object.js';
 import type { CallPresenter, ItemEventSink } from '../tools/types.js';
-import type { FinishReason, ModelEvent, ModelUsage } from './model-events.js';
+import type { FinishReason, ModelEvent, ModelUsage } from '../model/events.js';
 
 /** One Responses streaming event, as sent on the wire (`sequence_number` filled in by the composer). */
 export type StreamEvent = { type: string; sequence_number: number } & Record<string, unknown>;

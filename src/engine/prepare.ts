@@ -8,7 +8,7 @@ import { validateCreateResponse } from '../api/validate-request.js';
 import { hydrateConversation, withDistinctIds } from './conversation.js';
 import { checkCompactions } from './compaction/compaction-item.js';
 import type { SealedBlobs } from '../crypto/sealed-blob.js';
-import type { ResponseObject, ResponseStore } from '../store/types.js';
+import type { ConversationHistory, ResponseObject, ResponseStore } from '../store/types.js';
 import { selectsGatewayTool, specForChoice, specOf } from '../tools/catalog.js';
 import type { GatewayTools, ToolPreparations } from '../tools/types.js';
 
@@ -39,6 +39,11 @@ export interface PrepareDeps {
   tools?: GatewayTools;
   /** Opens compaction items, so a tampered one is a plain 400 before anything runs. */
   sealedBlobs?: SealedBlobs;
+  /**
+   * A history source consulted before the store (WebSocket mode's connection-local cache of the
+   * last response, which works even for `store: false`).
+   */
+  localHistory?: (id: string) => ConversationHistory | null;
 }
 
 function previousNotFound(id: string) {
@@ -137,7 +142,7 @@ export async function prepareRequest(deps: PrepareDeps, body: unknown, principal
   const req = validateCreateResponse(body);
   const parentId = req.previous_response_id ?? null;
   const conversation = await hydrateConversation(deps.store, req, principal);
-  const prev = parentId ? await hydrate(deps.store, parentId) : null;
+  const prev = parentId ? (deps.localHistory?.(parentId) ?? (await hydrate(deps.store, parentId))) : null;
   const history = conversation?.items ?? prev?.items ?? [];
   const inherited = inheritedTools(prev?.response ?? null);
   const tools = req.tools ?? inherited.tools;

@@ -21,6 +21,7 @@ import { registerPassthroughRoutes } from './routes/passthrough.js';
 import { registerResponsesRoutes } from './routes/responses.js';
 import { readRunSettings, type RunSettings } from '../config/run-settings.js';
 import { RunRegistry } from '../runs/registry.js';
+import { responsesWebSocketPlugin } from './routes/responses-ws.js';
 
 export interface AppDeps {
   engine: EngineDeps;
@@ -87,7 +88,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installBodyParsers(app);
   registerOperationsPlugins(app, deps);
   registerHealthRoute(app);
-  const runs = deps.engine.store ? new RunRegistry(deps.engine.store, deps.runSettings ?? readRunSettings(process.env), app.log) : null;
+  const runSettings = deps.runSettings ?? readRunSettings(process.env);
+  const runs = deps.engine.store ? new RunRegistry(deps.engine.store, runSettings, app.log) : null;
   if (runs) {
     // Orphans are settled and notifications heard from the start; live runs get a bounded
     // grace period at shutdown, then fail (their clients can still read them).
@@ -95,6 +97,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     app.addHook('onClose', () => runs.close());
   }
   registerResponsesRoutes(app, { engine: deps.engine, runs, logger: app.log, scope: deps.observability?.scope, keepAliveMs: (deps.sseKeepAliveSeconds ?? 0) * 1000 });
+  void app.register(responsesWebSocketPlugin, { engine: deps.engine, settings: runSettings, logger: app.log });
   const { store, newId, clock } = deps.engine;
   registerContextRoutes(app, deps.engine, deps.upstream);
   registerConversationRoutes(app, { store, newId, clock, maxItemsPerCall: (deps.context ?? CONTEXT_DEFAULTS).conversationMaxItemsPerCall });

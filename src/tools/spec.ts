@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import type { ApiError } from '../api/errors.js';
+import type { IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import type { ModelTool } from '../upstream/types.js';
 
@@ -47,6 +48,16 @@ export interface GatewayToolSpec<S extends ToolEntrySchema = ToolEntrySchema, C 
   forcedFunctions?(ref: z.infer<C>, fns: ModelTool[]): ModelTool[];
   /** The entry as the response's `tools` echoes it (secrets such as MCP headers never are). */
   echo(entry: z.infer<S>): Record<string, unknown>;
+  /**
+   * The tool's items as clients may send them back in `input` (its output items, approvals);
+   * they join the request schema's input item union. Their stored types are declared by the
+   * tool too (an `items.ts` that adds them to `GatewayToolItems` in api/items.ts).
+   */
+  readonly inputItems: readonly ToolEntrySchema[];
+  /** Per item type: how an input item of this tool becomes a stored item (ids, defaults). */
+  readonly normalizeInput?: Readonly<Record<string, (item: { type: string }, newId: IdGenerator) => Item>>;
+  /** The `include` values this tool's items honour (e.g. `code_interpreter_call.outputs`). */
+  readonly includeValues?: readonly string[];
   /** Per item type: the client's view of a stored item of this tool, given `include`. */
   readonly clientFilters?: Readonly<Record<string, (item: Item, include: readonly string[]) => Item>>;
 }
@@ -62,7 +73,9 @@ function literalValues(schema: ToolEntrySchema): string[] {
  * Fill in the defaults: one entry per request (keyed by kind), any entry of the tool satisfies
  * a reference to it, and the reference is named by its type.
  */
-export function defineToolSpec<S extends ToolEntrySchema, C extends ToolEntrySchema>(spec: SpecInput<S, C>): GatewayToolSpec<S, C> {
+export function defineToolSpec<S extends ToolEntrySchema, C extends ToolEntrySchema, const I extends readonly ToolEntrySchema[]>(
+  spec: SpecInput<S, C> & { inputItems: I },
+): GatewayToolSpec<S, C> & { inputItems: I } {
   const requestTypes = literalValues(spec.requestSchema);
   return {
     identity: (entry) => ({ key: spec.kind, what: `tool '${(entry as { type: string }).type}'` }),

@@ -1,5 +1,5 @@
 import type { Item } from '../api/items.js';
-import type { ModelEvent } from '../engine/model-events.js';
+import type { ModelEvent } from '../model/events.js';
 import type { PassThroughParams } from './pass-through.js';
 
 /** A function the model may call, as the model sees it (gateway tools are shown this way too). */

@@ -3,6 +3,7 @@ import type { EnvSettings } from '../../src/config/env.js';
 import { readRunSettings, type RunSettings } from '../../src/config/run-settings.js';
 import { SERVE_DEFAULTS, type ServeOptions } from '../../src/config/serve-options.js';
 import { createGateway } from '../../src/server/gateway.js';
+import { defaultToolOptions } from '../../src/tools/catalog.js';
 import type { ResponseStore } from '../../src/store/types.js';
 import type { GatewayTool } from '../../src/tools/types.js';
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream.js';
@@ -18,8 +19,8 @@ export interface TestGateway {
 export function serveOptions(upstream: string, overrides: Partial<ServeOptions> = {}): ServeOptions {
   return {
     ...SERVE_DEFAULTS,
+    ...defaultToolOptions(),
     upstream,
-    webSearchProfile: null,
     codeInterpreterEgressPolicy: null,
     mcpConfig: null,
     gatewayHost: '127.0.0.1',

@@ -11,7 +11,7 @@
 import type { CompactionItem, Item } from '../../api/items.js';
 import type { IdGenerator } from '../../api/ids.js';
 import type { SealedBlobs } from '../../crypto/sealed-blob.js';
-import type { ModelUsage } from '../model-events.js';
+import type { ModelUsage } from '../../model/events.js';
 import type { TurnRequest, UpstreamAdapter } from '../../upstream/types.js';
 import { isPinned, sealCompaction } from './compaction-item.js';
 import { COMPACTION_INSTRUCTIONS, COMPACTION_REQUEST } from './prompt.js';

@@ -5,7 +5,7 @@
  * the model requested, and (with VR_LOG_MODEL_MESSAGES) the model-facing messages.
  */
 import { SpanKind, context, trace } from '@opentelemetry/api';
-import type { ModelEvent } from '../../engine/model-events.js';
+import type { ModelEvent } from '../../model/events.js';
 import { injectTraceHeaders, markSpanError } from '../../observability/index.js';
 import type { GatewayTools } from '../../tools/types.js';
 import type { TurnRequest, UpstreamAdapter } from '../../upstream/types.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CodeInterpreterCallItem } from '../../api/items.js';
+import { codeInterpreterCallInput, type CodeInterpreterCallItem } from './items.js';
 import { defineToolSpec } from '../spec.js';
 
 /** The function the model calls; a client function may not take this name. */
@@ -17,6 +17,11 @@ export const codeInterpreterSpec = defineToolSpec({
   choiceSchema: z.object({ type: z.literal('code_interpreter') }),
   reservedFunctionName: (name) => (name === CODE_INTERPRETER_FUNCTION ? `Function name '${name}' is reserved for the gateway's built-in tool of that name.` : null),
   echo: (entry) => ({ type: 'code_interpreter', container: entry.container ?? { type: 'auto' } }),
+  inputItems: [codeInterpreterCallInput],
+  normalizeInput: {
+    code_interpreter_call: (item) => ({ ...(item as CodeInterpreterCallItem), outputs: (item as CodeInterpreterCallItem).outputs ?? null }),
+  },
+  includeValues: ['code_interpreter_call.outputs'],
   clientFilters: {
     // The model always sees what the code printed; clients only when they asked for it.
     code_interpreter_call: (item, include) => (include.includes('code_interpreter_call.outputs') ? item : { ...(item as CodeInterpreterCallItem), outputs: null }),

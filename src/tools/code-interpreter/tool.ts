@@ -1,5 +1,6 @@
 import type { IdGenerator } from '../../api/ids.js';
-import type { CodeInterpreterCallItem, CodeInterpreterOutput, Item } from '../../api/items.js';
+import type { Item } from '../../api/items.js';
+import type { CodeInterpreterCallItem, CodeInterpreterOutput } from './items.js';
 import type { RequestTool } from '../../api/request-schema.js';
 import type { ModelTool } from '../../upstream/types.js';
 import type { CallPresenter, GatewayCall, GatewayTool, ToolResult, ToolRunContext } from '../types.js';

@@ -4,7 +4,8 @@
  * Everything that can fail here is a plain HTTP error, even for streaming requests.
  */
 import { ApiError, invalidRequest } from '../../api/errors.js';
-import type { Item, McpApprovalRequestItem } from '../../api/items.js';
+import type { Item } from '../../api/items.js';
+import type { McpApprovalRequestItem } from './items.js';
 import type { ToolPrepareContext } from '../types.js';
 import { isToolAllowed, type McpEntry } from './policy.js';
 import { remoteSource } from './remote-source.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { invalidRequest } from '../../api/errors.js';
 import { defineToolSpec } from '../spec.js';
+import { mcpApprovalRequestInput, mcpApprovalResponseInput, mcpCallInput, mcpListToolsInput, type McpApprovalResponseItem } from './items.js';
 import { MCP_FUNCTION_PREFIX, mcpFunctionName } from './names.js';
 
 const toolNames = z.object({ tool_names: z.array(z.string()).optional() });
@@ -33,6 +34,13 @@ export const mcpSpec = defineToolSpec({
   describeRef: (ref) => `mcp:${ref.server_label}`,
   // `{type: "mcp", server_label, name}` forces that one function; without a name, any of the server's.
   forcedFunctions: (ref, fns) => (ref.name ? fns.filter((f) => f.name === mcpFunctionName(ref.server_label, ref.name ?? '')) : fns),
+  inputItems: [mcpCallInput, mcpListToolsInput, mcpApprovalRequestInput, mcpApprovalResponseInput],
+  normalizeInput: {
+    mcp_approval_response: (item, newId): McpApprovalResponseItem => {
+      const answer = item as Omit<McpApprovalResponseItem, 'id'> & { id?: string | null };
+      return { ...answer, id: answer.id ?? newId('mcpr') };
+    },
+  },
   // Secrets (headers, authorization) are request-scoped: never echoed, never stored.
   echo: ({ headers: _headers, authorization: _authorization, ...rest }) => ({ ...rest, allowed_tools: rest.allowed_tools ?? null, headers: null, require_approval: rest.require_approval ?? 'always' }),
 });

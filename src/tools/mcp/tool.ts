@@ -5,7 +5,8 @@
  * `mcp_approval_request` that ends the response for the client to approve or deny.
  */
 import type { IdGenerator } from '../../api/ids.js';
-import type { Item, McpApprovalRequestItem, McpCallItem, McpListToolsItem } from '../../api/items.js';
+import type { Item } from '../../api/items.js';
+import type { McpApprovalRequestItem, McpCallItem, McpListToolsItem } from './items.js';
 import type { RequestTool } from '../../api/request-schema.js';
 import type { ModelTool } from '../../upstream/types.js';
 import type { CallPresenter, GatewayCall, GatewayTool, ItemLookup, ToolEventSink, ToolPreparation, ToolResult, ToolRunContext } from '../types.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Item } from '../../api/items.js';
 import { defineToolSpec } from '../spec.js';
 import { WEB_SEARCH_FUNCTION } from './action.js';
+import { webSearchCallInput, type WebSearchCallItem } from './items.js';
 
 export const webSearchEntrySchema = z.object({
   type: z.literal(['web_search', 'web_search_preview', 'web_search_2025_08_26', 'web_search_preview_2025_03_11']),
@@ -16,7 +17,7 @@ export type WebSearchEntry = z.infer<typeof webSearchEntrySchema>;
  * (kept for replay), never a client field; the action's `sources` only with `include`.
  */
 function clientView(item: Item, include: readonly string[]): Item {
-  const { model_output: _told, ...rest } = item as Extract<Item, { type: 'web_search_call' }> & { model_output?: string };
+  const { model_output: _told, ...rest } = item as WebSearchCallItem & { model_output?: string };
   if (rest.action && 'sources' in rest.action && !include.includes('web_search_call.action.sources')) {
     const { sources: _sources, ...action } = rest.action;
     return { ...rest, action };
@@ -30,5 +31,7 @@ export const webSearchSpec = defineToolSpec({
   choiceSchema: z.object({ type: z.literal(['web_search', 'web_search_preview']) }),
   reservedFunctionName: (name) => (name === WEB_SEARCH_FUNCTION ? `Function name '${name}' is reserved for the gateway's built-in tool of that name.` : null),
   echo: (entry) => ({ ...entry }),
+  inputItems: [webSearchCallInput],
+  includeValues: ['web_search_call.action.sources', 'web_search_call.results'],
   clientFilters: { web_search_call: clientView },
 });

@@ -1,5 +1,6 @@
 import type { IdGenerator } from '../../api/ids.js';
-import type { Item, WebSearchCallItem } from '../../api/items.js';
+import type { Item } from '../../api/items.js';
+import type { WebSearchCallItem } from './items.js';
 import type { ModelTool } from '../../upstream/types.js';
 import type { CallPresenter, GatewayCall, GatewayTool, ToolResult, ToolRunContext } from '../types.js';
 import { actionArguments, MODEL_TOOL, parseAction, WEB_SEARCH_FUNCTION, type WebSearchAction } from './action.js';

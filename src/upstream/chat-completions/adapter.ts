@@ -1,5 +1,5 @@
 import { ApiError } from '../../api/errors.js';
-import type { ModelEvent } from '../../engine/model-events.js';
+import type { ModelEvent } from '../../model/events.js';
 import { readBodyText, type UpstreamClient } from '../http-client.js';
 import { mapUpstreamHttpError } from '../map-upstream-http-error.js';
 import type { TurnRequest, UpstreamAdapter } from '../types.js';

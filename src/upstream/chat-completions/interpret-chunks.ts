@@ -1,6 +1,6 @@
 import { ApiError } from '../../api/errors.js';
 import type { LogProb } from '../../api/items.js';
-import type { FinishReason, ModelEvent, ModelUsage } from '../../engine/model-events.js';
+import type { FinishReason, ModelEvent, ModelUsage } from '../../model/events.js';
 import { mapFinishReason } from './map-finish-reason.js';
 import { mapLogprobs } from './map-logprobs.js';
 import { mapUsage } from './map-usage.js';

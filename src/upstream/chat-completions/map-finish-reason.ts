@@ -1,4 +1,4 @@
-import type { FinishReason } from '../../engine/model-events.js';
+import type { FinishReason } from '../../model/events.js';
 
 /**
  * Chat Completions `finish_reason` → model event finish reason. `function_call` is the legacy

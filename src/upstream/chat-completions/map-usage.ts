@@ -1,4 +1,4 @@
-import type { ModelUsage } from '../../engine/model-events.js';
+import type { ModelUsage } from '../../model/events.js';
 
 /**
  * Chat Completions `usage` → ModelUsage. Detail objects are optional (vLLM omits them unless

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../api/errors.js';
-import type { ModelEvent } from '../../engine/model-events.js';
+import type { ModelEvent } from '../../model/events.js';
 import { collect, fixtureBytes } from './__fixtures__/load.js';
 import { parseChatCompletionChunks } from './parse-chunks.js';
 

@@ -1,7 +1,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { ApiError } from '../../api/errors.js';
 import { newId } from '../../api/ids.js';
-import type { ModelEvent } from '../../engine/model-events.js';
+import type { ModelEvent } from '../../model/events.js';
 import { mapTransportError } from '../map-transport-error.js';
 import { createChunkInterpreter, malformed } from './interpret-chunks.js';
 

@@ -1,6 +1,6 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { ApiError } from '../../api/errors.js';
-import type { ModelEvent } from '../../engine/model-events.js';
+import type { ModelEvent } from '../../model/events.js';
 import { readBodyText, type UpstreamClient } from '../http-client.js';
 import { mapTransportError } from '../map-transport-error.js';
 import { mapUpstreamHttpError } from '../map-upstream-http-error.js';

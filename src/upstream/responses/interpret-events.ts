@@ -1,6 +1,6 @@
 import { ApiError } from '../../api/errors.js';
 import type { LogProb } from '../../api/items.js';
-import type { FinishReason, ModelEvent, ModelUsage } from '../../engine/model-events.js';
+import type { FinishReason, ModelEvent, ModelUsage } from '../../model/events.js';
 
 /**
  * The state machine that turns an upstream's native Responses stream events into model events.
