@@ -26,6 +26,7 @@ const SECTIONS: Section[] = [
   { title: 'Code interpreter round through the gateway', file: 'code-interpreter-round.ts', exportName: 'runCodeInterpreterRoundBench' },
   { title: 'Live heap across repeated load', file: 'heap.ts', exportName: 'runHeapBench' },
   { title: 'Gateway workers and observability', file: 'workers.ts', exportName: 'runWorkersBench' },
+  { title: 'Background runs and WebSocket mode', file: 'runs.ts', exportName: 'runRunsBench' },
 ];
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
