@@ -10,8 +10,22 @@ import { randomBytes } from 'node:crypto';
  */
 export type IdPrefix = string;
 
+const ID_BYTES = 24;
+/** Random bytes are drawn from the OS CSPRNG in blocks (one syscall per 256 ids, not per id). */
+const POOL_IDS = 256;
+let pool = Buffer.alloc(0);
+let offset = 0;
+
 export function newId(prefix: IdPrefix): string {
-  return `${prefix}_${randomBytes(24).toString('hex')}`;
+  if (offset + ID_BYTES > pool.length) {
+    pool = randomBytes(ID_BYTES * POOL_IDS);
+    offset = 0;
+  }
+  const hex = pool.toString('hex', offset, offset + ID_BYTES);
+  // Each block of bytes is used once: wipe it so it never lingers in the pool after use.
+  pool.fill(0, offset, offset + ID_BYTES);
+  offset += ID_BYTES;
+  return `${prefix}_${hex}`;
 }
 
 /** Every id the gateway hands out has this shape; anything else is rejected before a store lookup. */
