@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
 import { invalidRequest, type ApiError } from './errors.js';
 import { jsonSchemaProblem } from './json-schema-check.js';
 import { allGatewayToolSpecs, specOf } from '../tools/catalog.js';
@@ -127,6 +128,62 @@ function checkTypes(body: Record<string, unknown>): void {
   });
 }
 
+/** Request shape caps (configured in config/limits.ts). */
+export type RequestShapeLimits = Pick<Limits, 'maxTools' | 'maxSchemaDepth' | 'maxInputDepth'>;
+
+/**
+ * The path to the first value nested deeper than `max` levels below `root` (objects and arrays
+ * count), or null. Iterative, so no input can overflow the stack here; later recursive walks
+ * (schema checks, serialisation) then only ever see bounded depths.
+ */
+export function deepestPath(root: unknown, max: number): PropertyKey[] | null {
+  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value: root, path: [] }];
+  while (stack.length) {
+    const { value, path } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (path.length >= max) return path;
+    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: [...path, i] }));
+    else for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: [...path, k] });
+  }
+  return null;
+}
+
+function tooDeep(param: string, what: string, max: number): ApiError {
+  return invalidRequest(`${what} is nested too deeply: at most ${max} levels are accepted (at '${param}').`, param, 'nesting_too_deep');
+}
+
+/**
+ * Counts and depths are capped before the schema sees the body: 100,000 tools or a JSON Schema
+ * nested 1,000 levels deep must be a quick 400, not a blocked event loop or a stack overflow.
+ */
+function checkShape(body: Record<string, unknown>, limits: RequestShapeLimits): void {
+  const tools = body.tools;
+  if (Array.isArray(tools)) {
+    if (tools.length > limits.maxTools) {
+      throw invalidRequest(`Too many tools: ${tools.length} given, at most ${limits.maxTools} are accepted.`, 'tools', 'array_above_max_length');
+    }
+    tools.forEach((tool, i) => {
+      // A tool entry wraps its schema in two levels (the entry, `parameters`).
+      const at = deepestPath(tool, limits.maxSchemaDepth + 2);
+      if (at) throw tooDeep(formatParamPath(['tools', i, ...at]), 'A tool definition', limits.maxSchemaDepth);
+    });
+  }
+  const text = body.text;
+  if (isRecord(text)) {
+    const at = deepestPath(text, limits.maxSchemaDepth + 3);
+    if (at) throw tooDeep(formatParamPath(['text', ...at]), 'text.format.schema', limits.maxSchemaDepth);
+  }
+  if (body.input !== undefined) {
+    const at = deepestPath(body.input, limits.maxInputDepth);
+    if (at) throw tooDeep(formatParamPath(['input', ...at]), 'The input', limits.maxInputDepth);
+  }
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'tools' || key === 'text' || key === 'input') continue;
+    const at = deepestPath(value, limits.maxInputDepth);
+    if (at) throw tooDeep(formatParamPath([key, ...at]), `'${key}'`, limits.maxInputDepth);
+  }
+}
+
 /** Parse any JSON object body against `schema`; a 400 naming the offending param otherwise. */
 export function validateBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -141,10 +198,11 @@ export function validateBody<S extends z.ZodType>(schema: S, body: unknown): z.i
 }
 
 /** Parse and validate a request body; throws a 400 ApiError naming the offending param. */
-export function validateCreateResponse(body: unknown): CreateResponseRequest {
+export function validateCreateResponse(body: unknown, limits: RequestShapeLimits = DEFAULT_LIMITS): CreateResponseRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw invalidRequest('The request body must be a JSON object.', null, 'invalid_body');
   }
+  checkShape(body as Record<string, unknown>, limits);
   checkTypes(body as Record<string, unknown>);
   const parsed = createResponseSchema.safeParse(body);
   if (!parsed.success) {

@@ -4,7 +4,7 @@ import type { Item } from '../api/items.js';
 import type { Principal } from '../api/principal.js';
 import { normalizeInput, referencedIds } from '../api/normalize-input.js';
 import { toolSchema, type CreateResponseRequest, type RequestTool, type ToolChoice } from '../api/request-schema.js';
-import { validateCreateResponse } from '../api/validate-request.js';
+import { validateCreateResponse, type RequestShapeLimits } from '../api/validate-request.js';
 import { hydrateConversation, withDistinctIds } from './conversation.js';
 import { checkCompactions } from './compaction/compaction-item.js';
 import type { SealedBlobs } from '../crypto/sealed-blob.js';
@@ -39,6 +39,8 @@ export interface PrepareDeps {
   tools?: GatewayTools;
   /** Opens compaction items, so a tampered one is a plain 400 before anything runs. */
   sealedBlobs?: SealedBlobs;
+  /** Request shape caps; omitted = the defaults. */
+  limits?: RequestShapeLimits;
   /**
    * A history source consulted before the store (WebSocket mode's connection-local cache of the
    * last response, which works even for `store: false`).
@@ -50,9 +52,10 @@ function previousNotFound(id: string) {
   return invalidRequest(`Previous response with id '${id}' not found.`, 'previous_response_id', 'previous_response_not_found');
 }
 
-async function hydrate(store: ResponseStore | null, id: string): Promise<{ items: Item[]; response: ResponseObject }> {
+/** Another principal's response is "not found", exactly like an absent one (no existence oracle). */
+async function hydrate(store: ResponseStore | null, id: string, principal: Principal): Promise<{ items: Item[]; response: ResponseObject }> {
   if (!ID_PATTERN.test(id) || !id.startsWith('resp_') || !store) throw previousNotFound(id);
-  const history = await store.getHistory(id);
+  const history = await store.getHistory(id, principal);
   if (!history) throw previousNotFound(id);
   // A failed response is kept for retrieval, not as a point to continue from.
   if (history.response.status === 'failed') {
@@ -128,21 +131,26 @@ function checkToolOutputs(history: Item[], input: Item[]): void {
  * item of a stored response (one store query for every id the history does not have), as on
  * OpenAI, where a reference needs no `previous_response_id`.
  */
-async function referenceLookup(store: ResponseStore | null, history: readonly Item[], input: CreateResponseRequest['input'] & {}): Promise<(id: string) => Item | undefined> {
+async function referenceLookup(
+  store: ResponseStore | null,
+  history: readonly Item[],
+  input: CreateResponseRequest['input'] & {},
+  principal: Principal,
+): Promise<(id: string) => Item | undefined> {
   const ids = referencedIds(input);
   if (ids.length === 0) return () => undefined;
   const byId = new Map(history.map((it) => [it.id, it]));
   const missing = [...new Set(ids.filter((id) => !byId.has(id)))];
-  const stored = store && missing.length ? await store.findItems(missing) : null;
+  const stored = store && missing.length ? await store.findItems(missing, principal) : null;
   return (id) => byId.get(id) ?? stored?.get(id);
 }
 
 /** validate → hydrate → tool preparation: every error here is a plain HTTP error, even for streaming requests. */
 export async function prepareRequest(deps: PrepareDeps, body: unknown, principal: Principal): Promise<PreparedRequest> {
-  const req = validateCreateResponse(body);
+  const req = validateCreateResponse(body, deps.limits);
   const parentId = req.previous_response_id ?? null;
   const conversation = await hydrateConversation(deps.store, req, principal);
-  const prev = parentId ? (deps.localHistory?.(parentId) ?? (await hydrate(deps.store, parentId))) : null;
+  const prev = parentId ? (deps.localHistory?.(parentId) ?? (await hydrate(deps.store, parentId, principal))) : null;
   const history = conversation?.items ?? prev?.items ?? [];
   const inherited = inheritedTools(prev?.response ?? null);
   const tools = req.tools ?? inherited.tools;
@@ -150,7 +158,7 @@ export async function prepareRequest(deps: PrepareDeps, body: unknown, principal
   checkBuiltinsEnabled(tools, deps.enabledBuiltins);
   checkToolChoice(toolChoice, tools);
 
-  const lookup = await referenceLookup(deps.store, history, req.input ?? []);
+  const lookup = await referenceLookup(deps.store, history, req.input ?? [], principal);
   const normalized = normalizeInput(req.input ?? [], deps.newId, lookup);
   const input = conversation ? withDistinctIds(normalized, history, deps.newId) : normalized;
   if (deps.sealedBlobs) checkCompactions(input, deps.sealedBlobs);

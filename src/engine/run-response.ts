@@ -3,6 +3,7 @@ import type { IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import { initialResponse, type ResponseResource } from '../api/response-object.js';
 import type { SealedBlobs } from '../crypto/sealed-blob.js';
+import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
 import type { ResponseStore } from '../store/types.js';
 import type { TokenCounter } from '../upstream/token-counter.js';
 import { fitToContext } from './truncate.js';
@@ -30,6 +31,8 @@ export interface EngineDeps {
   reasoningEvents: 'openai' | 'openresponses';
   /** Seals and opens the opaque blobs clients carry (compaction, encrypted reasoning). */
   sealedBlobs: SealedBlobs;
+  /** Request shape caps (validation) and the stored item size; omitted = the defaults. */
+  limits?: Pick<Limits, 'maxTools' | 'maxSchemaDepth' | 'maxInputDepth' | 'maxStoredItemBytes'>;
   /** Counts input tokens as the upstream will (truncation, input_tokens, auto-compaction); omitted = those features are off. */
   tokenCounter?: TokenCounter;
   /** Recent user turns a compaction keeps verbatim (default 2). */
@@ -401,6 +404,17 @@ export class ResponseRun {
     deps.logger?.warn({ response_id: c.response.id, input_tokens: counted.tokens, compact_threshold: threshold, kept_items: conversation.length }, 'automatic compaction: the input reached compact_threshold');
   }
 
+  /** A single output item larger than VR_MAX_STORED_ITEM_BYTES is not stored (the response fails). */
+  private checkStorable(items: Item[]): void {
+    const max = this.deps.limits?.maxStoredItemBytes ?? DEFAULT_LIMITS.maxStoredItemBytes;
+    for (const item of items) {
+      const size = Buffer.byteLength(JSON.stringify(item));
+      if (size > max) {
+        throw new ApiError(502, `The model produced an output item of ${size} bytes, more than the ${max} bytes a stored item may hold; the response was not stored.`, 'upstream_error', null, 'output_too_large');
+      }
+    }
+  }
+
   /** A finished turn (never a failed or cancelled one) joins its conversation, input then output. */
   private async appendToConversation(): Promise<void> {
     const { deps, prepared } = this;
@@ -417,10 +431,12 @@ export class ResponseRun {
     const { deps, prepared } = this;
     const response = this.result.response;
     if (!deps.store || prepared.req.store === false || this.stored) return;
+    this.checkStorable(response.output);
     try {
       await deps.store.put({
         id: response.id,
         parentId: prepared.parentId,
+        owner: prepared.principal,
         inputItems: prepared.input,
         outputItems: response.output,
         response: filterOutputForClient(response, prepared.req.include ?? []) as unknown as Record<string, unknown> & { id: string; status: string },
