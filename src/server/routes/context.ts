@@ -26,7 +26,7 @@ const compactBodySchema = z.strictObject({
 const IGNORED_FOR_COUNTING = ['personality'];
 
 export function registerContextRoutes(app: FastifyInstance, deps: EngineDeps, upstream: UpstreamClient): void {
-  const prepareDeps = { store: deps.store, newId: deps.newId, enabledBuiltins: deps.tools.enabledKinds, tools: deps.tools, sealedBlobs: deps.sealedBlobs, ...(deps.limits ? { limits: deps.limits } : {}) };
+  const prepareDeps = { store: deps.store, newId: deps.newId, enabledBuiltins: deps.tools.enabledKinds, unavailableBuiltins: deps.unavailableBuiltinTools ?? 'omit', tools: deps.tools, sealedBlobs: deps.sealedBlobs, ...(deps.limits ? { limits: deps.limits } : {}) };
 
   /** `model` is optional here: the upstream's first listed model is the default. */
   async function defaultModel(): Promise<string> {
