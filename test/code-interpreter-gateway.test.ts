@@ -46,6 +46,16 @@ async function collect(stream: AsyncIterable<any>): Promise<any[]> {
 }
 
 describe('code_interpreter through the gateway', () => {
+  it('streams the container a request names in output_item.added, the same id as the final item', async () => {
+    scriptCodeThenAnswer('print(1)');
+    const events = await collect(
+      await gw.client.responses.create({ model: 'fake-model', input: 'one', tools: [{ type: 'code_interpreter', container: 'cntr_named' }], stream: true }),
+    );
+    const added = events.find((e) => e.type === 'response.output_item.added' && e.item.type === 'code_interpreter_call');
+    expect(added.item.container_id).toBe('cntr_named');
+    expect(events.at(-1).response.output[0].container_id).toBe('cntr_named');
+  });
+
   it('shows the model a code_interpreter function and runs its call in the same request (streaming)', async () => {
     scriptCodeThenAnswer('import math\nprint(round(math.sqrt(2), 4))');
     const events = await collect(
