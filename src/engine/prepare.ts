@@ -10,7 +10,6 @@ import { toolSchema, type CreateResponseRequest, type RequestTool, type ToolChoi
 import { validateCreateResponse, type RequestShapeLimits } from '../api/validate-request.js';
 import { hydrateConversation, withDistinctIds } from './conversation.js';
 import { checkCompactions } from './compaction/compaction-item.js';
-import type { SealedBlobs } from '../crypto/sealed-blob.js';
 import type { ConversationHistory, ResponseObject, ResponseStore } from '../store/types.js';
 import { selectsGatewayTool, specForChoice, specOf } from '../tools/catalog.js';
 import type { GatewayTools, ToolPreparations } from '../tools/types.js';
@@ -46,11 +45,12 @@ export interface PrepareDeps {
   unavailableBuiltins?: 'omit' | 'reject';
   /** Gateway tools whose `prepare` hooks run last (their ApiErrors are plain HTTP errors too). */
   tools?: GatewayTools;
-  /** Opens compaction items, so a tampered one is a plain 400 before anything runs. */
-  sealedBlobs?: SealedBlobs;
   /** Request shape caps; omitted = the defaults. */
   limits?: RequestShapeLimits;
-  /** Opens `encrypted_content` of reasoning items the gateway sealed (omitted: left as they came). */
+  /**
+   * Opens `encrypted_content` of reasoning items the gateway sealed, and compaction items (so a
+   * tampered one is a plain 400 before anything runs); omitted: left as they came.
+   */
   sealedBlobs?: SealedBlobs;
   /**
    * A history source consulted before the store (WebSocket mode's connection-local cache of the

@@ -119,7 +119,6 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
     unavailableBuiltins: deps.unavailableBuiltinTools ?? 'omit',
     sealedBlobs: deps.sealedBlobs,
     tools: deps.tools,
-    sealedBlobs: deps.sealedBlobs,
     ...(deps.limits ? { limits: deps.limits } : {}),
   };
 
