@@ -3,6 +3,7 @@ import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
 import { invalidRequest, type ApiError } from './errors.js';
 import { jsonSchemaProblem } from './json-schema-check.js';
 import { allGatewayToolSpecs, specOf } from '../tools/catalog.js';
+import { clientModelTools, isClientToolEntry } from '../tools/client/model-functions.js';
 import { createResponseSchema, SUPPORTED_TYPES, type CreateResponseRequest, type RequestTool } from './request-schema.js';
 
 /** `['input', 0, 'content']` → `input[0].content`, the way OpenAI names params in errors. */
@@ -71,6 +72,30 @@ function identity(tool: RequestTool): { key: string; what: string; field?: strin
   return specOf(tool)?.identity(tool) ?? { key: tool.type, what: `tool '${tool.type}'` };
 }
 
+/**
+ * A client tool (custom, namespace, shell, …) is shown to the model as functions: their names
+ * must not collide with each other, with client functions or with gateway tools' names, and
+ * namespaced functions' schemas must be valid.
+ */
+function checkClientTool(tool: RequestTool, i: number, seen: Set<string>): void {
+  if (tool.type === 'namespace') {
+    tool.tools.forEach((inner, j) => {
+      if (inner.type === 'function' && inner.parameters) {
+        const problem = jsonSchemaProblem(inner.parameters);
+        if (problem) throw invalidRequest(`Invalid JSON schema for function '${inner.name}' parameters: ${problem}.`, `tools[${i}].tools[${j}].parameters`, 'invalid_function_parameters');
+      }
+    });
+  }
+  for (const fn of clientModelTools(tool)) {
+    for (const spec of allGatewayToolSpecs) {
+      const reserved = spec.reservedFunctionName(fn.name);
+      if (reserved) throw invalidRequest(reserved, `tools[${i}]`, 'invalid_value');
+    }
+    if (seen.has(fn.name)) throw invalidRequest(`Duplicate tool name '${fn.name}' in tools (as the model sees it).`, `tools[${i}]`, 'duplicate_value');
+    seen.add(fn.name);
+  }
+}
+
 /** Cross-field rules the schema cannot express. */
 function checkTools(req: CreateResponseRequest): void {
   const tools = req.tools ?? [];
@@ -85,6 +110,10 @@ function checkTools(req: CreateResponseRequest): void {
         const problem = jsonSchemaProblem(tool.parameters);
         if (problem) throw invalidRequest(`Invalid JSON schema for function '${tool.name}' parameters: ${problem}.`, `tools[${i}].parameters`, 'invalid_function_parameters');
       }
+    }
+    if (isClientToolEntry(tool)) {
+      checkClientTool(tool, i, seen);
+      return;
     }
     const { key, what, field } = identity(tool);
     if (seen.has(key)) throw invalidRequest(`Duplicate ${what} in tools.`, field ? `tools[${i}].${field}` : `tools[${i}]`, 'duplicate_value');

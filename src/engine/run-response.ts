@@ -10,6 +10,8 @@ import { fitToContext } from './truncate.js';
 import type { GatewayTools, ItemLookup, ToolEventSink } from '../tools/types.js';
 import { passThroughParams } from '../upstream/pass-through.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
+import { sealReasoning } from './encrypted-reasoning.js';
+import { clientItemToModel, clientPresenterFor } from '../tools/client/model-functions.js';
 import { ResponseComposer, type StreamEvent, type TurnCall } from './composer.js';
 import { appendTurn } from './conversation.js';
 import { modelToolsFor } from './model-tools.js';
@@ -27,6 +29,8 @@ export interface EngineDeps {
   /** Unix seconds. */
   clock: () => number;
   reasoningEvents: 'openai' | 'openresponses';
+  /** A declared built-in tool this gateway cannot run: left out of what the model sees, or a 400. */
+  unavailableBuiltinTools?: 'omit' | 'reject';
   /** Seals and opens the opaque blobs clients carry (compaction, encrypted reasoning). */
   sealedBlobs: SealedBlobs;
   /** Request shape caps (validation) and the stored item size; omitted = the defaults. */
@@ -105,6 +109,18 @@ function modelFacing(items: Item[], tools: GatewayTools, lookup: ItemLookup, not
     deferred = [];
   };
   for (const item of items) {
+    // Client tools (namespaced functions, custom, shell, apply_patch) as the model made them.
+    const client = clientItemToModel(item);
+    if (client) {
+      for (const it of client) {
+        if (it.type === 'function_call') out.push(it);
+        else {
+          flush();
+          out.push(it);
+        }
+      }
+      continue;
+    }
     if (item.type === 'function_call') {
       out.push(item);
       continue;
@@ -168,13 +184,14 @@ export class ResponseRun {
     const include = req.include ?? [];
     this.composer = new ResponseComposer(response, {
       newId: deps.newId,
-      presenterFor: (name) => deps.tools.presenterFor(name, prepared.tools, deps.newId, prepared.preparations),
+      presenterFor: (name) => clientPresenterFor(name, prepared.tools, deps.newId) ?? deps.tools.presenterFor(name, prepared.tools, deps.newId, prepared.preparations),
       clientView: (item) => filterItemForClient(item, include),
       includeLogprobs: include.includes('message.output_text.logprobs'),
       reasoningEvents: deps.reasoningEvents,
       clock: deps.clock,
       singleCallPerTurn: req.parallel_tool_calls === false,
       reasoningSummary: Boolean(req.reasoning?.summary ?? req.reasoning?.generate_summary),
+      ...(include.includes('reasoning.encrypted_content') ? { sealReasoning: (text: string) => sealReasoning(deps.sealedBlobs, text) } : {}),
       // Background runs record their events for followers even when the creator asked for JSON.
       live: req.stream === true || req.background === true,
     });

@@ -96,7 +96,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
-    // Ids and paths are matched exactly; `/v1/responses/` is not `/v1/responses`.
+    // A trailing slash is ignored (`/v1/responses/` is `/v1/responses`: some clients join a base
+    // URL and a path that way); ids up to 8 KiB fit a path parameter.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 8192 },
   });
   installErrorHandlers(app);

@@ -104,6 +104,7 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     newId,
     clock: () => Math.floor(Date.now() / 1000),
     reasoningEvents: deps.env.reasoningEvents,
+    unavailableBuiltinTools: deps.env.unavailableBuiltinTools ?? 'omit',
     sealedBlobs: deps.sealedBlobs ?? sealingKeyFromEnv(process.env) ?? new SealedBlobs(generateSealingKey()),
     tokenCounter: createTokenCounter(upstream, { modelInfoTtlMs: context.modelInfoTtlMs, timeoutMs: context.tokenizeTimeoutMs }),
     ...(obs.logger ? { logger: obs.logger } : {}),
