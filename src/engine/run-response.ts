@@ -10,6 +10,7 @@ import { fitToContext } from './truncate.js';
 import type { GatewayTools, ItemLookup, ToolEventSink } from '../tools/types.js';
 import { passThroughParams } from '../upstream/pass-through.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
+import { sealReasoning } from './encrypted-reasoning.js';
 import { clientItemToModel, clientPresenterFor } from '../tools/client/model-functions.js';
 import { ResponseComposer, type StreamEvent, type TurnCall } from './composer.js';
 import { appendTurn } from './conversation.js';
@@ -190,6 +191,7 @@ export class ResponseRun {
       clock: deps.clock,
       singleCallPerTurn: req.parallel_tool_calls === false,
       reasoningSummary: Boolean(req.reasoning?.summary ?? req.reasoning?.generate_summary),
+      ...(include.includes('reasoning.encrypted_content') ? { sealReasoning: (text: string) => sealReasoning(deps.sealedBlobs, text) } : {}),
       // Background runs record their events for followers even when the creator asked for JSON.
       live: req.stream === true || req.background === true,
     });

@@ -117,6 +117,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
     newId: deps.newId,
     enabledBuiltins: deps.tools.enabledKinds,
     unavailableBuiltins: deps.unavailableBuiltinTools ?? 'omit',
+    sealedBlobs: deps.sealedBlobs,
     tools: deps.tools,
     ...(deps.limits ? { limits: deps.limits } : {}),
   };
