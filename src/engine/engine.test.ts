@@ -50,6 +50,7 @@ function counterIds() {
 /** The code interpreter tool with a helper that "runs" code by echoing it. */
 const echoInterpreter = createCodeInterpreterTool({
   execute: async (code) => ({ status: 'success', stdout: `ran: ${code}\n`, stderr: '', result: null, execution_time_ms: 1 }),
+  containerExists: async () => true,
   health: async () => ({ status: 'healthy', pyodide_loaded: true, uptime_seconds: 1, execution_count: 0 }),
   close: async () => {},
 });
