@@ -221,6 +221,7 @@ export class ResponseRun {
         c.settle(status, reason);
         await this.appendToConversation();
         await this.persist();
+        if (status === 'incomplete') this.deps.logger?.warn({ response_id: c.response.id, reason }, 'response incomplete');
         c.finish();
       } catch (err) {
         // An abort is a cancellation, unless its reason is an error (e.g. the gateway shutting
@@ -232,6 +233,7 @@ export class ResponseRun {
           const apiErr = reason instanceof ApiError ? reason : err instanceof ApiError ? err : toApiError(err);
           this.result.error = apiErr;
           c.fail({ type: apiErr.type, code: apiErr.code ?? 'server_error', message: apiErr.message, param: apiErr.param });
+          this.logFailure(apiErr, err);
         }
         await this.persistUnfinished();
       }
@@ -245,6 +247,24 @@ export class ResponseRun {
         await this.persistUnfinished();
       }
     }
+  }
+
+  /**
+   * Every failed run reaches the log with its response id and cause (the client only sees the
+   * error event): 5xx at error, client-caused 4xx at warn. An upstream error page is logged here,
+   * never sent to the client.
+   */
+  private logFailure(apiErr: ApiError, cause: unknown): void {
+    const logger = this.deps.logger;
+    if (!logger) return;
+    const upstream = apiErr as ApiError & { upstreamStatus?: number; upstreamBody?: string };
+    const line: Record<string, unknown> = { response_id: this.result.response.id, status: apiErr.status, code: apiErr.code, error: apiErr.message, started: this.started };
+    if (upstream.upstreamStatus !== undefined) line.upstream_status = upstream.upstreamStatus;
+    if (upstream.upstreamBody) line.upstream_body = upstream.upstreamBody;
+    // Not an ApiError: a bug; its stack is the only clue.
+    if (!(cause instanceof ApiError) && cause !== apiErr) line.err = cause;
+    if (apiErr.status >= 500) logger.error(line, 'response failed');
+    else logger.warn(line, 'response failed');
   }
 
   /** Yield what the composer has queued, if anything. */
