@@ -112,7 +112,15 @@ export interface ResponsesRouteDeps {
 export function registerResponsesRoutes(app: FastifyInstance, routeDeps: ResponsesRouteDeps): void {
   const { engine: deps, runs, scope, logger } = routeDeps;
   const keepAliveMs = routeDeps.keepAliveMs ?? 0;
-  const prepareDeps = { store: deps.store, newId: deps.newId, enabledBuiltins: deps.tools.enabledKinds, tools: deps.tools };
+  const prepareDeps = {
+    store: deps.store,
+    newId: deps.newId,
+    enabledBuiltins: deps.tools.enabledKinds,
+    unavailableBuiltins: deps.unavailableBuiltinTools ?? 'omit',
+    sealedBlobs: deps.sealedBlobs,
+    tools: deps.tools,
+    ...(deps.limits ? { limits: deps.limits } : {}),
+  };
 
   /** The caller's run (another key's is as absent as a missing one). */
   const ownRun = async (id: string, principal: Principal): Promise<RunRecord | null> => {
