@@ -9,6 +9,7 @@ import { normalizeInput, referencedIds } from '../api/normalize-input.js';
 import { toolSchema, type CreateResponseRequest, type RequestTool, type ToolChoice } from '../api/request-schema.js';
 import { validateCreateResponse, type RequestShapeLimits } from '../api/validate-request.js';
 import { hydrateConversation, withDistinctIds } from './conversation.js';
+import { checkCompactions } from './compaction/compaction-item.js';
 import type { ConversationHistory, ResponseObject, ResponseStore } from '../store/types.js';
 import { selectsGatewayTool, specForChoice, specOf } from '../tools/catalog.js';
 import type { GatewayTools, ToolPreparations } from '../tools/types.js';
@@ -46,7 +47,10 @@ export interface PrepareDeps {
   tools?: GatewayTools;
   /** Request shape caps; omitted = the defaults. */
   limits?: RequestShapeLimits;
-  /** Opens `encrypted_content` of reasoning items the gateway sealed (omitted: left as they came). */
+  /**
+   * Opens `encrypted_content` of reasoning items the gateway sealed, and compaction items (so a
+   * tampered one is a plain 400 before anything runs); omitted: left as they came.
+   */
   sealedBlobs?: SealedBlobs;
   /**
    * A history source consulted before the store (WebSocket mode's connection-local cache of the
@@ -184,6 +188,7 @@ export async function prepareRequest(deps: PrepareDeps, body: unknown, principal
   let normalized = normalizeInput(req.input ?? [], deps.newId, lookup);
   if (deps.sealedBlobs) normalized = openSealedReasoning(normalized, deps.sealedBlobs);
   const input = conversation ? withDistinctIds(normalized, history, deps.newId) : normalized;
+  if (deps.sealedBlobs) checkCompactions(input, deps.sealedBlobs);
   checkToolOutputs(history, input);
   const preparations = deps.tools ? await deps.tools.prepare(tools, { history, input, newId: deps.newId, principal }) : new Map();
   return { req, history, input, tools, toolChoice, parentId, conversationId: conversation?.id ?? null, preparations, principal };

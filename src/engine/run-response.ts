@@ -7,6 +7,8 @@ import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
 import type { ResponseStore } from '../store/types.js';
 import type { TokenCounter } from '../upstream/token-counter.js';
 import { fitToContext } from './truncate.js';
+import { compact } from './compaction/compact.js';
+import { expandCompactions } from './compaction/compaction-item.js';
 import type { GatewayTools, ItemLookup, ToolEventSink } from '../tools/types.js';
 import { passThroughParams } from '../upstream/pass-through.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
@@ -37,6 +39,8 @@ export interface EngineDeps {
   limits?: Pick<Limits, 'maxTools' | 'maxSchemaDepth' | 'maxInputDepth' | 'maxStoredItemBytes'>;
   /** Counts input tokens as the upstream will (truncation, input_tokens, auto-compaction); omitted = those features are off. */
   tokenCounter?: TokenCounter;
+  /** Recent user turns a compaction keeps verbatim (default 2). */
+  compactionKeepTurns?: number;
   /** Where the engine reports what no client will see (failed tool items, orphaned tool runs, store causes). */
   logger?: EngineLogger;
 }
@@ -151,7 +155,7 @@ function modelFacing(items: Item[], tools: GatewayTools, lookup: ItemLookup, not
 export function firstTurn(prepared: PreparedRequest, deps: EngineDeps, signal: AbortSignal): TurnRequest {
   const byId = new Map<string, Item>();
   for (const it of [...prepared.history, ...prepared.input]) byId.set(it.id, it);
-  const items = modelFacing([...prepared.history, ...prepared.input], deps.tools, (id) => byId.get(id));
+  const items = modelFacing(expandCompactions([...prepared.history, ...prepared.input], deps.sealedBlobs), deps.tools, (id) => byId.get(id));
   return turnRequest(prepared, items, deps, 0, prepared.req.max_tool_calls ?? Infinity, signal);
 }
 
@@ -281,13 +285,14 @@ export class ResponseRun {
       for (const it of items) byId.set(it.id, it);
       return items;
     };
-    const conversation = modelFacing(remember([...prepared.history, ...prepared.input]), deps.tools, lookup);
+    const conversation = modelFacing(remember(expandCompactions([...prepared.history, ...prepared.input], deps.sealedBlobs)), deps.tools, lookup);
     conversation.push(...modelFacing(remember(yield* this.startTools()), deps.tools, lookup));
     const maxToolCalls = prepared.req.max_tool_calls ?? Infinity;
     let executed = 0;
     for (let turn = 0; turn < MAX_TURNS; turn++) {
       c.beginTurn();
       const req = turnRequest(prepared, conversation, deps, executed, maxToolCalls, this.signal);
+      if (turn === 0) yield* this.autoCompact(req, conversation);
       if (prepared.req.truncation === 'auto' && deps.tokenCounter) {
         const fitted = await fitToContext(req, deps.tokenCounter, this.signal);
         if (fitted.dropped > 0) {
@@ -415,6 +420,25 @@ export class ResponseRun {
     } catch {
       // Reported through the response's own error; nothing more to tell the client.
     }
+  }
+
+  /**
+   * `context_management: [{type: "compaction", compact_threshold}]`: when the turn's input has
+   * reached the threshold, the model summarises it first; the compaction item (recent turns
+   * sealed inside) is emitted as an output item and the turn continues from its contents.
+   */
+  private async *autoCompact(req: TurnRequest, conversation: Item[]): AsyncGenerator<StreamEvent[], void, undefined> {
+    const { deps, prepared, composer: c } = this;
+    const threshold = prepared.req.context_management?.find((m) => m.type === 'compaction')?.compact_threshold;
+    if (!threshold || !deps.tokenCounter) return;
+    const counted = await deps.tokenCounter.count(req, this.signal);
+    if (counted.tokens < threshold) return;
+    const done = await compact(deps, { model: req.model, items: [...conversation], keepTurns: deps.compactionKeepTurns ?? 2, sealKept: true, signal: this.signal });
+    c.addItem(done.item);
+    c.doneItem(done.item);
+    yield* this.flush();
+    conversation.splice(0, conversation.length, ...expandCompactions([done.item], deps.sealedBlobs));
+    deps.logger?.warn({ response_id: c.response.id, input_tokens: counted.tokens, compact_threshold: threshold, kept_items: conversation.length }, 'automatic compaction: the input reached compact_threshold');
   }
 
   /** A single output item larger than VR_MAX_STORED_ITEM_BYTES is not stored (the response fails). */
