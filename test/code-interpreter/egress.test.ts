@@ -71,7 +71,7 @@ describe('egress policy', { timeout: 120_000 }, () => {
     const viaUrllib = await runPython(blockPrivate, urllibCode(url));
     expect(viaUrllib.status).toBe('exception');
     expect(viaUrllib.error).toContain('URLError');
-    expect(viaUrllib.error).toContain('private/loopback/link-local/metadata');
+    expect(viaUrllib.error).toContain('resolves to 127.0.0.1, a loopback address');
     const viaFetch = await runPython(blockPrivate, pyfetchCode(url));
     expect(viaFetch.status).toBe('exception');
     expect(viaFetch.error).toContain('egress blocked');

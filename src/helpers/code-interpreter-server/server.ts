@@ -1,5 +1,5 @@
-// The code-interpreter helper's loopback HTTP API (PRODUCT.md §7, plus containers):
-//   GET /health                -> { status, pyodide_loaded, uptime_seconds, execution_count, ready_worker_count?, configured_worker_count? }
+// The code-interpreter helper's loopback HTTP API (README, "Built-in tool: code_interpreter"):
+//   GET /health                -> { status, pyodide_loaded, uptime_seconds, execution_count, ready_worker_count?, configured_worker_count?, running, queued, containers, spares_ready }
 //   POST /python               -> { status, stdout, stderr, result, error?, execution_time_ms, images? }
 //        body { code, container_id?, principal?, create? }
 //   GET /containers/:id?principal=P -> { id, status: "running", last_active_at } or 404
