@@ -33,7 +33,12 @@ async function* sseBody(held: StreamEvent[][], rest: EventBatches | null): Async
     for (const ev of batch) text += encodeSseEvent(ev);
     return text;
   };
-  for (const batch of held) if (batch.length) yield encode(batch);
+  // Taken out as they are sent: the generator lives as long as the stream, and the first
+  // batches (with the response snapshots of `response.created`) need not.
+  while (held.length) {
+    const batch = held.shift()!;
+    if (batch.length) yield encode(batch);
+  }
   if (rest) {
     for await (const batch of { [Symbol.asyncIterator]: () => rest }) if (batch.length) yield encode(batch);
   }
