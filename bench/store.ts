@@ -22,6 +22,8 @@ import { SqliteResponseStore } from '../src/store/sqlite-store.js';
 import type { ResponseStore, StoredResponseRecord } from '../src/store/types.js';
 
 const TURN_COUNTS = [10, 100, 1000] as const;
+/** Every benchmark record belongs to this principal (reads must name it, as requests do). */
+const TEST_OWNER = 'bench-owner';
 const RUNS = 21;
 
 interface Result {
@@ -60,6 +62,7 @@ function record(n: number, parentId: string | null): StoredResponseRecord {
   return {
     id: rid,
     parentId,
+    owner: TEST_OWNER,
     inputItems: [input],
     outputItems: [output],
     createdAt: 1_700_000_000 + n,
@@ -102,7 +105,7 @@ async function measure(backend: Backend, turns: number): Promise<Result> {
     const times: number[] = [];
     for (let i = 0; i < RUNS + 3; i++) {
       const started = performance.now();
-      const history = await h.store.getHistory(anchor);
+      const history = await h.store.getHistory(anchor, TEST_OWNER);
       const elapsed = performance.now() - started;
       if (history?.items.length !== turns * 2) throw new Error(`hydrated ${history?.items.length} items, expected ${turns * 2}`);
       if (i >= 3) times.push(elapsed); // the first runs warm caches and JIT

@@ -46,6 +46,16 @@ async function collect(stream: AsyncIterable<any>): Promise<any[]> {
 }
 
 describe('code_interpreter through the gateway', () => {
+  it('streams the container a request names in output_item.added, the same id as the final item', async () => {
+    scriptCodeThenAnswer('print(1)');
+    const events = await collect(
+      await gw.client.responses.create({ model: 'fake-model', input: 'one', tools: [{ type: 'code_interpreter', container: 'cntr_named' }], stream: true }),
+    );
+    const added = events.find((e) => e.type === 'response.output_item.added' && e.item.type === 'code_interpreter_call');
+    expect(added.item.container_id).toBe('cntr_named');
+    expect(events.at(-1).response.output[0].container_id).toBe('cntr_named');
+  });
+
   it('shows the model a code_interpreter function and runs its call in the same request (streaming)', async () => {
     scriptCodeThenAnswer('import math\nprint(round(math.sqrt(2), 4))');
     const events = await collect(
@@ -196,8 +206,8 @@ describe('code_interpreter through the gateway', () => {
     expect(m[1].tool_calls.map((c: any) => c.function.name)).toEqual(['code_interpreter', 'lookup']);
   });
 
-  it('rejects code_interpreter with 400 when the gateway has it disabled', async () => {
-    const off = await startTestGateway();
+  it('rejects code_interpreter with 400 when the gateway has it disabled (VR_UNAVAILABLE_BUILTIN_TOOLS=reject)', async () => {
+    const off = await startTestGateway({ env: { unavailableBuiltinTools: 'reject' } });
     try {
       const res = await fetch(`${off.url}/v1/responses`, {
         method: 'POST',

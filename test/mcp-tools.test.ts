@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import type OpenAI from 'openai';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANONYMOUS_PRINCIPAL } from '../src/api/principal.js';
 import { parseMcpConfig } from '../src/config/mcp-config.js';
 import { startMcpRuntimeServer, type McpRuntimeServer } from '../src/helpers/mcp-runtime/server.js';
 import { McpSessions } from '../src/helpers/mcp-runtime/sessions.js';
@@ -245,7 +246,7 @@ describe('remote MCP (server_url)', () => {
         expect(text).not.toContain('sekrit-token-123');
         expect(text).not.toContain('tenant-hdr-456');
       }
-      const raw = await store.get(res.id);
+      const raw = await store.get(res.id, ANONYMOUS_PRINCIPAL);
       expect(JSON.stringify(raw)).not.toContain('sekrit');
     } finally {
       await secured.close();

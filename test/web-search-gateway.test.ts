@@ -36,10 +36,15 @@ afterAll(async () => {
 });
 
 /** A gateway with web_search on; its settings come from the environment at creation. */
-async function gateway(profile: WebSearchProfile | null, env: Partial<Record<(typeof ENV_KEYS)[number], string>> = {}, sqliteStore = false): Promise<TestGateway> {
+async function gateway(
+  profile: WebSearchProfile | null,
+  env: Partial<Record<(typeof ENV_KEYS)[number], string>> = {},
+  sqliteStore = false,
+  unavailableBuiltinTools: 'omit' | 'reject' = 'omit',
+): Promise<TestGateway> {
   const base = { VR_WEB_SEARCH_DDG_URL: ddg.url, VR_WEB_SEARCH_EXA_MCP_URL: exa.url, VR_WEB_SEARCH_ALLOW_LOOPBACK_FOR_TESTS: '1', EXA_API_KEY: '', VR_WEB_SEARCH_TIMEOUT_SEC: '5' };
   for (const [k, v] of Object.entries({ ...base, ...env })) process.env[k] = v;
-  const gw = await startTestGateway({ upstream, serve: { webSearchProfile: profile }, sqliteStore });
+  const gw = await startTestGateway({ upstream, serve: { webSearchProfile: profile }, sqliteStore, env: { unavailableBuiltinTools } });
   gateways.push(gw);
   return gw;
 }
@@ -330,8 +335,31 @@ describe('web_search (exa_mcp)', () => {
 });
 
 describe('web_search disabled', () => {
-  it.each(['web_search', 'web_search_preview'])('rejects %s with a 400 naming it when no profile is set', async (type) => {
+  it('by default a declared web_search is left out of what the model sees (Codex declares it in every request)', async () => {
     const off = await gateway(null);
+    const before = upstream.requests.length;
+    const res = await fetch(`${off.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', input: 'x', tools: [{ type: 'web_search', external_web_access: false }, { type: 'function', name: 'f' }] }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as any;
+    expect(body.tools.map((t: any) => t.type)).toEqual(['web_search', 'function']);
+    const sent = upstream.requests.slice(before).find((r) => r.path === '/v1/chat/completions')!;
+    expect(sent.body.tools.map((t: any) => t.function.name)).toEqual(['f']);
+    // Forcing a tool that cannot run stays an error.
+    const forced = await fetch(`${off.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', input: 'x', tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } }),
+    });
+    expect(forced.status).toBe(400);
+    expect(((await forced.json()) as any).error.code).toBe('tool_not_enabled');
+  });
+
+  it.each(['web_search', 'web_search_preview'])('VR_UNAVAILABLE_BUILTIN_TOOLS=reject: %s is a 400 naming it when no profile is set', async (type) => {
+    const off = await gateway(null, {}, false, 'reject');
     const res = await fetch(`${off.url}/v1/responses`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

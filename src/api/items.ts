@@ -46,7 +46,90 @@ export interface FunctionCallItem {
   name: string;
   arguments: string;
   status: ItemStatus;
+  /** The `namespace` tool this function belongs to (the model saw `<namespace>__<name>`). */
+  namespace?: string;
 }
+
+/** A call to a client `custom` tool: freeform (or grammar-constrained) text input. */
+export interface CustomToolCallItem {
+  type: 'custom_tool_call';
+  id: string;
+  call_id: string;
+  name: string;
+  input: string;
+  status: ItemStatus;
+  namespace?: string;
+}
+
+export interface CustomToolCallOutputItem {
+  type: 'custom_tool_call_output';
+  id: string;
+  call_id: string;
+  output: FunctionCallOutputContent;
+  status: ItemStatus;
+}
+
+export interface LocalShellCallItem {
+  type: 'local_shell_call';
+  id: string;
+  call_id: string;
+  action: { type: 'exec'; command: string[]; env: Record<string, string>; timeout_ms?: number | null; user?: string | null; working_directory?: string | null };
+  status: ItemStatus;
+}
+
+/** `id` names the call it answers (OpenAI's shape); `call_id` when the client sent one. */
+export interface LocalShellCallOutputItem {
+  type: 'local_shell_call_output';
+  id: string;
+  call_id?: string | null;
+  output: string;
+  status: ItemStatus;
+}
+
+export interface ShellCallItem {
+  type: 'shell_call';
+  id: string;
+  call_id: string;
+  action: { commands: string[]; timeout_ms?: number | null; max_output_length?: number | null };
+  environment: unknown;
+  status: ItemStatus;
+}
+
+export interface ShellCallOutputItem {
+  type: 'shell_call_output';
+  id: string;
+  call_id: string;
+  output: { stdout: string; stderr: string; outcome?: { type: 'exit'; exit_code: number } | { type: 'timeout' } }[];
+  max_output_length?: number | null;
+  status: ItemStatus;
+}
+
+export interface ApplyPatchCallItem {
+  type: 'apply_patch_call';
+  id: string;
+  call_id: string;
+  operation: { type: 'create_file' | 'update_file'; path: string; diff: string } | { type: 'delete_file'; path: string };
+  status: 'in_progress' | 'completed';
+}
+
+export interface ApplyPatchCallOutputItem {
+  type: 'apply_patch_call_output';
+  id: string;
+  call_id: string;
+  status: 'completed' | 'failed';
+  output?: string | null;
+}
+
+/** Calls the client executes and answers, and their answers (besides function calls). */
+export type ClientToolItem =
+  | CustomToolCallItem
+  | CustomToolCallOutputItem
+  | LocalShellCallItem
+  | LocalShellCallOutputItem
+  | ShellCallItem
+  | ShellCallOutputItem
+  | ApplyPatchCallItem
+  | ApplyPatchCallOutputItem;
 
 export type FunctionCallOutputContent =
   | string
@@ -70,6 +153,6 @@ export interface GatewayToolItems {}
 
 export type GatewayToolItem = GatewayToolItems[keyof GatewayToolItems];
 
-export type Item = MessageItem | ReasoningItem | FunctionCallItem | FunctionCallOutputItem | GatewayToolItem;
+export type Item = MessageItem | ReasoningItem | FunctionCallItem | FunctionCallOutputItem | ClientToolItem | GatewayToolItem;
 
 export type ItemType = Item['type'];

@@ -1,7 +1,7 @@
 import { specForItem } from '../tools/catalog.js';
 import { invalidRequest } from './errors.js';
 import type { IdGenerator } from './ids.js';
-import type { ContentPart, Item, MessageItem } from './items.js';
+import type { ContentPart, FunctionCallOutputContent, Item, MessageItem } from './items.js';
 import type { InputItem } from './request-schema.js';
 
 function messageContent(role: MessageItem['role'], content: string | ContentPart[]): ContentPart[] {
@@ -28,8 +28,28 @@ function normalizeOne(item: InputItem, index: number, newId: IdGenerator, lookup
       if (!found) throw invalidRequest(`Item with id '${item.id}' not found.`, `input[${index}].id`, 'item_not_found');
       return found;
     }
-    case 'function_call':
-      return { ...item, id: item.id ?? newId('fc'), status: item.status ?? 'completed' };
+    case 'function_call': {
+      const { namespace, ...call } = item;
+      return { ...call, id: item.id ?? newId('fc'), status: item.status ?? 'completed', ...(namespace ? { namespace } : {}) };
+    }
+    case 'custom_tool_call': {
+      const { namespace, ...call } = item;
+      return { ...call, id: item.id ?? newId('ctc'), status: item.status ?? 'completed', ...(namespace ? { namespace } : {}) };
+    }
+    case 'custom_tool_call_output':
+      return { ...item, id: item.id ?? newId('ctco'), status: item.status ?? 'completed', output: item.output as FunctionCallOutputContent };
+    case 'local_shell_call':
+      return { ...item, id: item.id ?? newId('lsh'), status: item.status ?? 'completed' };
+    case 'local_shell_call_output':
+      return { ...item, status: item.status ?? 'completed' };
+    case 'shell_call':
+      return { ...item, id: item.id ?? newId('sh'), environment: item.environment ?? null, status: item.status ?? 'completed' };
+    case 'shell_call_output':
+      return { ...item, id: item.id ?? newId('sho'), status: item.status ?? 'completed' };
+    case 'apply_patch_call':
+      return { ...item, id: item.id ?? newId('apc'), status: item.status ?? 'completed' };
+    case 'apply_patch_call_output':
+      return { ...item, id: item.id ?? newId('apco') };
     case 'function_call_output':
       return { type: 'function_call_output', id: item.id ?? newId('fco'), call_id: item.call_id, output: item.output, status: item.status ?? 'completed' };
     case 'reasoning': {

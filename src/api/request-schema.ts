@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { allGatewayToolSpecs, gatewayChoiceSchemas, gatewayEntrySchemas, gatewayItemSchemas } from '../tools/catalog.js';
+import { clientToolChoiceSchemas, clientToolEntrySchemas, clientToolItemSchemas } from '../tools/client/schemas.js';
 
 /**
  * The public `POST /v1/responses` request body. This schema is the single source of truth for
@@ -49,6 +50,7 @@ const functionCallItem = z.object({
   name: z.string().min(1),
   arguments: z.string(),
   status: z.enum(['in_progress', 'completed', 'incomplete']).optional(),
+  namespace: z.string().nullish(),
 });
 
 const functionCallOutputItem = z.object({
@@ -75,6 +77,7 @@ const typedItem = z.discriminatedUnion('type', [
   functionCallOutputItem,
   reasoningItem,
   itemReference,
+  ...clientToolItemSchemas,
   ...gatewayItemSchemas,
 ]);
 
@@ -93,16 +96,17 @@ const functionTool = z.object({
 });
 
 /** Client functions, then each gateway tool's own entry schema (from the tool catalog). */
-export const toolSchema = z.discriminatedUnion('type', [functionTool, ...gatewayEntrySchemas]);
+export const toolSchema = z.discriminatedUnion('type', [functionTool, ...clientToolEntrySchemas, ...gatewayEntrySchemas]);
 export type RequestTool = z.infer<typeof toolSchema>;
 
 const functionRef = z.object({ type: z.literal('function'), name: z.string() });
-const allowedToolRef = z.union([functionRef, ...gatewayChoiceSchemas]);
+const allowedToolRef = z.union([functionRef, ...clientToolChoiceSchemas, ...gatewayChoiceSchemas]);
 
 export const toolChoiceSchema = z.union([
   z.enum(['auto', 'none', 'required']),
   functionRef,
   z.object({ type: z.literal('allowed_tools'), mode: z.enum(['auto', 'required']), tools: z.array(allowedToolRef) }),
+  ...clientToolChoiceSchemas,
   ...gatewayChoiceSchemas,
 ]);
 export type ToolChoice = z.infer<typeof toolChoiceSchema>;

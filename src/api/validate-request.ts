@@ -1,7 +1,9 @@
 import type { z } from 'zod';
+import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
 import { invalidRequest, type ApiError } from './errors.js';
 import { jsonSchemaProblem } from './json-schema-check.js';
 import { allGatewayToolSpecs, specOf } from '../tools/catalog.js';
+import { clientModelTools, isClientToolEntry } from '../tools/client/model-functions.js';
 import { createResponseSchema, SUPPORTED_TYPES, type CreateResponseRequest, type RequestTool } from './request-schema.js';
 
 /** `['input', 0, 'content']` → `input[0].content`, the way OpenAI names params in errors. */
@@ -70,6 +72,30 @@ function identity(tool: RequestTool): { key: string; what: string; field?: strin
   return specOf(tool)?.identity(tool) ?? { key: tool.type, what: `tool '${tool.type}'` };
 }
 
+/**
+ * A client tool (custom, namespace, shell, …) is shown to the model as functions: their names
+ * must not collide with each other, with client functions or with gateway tools' names, and
+ * namespaced functions' schemas must be valid.
+ */
+function checkClientTool(tool: RequestTool, i: number, seen: Set<string>): void {
+  if (tool.type === 'namespace') {
+    tool.tools.forEach((inner, j) => {
+      if (inner.type === 'function' && inner.parameters) {
+        const problem = jsonSchemaProblem(inner.parameters);
+        if (problem) throw invalidRequest(`Invalid JSON schema for function '${inner.name}' parameters: ${problem}.`, `tools[${i}].tools[${j}].parameters`, 'invalid_function_parameters');
+      }
+    });
+  }
+  for (const fn of clientModelTools(tool)) {
+    for (const spec of allGatewayToolSpecs) {
+      const reserved = spec.reservedFunctionName(fn.name);
+      if (reserved) throw invalidRequest(reserved, `tools[${i}]`, 'invalid_value');
+    }
+    if (seen.has(fn.name)) throw invalidRequest(`Duplicate tool name '${fn.name}' in tools (as the model sees it).`, `tools[${i}]`, 'duplicate_value');
+    seen.add(fn.name);
+  }
+}
+
 /** Cross-field rules the schema cannot express. */
 function checkTools(req: CreateResponseRequest): void {
   const tools = req.tools ?? [];
@@ -84,6 +110,10 @@ function checkTools(req: CreateResponseRequest): void {
         const problem = jsonSchemaProblem(tool.parameters);
         if (problem) throw invalidRequest(`Invalid JSON schema for function '${tool.name}' parameters: ${problem}.`, `tools[${i}].parameters`, 'invalid_function_parameters');
       }
+    }
+    if (isClientToolEntry(tool)) {
+      checkClientTool(tool, i, seen);
+      return;
     }
     const { key, what, field } = identity(tool);
     if (seen.has(key)) throw invalidRequest(`Duplicate ${what} in tools.`, field ? `tools[${i}].${field}` : `tools[${i}]`, 'duplicate_value');
@@ -127,6 +157,62 @@ function checkTypes(body: Record<string, unknown>): void {
   });
 }
 
+/** Request shape caps (configured in config/limits.ts). */
+export type RequestShapeLimits = Pick<Limits, 'maxTools' | 'maxSchemaDepth' | 'maxInputDepth'>;
+
+/**
+ * The path to the first value nested deeper than `max` levels below `root` (objects and arrays
+ * count), or null. Iterative, so no input can overflow the stack here; later recursive walks
+ * (schema checks, serialisation) then only ever see bounded depths.
+ */
+export function deepestPath(root: unknown, max: number): PropertyKey[] | null {
+  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value: root, path: [] }];
+  while (stack.length) {
+    const { value, path } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (path.length >= max) return path;
+    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: [...path, i] }));
+    else for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: [...path, k] });
+  }
+  return null;
+}
+
+function tooDeep(param: string, what: string, max: number): ApiError {
+  return invalidRequest(`${what} is nested too deeply: at most ${max} levels are accepted (at '${param}').`, param, 'nesting_too_deep');
+}
+
+/**
+ * Counts and depths are capped before the schema sees the body: 100,000 tools or a JSON Schema
+ * nested 1,000 levels deep must be a quick 400, not a blocked event loop or a stack overflow.
+ */
+function checkShape(body: Record<string, unknown>, limits: RequestShapeLimits): void {
+  const tools = body.tools;
+  if (Array.isArray(tools)) {
+    if (tools.length > limits.maxTools) {
+      throw invalidRequest(`Too many tools: ${tools.length} given, at most ${limits.maxTools} are accepted.`, 'tools', 'array_above_max_length');
+    }
+    tools.forEach((tool, i) => {
+      // A tool entry wraps its schema in two levels (the entry, `parameters`).
+      const at = deepestPath(tool, limits.maxSchemaDepth + 2);
+      if (at) throw tooDeep(formatParamPath(['tools', i, ...at]), 'A tool definition', limits.maxSchemaDepth);
+    });
+  }
+  const text = body.text;
+  if (isRecord(text)) {
+    const at = deepestPath(text, limits.maxSchemaDepth + 3);
+    if (at) throw tooDeep(formatParamPath(['text', ...at]), 'text.format.schema', limits.maxSchemaDepth);
+  }
+  if (body.input !== undefined) {
+    const at = deepestPath(body.input, limits.maxInputDepth);
+    if (at) throw tooDeep(formatParamPath(['input', ...at]), 'The input', limits.maxInputDepth);
+  }
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'tools' || key === 'text' || key === 'input') continue;
+    const at = deepestPath(value, limits.maxInputDepth);
+    if (at) throw tooDeep(formatParamPath([key, ...at]), `'${key}'`, limits.maxInputDepth);
+  }
+}
+
 /** Parse any JSON object body against `schema`; a 400 naming the offending param otherwise. */
 export function validateBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -141,10 +227,11 @@ export function validateBody<S extends z.ZodType>(schema: S, body: unknown): z.i
 }
 
 /** Parse and validate a request body; throws a 400 ApiError naming the offending param. */
-export function validateCreateResponse(body: unknown): CreateResponseRequest {
+export function validateCreateResponse(body: unknown, limits: RequestShapeLimits = DEFAULT_LIMITS): CreateResponseRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw invalidRequest('The request body must be a JSON object.', null, 'invalid_body');
   }
+  checkShape(body as Record<string, unknown>, limits);
   checkTypes(body as Record<string, unknown>);
   const parsed = createResponseSchema.safeParse(body);
   if (!parsed.success) {

@@ -4,6 +4,7 @@
 import { OptionError, parsePort, type ServeOptions } from '../config/serve-options.js';
 import { allGatewayToolPlugins } from '../tools/catalog.js';
 import { toServeOptions } from './serve-command.js';
+import { LIMIT_SPECS } from '../config/limits.js';
 
 /** `--responses-X` configures the gateway exactly like `vllm-responses serve --X` (gateway tools' flags too). */
 export const RESPONSES_FLAGS: readonly string[] = [
@@ -16,6 +17,7 @@ export const RESPONSES_FLAGS: readonly string[] = [
   ...allGatewayToolPlugins.flatMap((tool) => tool.flags.map((f) => f.flag)),
   'mcp-config',
   'mcp-port',
+  ...LIMIT_SPECS.map((spec) => spec.flag),
 ];
 
 export interface IntegratedArgs {

@@ -10,6 +10,7 @@ import {
   type CoreServeOptions,
   type ServeOptions,
 } from '../config/serve-options.js';
+import { LIMIT_SPECS, readLimits } from '../config/limits.js';
 import { allGatewayToolPlugins } from '../tools/catalog.js';
 import { runServe } from '../supervisor/serve.js';
 
@@ -32,9 +33,39 @@ export function toServeOptions(raw: RawServe): ServeOptions {
     codeInterpreterEgressPolicy: raw.codeInterpreterEgressPolicy ?? null,
     mcpConfig: raw.mcpConfig ?? null,
     mcpPort: parsePort('--mcp-port', raw.mcpPort ?? String(D.mcpPort)),
+    // Flags over VR_* variables over defaults (config/limits.ts).
+    limits: readLimits(process.env, Object.fromEntries(LIMIT_SPECS.map((spec) => [spec.flag, raw[camel(spec.flag)]]))),
   };
   // Each gateway tool validates its own flags; their typed values join the options.
   return Object.assign(core, ...allGatewayToolPlugins.map((tool) => tool.readOptions(raw))) as ServeOptions;
+}
+
+/** The deployment settings that are environment variables, not flags (README: Environment). */
+const SERVE_ENV_HELP = `
+Environment (deployment settings; see the README for every variable):
+  VR_DB_PATH                store URL: sqlite:///file.db (default sqlite:///vllm_responses.db) or postgresql://…
+  VR_OPENAI_API_KEY         key sent to the upstream
+  VR_API_KEYS               client keys (comma-separated); set = every route needs Authorization: Bearer
+  VR_RESPONSE_STORE_CACHE   1 = Redis read-through cache (VR_REDIS_HOST, VR_REDIS_PORT, VR_RESPONSE_STORE_CACHE_TTL_SECONDS)
+  VR_LOG_LEVEL              trace … fatal, silent (default info); VR_LOG_TIMINGS, VR_LOG_MODEL_MESSAGES
+  VR_METRICS_ENABLED        default true; VR_METRICS_PATH (default /metrics)
+  VR_TRACING_ENABLED        OTLP tracing (VR_OPENTELEMETRY_HOST, VR_OPENTELEMETRY_PORT, VR_TRACING_SAMPLE_RATIO)
+  VR_SHUTDOWN_TIMEOUT_SEC   graceful drain limit (default 30)
+  VR_SSE_KEEPALIVE_SEC      idle stream keep-alive comment interval (default 10, 0 = off)
+  VR_REASONING_EVENTS       openai (default) or openresponses
+  VR_PYODIDE_CACHE_DIR      full Pyodide distribution for extra Python packages
+  VR_WEB_SEARCH_*, VR_MCP_* web_search and MCP settings
+Every limit flag above also reads its VR_* variable (the flag wins).
+`;
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+function limitDefault(spec: (typeof LIMIT_SPECS)[number]): string {
+  if (spec.unit === 'seconds') return `${spec.default} s`;
+  if (spec.unit === 'bytes') return spec.default % (1024 * 1024) === 0 ? `${spec.default / (1024 * 1024)} MiB` : `${spec.default} bytes`;
+  return String(spec.default);
 }
 
 export function buildServeCommand(): Command {
@@ -50,14 +81,19 @@ export function buildServeCommand(): Command {
   for (const tool of allGatewayToolPlugins) {
     for (const f of tool.flags) command.option(`--${f.flag} <${f.value}>`, f.description, f.default);
   }
-  return command
+  command
     .option('--code-interpreter <mode>', 'code interpreter runtime policy: spawn, external or disabled', D.codeInterpreter)
     .option('--code-interpreter-port <port>', 'code interpreter helper port (loopback)', String(D.codeInterpreterPort))
     .option('--code-interpreter-workers <n>', 'code interpreter runtimes: 0 = one in-process runtime, N >= 1 = a pool of N', String(D.codeInterpreterWorkers))
     .option('--code-interpreter-startup-timeout <seconds>', 'code interpreter readiness timeout', String(D.codeInterpreterStartupTimeoutSec))
     .option('--code-interpreter-egress-policy <path>', 'JSON egress policy for HTTP requests made by Python code')
     .option('--mcp-config <path>', 'built-in MCP servers config (mcpServers JSON); starts the MCP runtime helper')
-    .option('--mcp-port <port>', 'loopback port of the built-in MCP runtime', String(D.mcpPort))
+    .option('--mcp-port <port>', 'loopback port of the built-in MCP runtime', String(D.mcpPort));
+  for (const spec of LIMIT_SPECS) {
+    command.option(`--${spec.flag} <${spec.unit === 'count' ? 'n' : spec.unit}>`, `limit: ${spec.description} (default ${limitDefault(spec)}; env ${spec.env})`);
+  }
+  return command
+    .addHelpText('after', SERVE_ENV_HELP)
     .action(async (raw: RawServe) => {
       const opts = toServeOptions(raw);
       const code = await runServe(opts);

@@ -16,9 +16,21 @@ export interface EnvSettings {
    * model is busy) gets an SSE comment so proxies with idle timeouts keep the connection.
    */
   sseKeepAliveSeconds?: number;
+  /**
+   * `VR_UNAVAILABLE_BUILTIN_TOOLS` (`omit` default | `reject`): what a request declaring a
+   * built-in tool this gateway does not run (e.g. `web_search` without a profile) gets.
+   */
+  unavailableBuiltinTools?: 'omit' | 'reject';
 }
 
 export const DEFAULT_SSE_KEEPALIVE_SECONDS = 10;
+
+function readUnavailableBuiltins(raw: string | undefined): 'omit' | 'reject' {
+  const v = (raw ?? '').trim().toLowerCase();
+  if (v === '' || v === 'omit') return 'omit';
+  if (v === 'reject') return 'reject';
+  throw new Error(`VR_UNAVAILABLE_BUILTIN_TOOLS must be 'omit' or 'reject', got '${raw}'.`);
+}
 
 function readSseKeepAlive(raw: string | undefined): number {
   if (raw === undefined || raw.trim() === '') return DEFAULT_SSE_KEEPALIVE_SECONDS;
@@ -51,5 +63,6 @@ export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
     metricsEnabled: readBooleanEnv('VR_METRICS_ENABLED', env.VR_METRICS_ENABLED, true),
     metricsPath,
     sseKeepAliveSeconds: readSseKeepAlive(env.VR_SSE_KEEPALIVE_SEC),
+    unavailableBuiltinTools: readUnavailableBuiltins(env.VR_UNAVAILABLE_BUILTIN_TOOLS),
   };
 }

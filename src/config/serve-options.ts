@@ -3,6 +3,7 @@
  * flags decide. Parsing is strict: a bad value is a clear error before anything starts.
  */
 import type { GatewayToolOptions } from '../tools/catalog.js';
+import type { Limits } from './limits.js';
 
 export type UpstreamApiKind = 'chat_completions' | 'responses';
 export type CodeInterpreterMode = 'spawn' | 'external' | 'disabled';
@@ -23,6 +24,8 @@ export interface CoreServeOptions {
   codeInterpreterEgressPolicy: string | null;
   mcpConfig: string | null;
   mcpPort: number;
+  /** Resource limits (config/limits.ts); omitted = the defaults. */
+  limits?: Limits;
 }
 
 export type ServeOptions = CoreServeOptions & GatewayToolOptions;

@@ -1,6 +1,7 @@
 import type { RequestTool, ToolChoice } from '../api/request-schema.js';
 import type { ModelTool, ModelToolChoice } from '../upstream/types.js';
 import { selectsGatewayTool, specForChoice } from '../tools/catalog.js';
+import { clientModelTools, isClientToolEntry, selectsClientTool } from '../tools/client/model-functions.js';
 import type { GatewayTools, ToolPreparations } from '../tools/types.js';
 
 export interface ModelToolSet {
@@ -21,7 +22,7 @@ function functionTool(tool: Extract<RequestTool, { type: 'function' }>): ModelTo
 export function modelToolsFor(tools: RequestTool[], choice: ToolChoice, gateway: GatewayTools, withGatewayTools = true, preparations?: ToolPreparations): ModelToolSet {
   const entries: { source: RequestTool; fns: ModelTool[] }[] = tools.map((t) => ({
     source: t,
-    fns: t.type === 'function' ? [functionTool(t)] : withGatewayTools ? gateway.modelToolsFor(t, preparations) : [],
+    fns: t.type === 'function' ? [functionTool(t)] : isClientToolEntry(t) ? clientModelTools(t) : withGatewayTools ? gateway.modelToolsFor(t, preparations) : [],
   }));
   const all = () => entries.flatMap((e) => e.fns);
 
@@ -31,9 +32,19 @@ export function modelToolsFor(tools: RequestTool[], choice: ToolChoice, gateway:
       return { tools: all(), choice: { name: choice.name } };
     case 'allowed_tools': {
       const keep = entries.filter(({ source }) =>
-        choice.tools.some((ref) => (ref.type === 'function' ? source.type === 'function' && source.name === ref.name : selectsGatewayTool(source, ref))),
+        choice.tools.some((ref) =>
+          ref.type === 'function' ? source.type === 'function' && source.name === ref.name : selectsClientTool(source, ref) || selectsGatewayTool(source, ref),
+        ),
       );
       return { tools: keep.flatMap((e) => e.fns), choice: choice.mode };
+    }
+    case 'custom':
+    case 'local_shell':
+    case 'shell':
+    case 'apply_patch': {
+      // A client tool is forced: its one function.
+      const fns = entries.find(({ source }) => selectsClientTool(source, choice))?.fns ?? [];
+      return { tools: all(), choice: fns[0] ? { name: fns[0].name } : 'required' };
     }
     default: {
       // A gateway tool is forced: the model must call one of that entry's functions.

@@ -2,9 +2,10 @@ import { invalidRequest } from '../api/errors.js';
 import { ID_PATTERN, type IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import type { Principal } from '../api/principal.js';
+import { clientCallId, selectsClientTool } from '../tools/client/model-functions.js';
 import { normalizeInput, referencedIds } from '../api/normalize-input.js';
 import { toolSchema, type CreateResponseRequest, type RequestTool, type ToolChoice } from '../api/request-schema.js';
-import { validateCreateResponse } from '../api/validate-request.js';
+import { validateCreateResponse, type RequestShapeLimits } from '../api/validate-request.js';
 import { hydrateConversation, withDistinctIds } from './conversation.js';
 import type { ConversationHistory, ResponseObject, ResponseStore } from '../store/types.js';
 import { selectsGatewayTool, specForChoice, specOf } from '../tools/catalog.js';
@@ -33,8 +34,16 @@ export interface PrepareDeps {
   newId: IdGenerator;
   /** Built-in tool types this gateway can run (e.g. `code_interpreter`); others are rejected. */
   enabledBuiltins: ReadonlySet<string>;
+  /**
+   * A declared built-in tool that is not enabled (e.g. `web_search` without a profile; Codex
+   * declares it in every request): `omit` leaves it out of what the model sees (the request
+   * still echoes it), `reject` answers 400 `tool_not_enabled`. Forcing it is always a 400.
+   */
+  unavailableBuiltins?: 'omit' | 'reject';
   /** Gateway tools whose `prepare` hooks run last (their ApiErrors are plain HTTP errors too). */
   tools?: GatewayTools;
+  /** Request shape caps; omitted = the defaults. */
+  limits?: RequestShapeLimits;
   /**
    * A history source consulted before the store (WebSocket mode's connection-local cache of the
    * last response, which works even for `store: false`).
@@ -46,9 +55,10 @@ function previousNotFound(id: string) {
   return invalidRequest(`Previous response with id '${id}' not found.`, 'previous_response_id', 'previous_response_not_found');
 }
 
-async function hydrate(store: ResponseStore | null, id: string): Promise<{ items: Item[]; response: ResponseObject }> {
+/** Another principal's response is "not found", exactly like an absent one (no existence oracle). */
+async function hydrate(store: ResponseStore | null, id: string, principal: Principal): Promise<{ items: Item[]; response: ResponseObject }> {
   if (!ID_PATTERN.test(id) || !id.startsWith('resp_') || !store) throw previousNotFound(id);
-  const history = await store.getHistory(id);
+  const history = await store.getHistory(id, principal);
   if (!history) throw previousNotFound(id);
   // A failed response is kept for retrieval, not as a point to continue from.
   if (history.response.status === 'failed') {
@@ -68,19 +78,26 @@ function inheritedTools(prev: ResponseObject | null): { tools: RequestTool[]; to
   return { tools, toolChoice: (prev.tool_choice as ToolChoice | undefined) ?? null };
 }
 
-function checkBuiltinsEnabled(tools: RequestTool[], enabled: ReadonlySet<string>): void {
+function notEnabled(kind: string, param: string) {
+  return invalidRequest(`The '${kind}' tool is not enabled on this gateway.`, param, 'tool_not_enabled');
+}
+
+function checkBuiltinsEnabled(tools: RequestTool[], choice: ToolChoice, enabled: ReadonlySet<string>, unavailable: 'omit' | 'reject'): void {
   tools.forEach((tool, i) => {
-    const kind = specOf(tool)?.kind;
-    if (kind && !enabled.has(kind)) {
-      throw invalidRequest(`The '${kind}' tool is not enabled on this gateway.`, `tools[${i}].type`, 'tool_not_enabled');
-    }
+    const spec = specOf(tool);
+    if (spec && !enabled.has(spec.kind) && (unavailable === 'reject' || !spec.omittableWhenOff)) throw notEnabled(spec.kind, `tools[${i}].type`);
   });
+  // Omitted or not, a tool the model is forced to call must be one that runs.
+  if (typeof choice !== 'string' && choice.type !== 'allowed_tools' && choice.type !== 'function') {
+    const kind = specForChoice(choice)?.kind;
+    if (kind && !enabled.has(kind)) throw notEnabled(kind, 'tool_choice');
+  }
 }
 
 /** Is the tool a reference names present in the request? */
 function present(tools: RequestTool[], ref: Exclude<ToolChoice, string | { type: 'allowed_tools' }>): boolean {
   if (ref.type === 'function') return tools.some((t) => t.type === 'function' && t.name === ref.name);
-  return tools.some((t) => selectsGatewayTool(t, ref));
+  return tools.some((t) => selectsClientTool(t, ref) || selectsGatewayTool(t, ref));
 }
 
 /** A tool_choice that names a tool must name one that is present (also when `tools` is omitted). */
@@ -98,20 +115,28 @@ function checkToolChoice(choice: ToolChoice, tools: RequestTool[]): void {
  * Function calls and outputs must pair up, as OpenAI requires: every output answers an earlier
  * call, and every call (including those inherited from the previous response) has an output.
  */
+/** Calls the client answers (functions and client tools) and the outputs answering them. */
+function callRole(item: Item): { role: 'call' | 'output'; callId: string } | null {
+  if (item.type === 'function_call') return { role: 'call', callId: item.call_id };
+  if (item.type === 'function_call_output') return { role: 'output', callId: item.call_id };
+  return clientCallId(item);
+}
+
 function checkToolOutputs(history: Item[], input: Item[]): void {
   const calls = new Set<string>();
   const answered = new Set<string>();
   for (const item of history) {
-    if (item.type === 'function_call') calls.add(item.call_id);
-    if (item.type === 'function_call_output') answered.add(item.call_id);
+    const r = callRole(item);
+    if (r) (r.role === 'call' ? calls : answered).add(r.callId);
   }
   input.forEach((item, i) => {
-    if (item.type === 'function_call') calls.add(item.call_id);
-    if (item.type === 'function_call_output') {
-      if (!calls.has(item.call_id)) {
-        throw invalidRequest(`No tool call found for function call output with call_id ${item.call_id}.`, `input[${i}]`, 'invalid_value');
+    const r = callRole(item);
+    if (r?.role === 'call') calls.add(r.callId);
+    if (r?.role === 'output') {
+      if (!calls.has(r.callId)) {
+        throw invalidRequest(`No tool call found for ${item.type === 'function_call_output' ? 'function call output' : item.type} with call_id ${r.callId}.`, `input[${i}]`, 'invalid_value');
       }
-      answered.add(item.call_id);
+      answered.add(r.callId);
     }
   });
   for (const id of calls) {
@@ -124,29 +149,34 @@ function checkToolOutputs(history: Item[], input: Item[]): void {
  * item of a stored response (one store query for every id the history does not have), as on
  * OpenAI, where a reference needs no `previous_response_id`.
  */
-async function referenceLookup(store: ResponseStore | null, history: readonly Item[], input: CreateResponseRequest['input'] & {}): Promise<(id: string) => Item | undefined> {
+async function referenceLookup(
+  store: ResponseStore | null,
+  history: readonly Item[],
+  input: CreateResponseRequest['input'] & {},
+  principal: Principal,
+): Promise<(id: string) => Item | undefined> {
   const ids = referencedIds(input);
   if (ids.length === 0) return () => undefined;
   const byId = new Map(history.map((it) => [it.id, it]));
   const missing = [...new Set(ids.filter((id) => !byId.has(id)))];
-  const stored = store && missing.length ? await store.findItems(missing) : null;
+  const stored = store && missing.length ? await store.findItems(missing, principal) : null;
   return (id) => byId.get(id) ?? stored?.get(id);
 }
 
 /** validate → hydrate → tool preparation: every error here is a plain HTTP error, even for streaming requests. */
 export async function prepareRequest(deps: PrepareDeps, body: unknown, principal: Principal): Promise<PreparedRequest> {
-  const req = validateCreateResponse(body);
+  const req = validateCreateResponse(body, deps.limits);
   const parentId = req.previous_response_id ?? null;
   const conversation = await hydrateConversation(deps.store, req, principal);
-  const prev = parentId ? (deps.localHistory?.(parentId) ?? (await hydrate(deps.store, parentId))) : null;
+  const prev = parentId ? (deps.localHistory?.(parentId) ?? (await hydrate(deps.store, parentId, principal))) : null;
   const history = conversation?.items ?? prev?.items ?? [];
   const inherited = inheritedTools(prev?.response ?? null);
   const tools = req.tools ?? inherited.tools;
   const toolChoice: ToolChoice = req.tool_choice ?? (req.tools ? 'auto' : (inherited.toolChoice ?? 'auto'));
-  checkBuiltinsEnabled(tools, deps.enabledBuiltins);
+  checkBuiltinsEnabled(tools, toolChoice, deps.enabledBuiltins, deps.unavailableBuiltins ?? 'reject');
   checkToolChoice(toolChoice, tools);
 
-  const lookup = await referenceLookup(deps.store, history, req.input ?? []);
+  const lookup = await referenceLookup(deps.store, history, req.input ?? [], principal);
   const normalized = normalizeInput(req.input ?? [], deps.newId, lookup);
   const input = conversation ? withDistinctIds(normalized, history, deps.newId) : normalized;
   checkToolOutputs(history, input);

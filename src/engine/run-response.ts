@@ -3,12 +3,14 @@ import type { IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import { initialResponse, type ResponseResource } from '../api/response-object.js';
 import type { SealedBlobs } from '../crypto/sealed-blob.js';
+import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
 import type { ResponseStore } from '../store/types.js';
 import type { TokenCounter } from '../upstream/token-counter.js';
 import { fitToContext } from './truncate.js';
 import type { GatewayTools, ItemLookup, ToolEventSink } from '../tools/types.js';
 import { passThroughParams } from '../upstream/pass-through.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
+import { clientItemToModel, clientPresenterFor } from '../tools/client/model-functions.js';
 import { ResponseComposer, type StreamEvent, type TurnCall } from './composer.js';
 import { appendTurn } from './conversation.js';
 import { modelToolsFor } from './model-tools.js';
@@ -26,8 +28,12 @@ export interface EngineDeps {
   /** Unix seconds. */
   clock: () => number;
   reasoningEvents: 'openai' | 'openresponses';
+  /** A declared built-in tool this gateway cannot run: left out of what the model sees, or a 400. */
+  unavailableBuiltinTools?: 'omit' | 'reject';
   /** Seals and opens the opaque blobs clients carry (compaction, encrypted reasoning). */
   sealedBlobs: SealedBlobs;
+  /** Request shape caps (validation) and the stored item size; omitted = the defaults. */
+  limits?: Pick<Limits, 'maxTools' | 'maxSchemaDepth' | 'maxInputDepth' | 'maxStoredItemBytes'>;
   /** Counts input tokens as the upstream will (truncation, input_tokens, auto-compaction); omitted = those features are off. */
   tokenCounter?: TokenCounter;
   /** Where the engine reports what no client will see (failed tool items, orphaned tool runs, store causes). */
@@ -102,6 +108,18 @@ function modelFacing(items: Item[], tools: GatewayTools, lookup: ItemLookup, not
     deferred = [];
   };
   for (const item of items) {
+    // Client tools (namespaced functions, custom, shell, apply_patch) as the model made them.
+    const client = clientItemToModel(item);
+    if (client) {
+      for (const it of client) {
+        if (it.type === 'function_call') out.push(it);
+        else {
+          flush();
+          out.push(it);
+        }
+      }
+      continue;
+    }
     if (item.type === 'function_call') {
       out.push(item);
       continue;
@@ -165,7 +183,7 @@ export class ResponseRun {
     const include = req.include ?? [];
     this.composer = new ResponseComposer(response, {
       newId: deps.newId,
-      presenterFor: (name) => deps.tools.presenterFor(name, prepared.tools, deps.newId, prepared.preparations),
+      presenterFor: (name) => clientPresenterFor(name, prepared.tools, deps.newId) ?? deps.tools.presenterFor(name, prepared.tools, deps.newId, prepared.preparations),
       clientView: (item) => filterItemForClient(item, include),
       includeLogprobs: include.includes('message.output_text.logprobs'),
       reasoningEvents: deps.reasoningEvents,
@@ -377,6 +395,17 @@ export class ResponseRun {
     }
   }
 
+  /** A single output item larger than VR_MAX_STORED_ITEM_BYTES is not stored (the response fails). */
+  private checkStorable(items: Item[]): void {
+    const max = this.deps.limits?.maxStoredItemBytes ?? DEFAULT_LIMITS.maxStoredItemBytes;
+    for (const item of items) {
+      const size = Buffer.byteLength(JSON.stringify(item));
+      if (size > max) {
+        throw new ApiError(502, `The model produced an output item of ${size} bytes, more than the ${max} bytes a stored item may hold; the response was not stored.`, 'upstream_error', null, 'output_too_large');
+      }
+    }
+  }
+
   /** A finished turn (never a failed or cancelled one) joins its conversation, input then output. */
   private async appendToConversation(): Promise<void> {
     const { deps, prepared } = this;
@@ -393,10 +422,12 @@ export class ResponseRun {
     const { deps, prepared } = this;
     const response = this.result.response;
     if (!deps.store || prepared.req.store === false || this.stored) return;
+    this.checkStorable(response.output);
     try {
       await deps.store.put({
         id: response.id,
         parentId: prepared.parentId,
+        owner: prepared.principal,
         inputItems: prepared.input,
         outputItems: response.output,
         response: filterOutputForClient(response, prepared.req.include ?? []) as unknown as Record<string, unknown> & { id: string; status: string },

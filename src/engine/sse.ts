@@ -1,5 +1,3 @@
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
 import type { StreamEvent } from './composer.js';
 
 /** One Responses event in SSE framing: `event: <type>` + `data: <json>`. */
@@ -23,16 +21,6 @@ function encodeTextDelta(ev: StreamEvent): string {
 }
 
 export const SSE_DONE = 'data: [DONE]\n\n';
-
-/**
- * Write a chunk and wait for the socket to drain when its buffer is full, so a slow client
- * slows the upstream read instead of growing memory.
- */
-export async function writeWithBackpressure(out: Writable, chunk: string): Promise<void> {
-  if (out.write(chunk)) return;
-  if (out.destroyed) return;
-  await Promise.race([once(out, 'drain'), once(out, 'close')]);
-}
 
 /** An SSE comment line: clients ignore it, idle-timeout proxies see traffic. */
 export const SSE_KEEPALIVE = ': keep-alive\n\n';

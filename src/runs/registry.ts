@@ -12,6 +12,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../api/errors.js';
+import { ANONYMOUS_PRINCIPAL } from '../api/principal.js';
 import type { RunSettings } from '../config/run-settings.js';
 import type { StreamEvent } from '../engine/composer.js';
 import type { ResponseObject, ResponseStore, RunRecord, RunStatus, RunStore, StoreLogger } from '../store/types.js';
@@ -184,7 +185,9 @@ export class RunRegistry {
    */
   async #settleOrphan(run: RunRecord): Promise<void> {
     try {
-      let response: ResponseObject | null = await this.store.get(run.id);
+      // Stored responses are read and written as their owner (store/types.ts: ownership).
+      const owner = run.owner ?? ANONYMOUS_PRINCIPAL;
+      let response: ResponseObject | null = await this.store.get(run.id, owner);
       const events: StreamEvent[] = [];
       let seq = run.lastSeq + 1;
       if (response && !LIVE_RUN_STATUSES.has(response.status as RunStatus)) {
@@ -192,7 +195,7 @@ export class RunRegistry {
       } else {
         const err = orphanError();
         response = { ...run.response, status: 'failed', completed_at: null, incomplete_details: null, error: { code: err.code, message: err.message } };
-        await this.#storeFailed(response);
+        await this.#storeFailed(response, owner);
         events.push({ type: 'error', sequence_number: seq++, error: { type: err.type, code: err.code, message: err.message, param: null } });
         events.push({ type: 'response.failed', sequence_number: seq++, response });
       }
@@ -206,10 +209,10 @@ export class RunRegistry {
   }
 
   /** Keep the failed response retrievable like any other failed one (best effort). */
-  async #storeFailed(response: ResponseObject): Promise<void> {
+  async #storeFailed(response: ResponseObject, owner: string): Promise<void> {
     const parent = typeof response.previous_response_id === 'string' ? response.previous_response_id : null;
     const output = Array.isArray(response.output) ? (response.output as never[]) : [];
-    const record = { id: response.id, inputItems: [], outputItems: output, response, createdAt: Number(response.created_at) || Math.floor(Date.now() / 1000) };
+    const record = { id: response.id, owner, inputItems: [], outputItems: output, response, createdAt: Number(response.created_at) || Math.floor(Date.now() / 1000) };
     try {
       await this.store.put({ ...record, parentId: parent });
     } catch {

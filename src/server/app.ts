@@ -4,7 +4,9 @@ import { CONTEXT_DEFAULTS, type ContextSettings } from '../config/context-settin
 import type { EngineDeps } from '../engine/run-response.js';
 import type { UpstreamClient } from '../upstream/http-client.js';
 import { installBodyParsers } from './body-parsers.js';
-import { installErrorHandlers } from './errors.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './errors.js';
+import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
+import { inflightBodyPlugin } from './plugins/inflight-body.js';
 import type { GatewayObservability } from './observability.js';
 import { authPlugin } from './plugins/auth.js';
 import { metricsPlugin } from './plugins/metrics.js';
@@ -46,9 +48,11 @@ export interface AppDeps {
   mcpRuntime?: McpRuntimeClient | null;
   /** Idle seconds before an SSE keep-alive comment on a response stream; 0 = off. */
   sseKeepAliveSeconds?: number;
+  /** Resource limits (config/limits.ts); omitted = the defaults. */
+  limits?: Limits;
 }
 
-export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_BODY_LIMIT_BYTES = DEFAULT_LIMITS.maxBodyBytes;
 
 /** A client's `x-request-id` is kept when it is a sane token; otherwise we mint one. */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -73,19 +77,32 @@ function registerOperationsPlugins(app: FastifyInstance, deps: AppDeps): void {
 
 /** The gateway's HTTP surface. Pure composition: every dependency is passed in. */
 export function buildApp(deps: AppDeps): FastifyInstance {
+  const limits = deps.limits ?? DEFAULT_LIMITS;
   const app = Fastify({
-    bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    bodyLimit: deps.bodyLimitBytes ?? limits.maxBodyBytes,
     ...(deps.observability?.logger ? { loggerInstance: deps.observability.logger as FastifyBaseLogger } : { logger: deps.logger ?? false }),
     // One line per request comes from the request-log plugin, with the fields operators need.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: (req) => requestId(req.headers['x-request-id']),
-    // Long generations: never cut a request because it is slow.
-    requestTimeout: 0,
-    // Ids and paths are matched exactly; `/v1/responses/` is not `/v1/responses`.
+    // Slow clients: the request (headers, then body) must arrive in time. Only receiving the
+    // request is timed; a long generation streaming back is not cut by these.
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+      // Node checks these deadlines on an interval (30 s by default): check often enough that
+      // a deadline is kept within about a quarter of its length.
+      connectionsCheckingInterval: Math.max(50, Math.min(5000, Math.floor(Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) / 4))),
+    },
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
+    // A trailing slash is ignored (`/v1/responses/` is `/v1/responses`: some clients join a base
+    // URL and a path that way); ids up to 8 KiB fit a path parameter.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 8192 },
   });
   installErrorHandlers(app);
   installBodyParsers(app);
+  void app.register(inflightBodyPlugin, { maxInflightBodyBytes: limits.maxInflightBodyBytes });
   registerOperationsPlugins(app, deps);
   registerHealthRoute(app);
   const runSettings = deps.runSettings ?? readRunSettings(process.env);

@@ -6,6 +6,7 @@ import { readContextSettings } from '../config/context-settings.js';
 import { createTokenCounter } from '../upstream/token-counter.js';
 import { DEFAULT_SSE_KEEPALIVE_SECONDS, type EnvSettings } from '../config/env.js';
 import type { ServeOptions } from '../config/serve-options.js';
+import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
 import type { EngineDeps } from '../engine/run-response.js';
 import type { ResponseStore } from '../store/types.js';
 import { readMcpRequestSettings } from '../config/mcp-settings.js';
@@ -61,13 +62,23 @@ export interface RunningGateway {
 }
 
 /** The transport to the model changes nothing of the public API: only the adapter differs. */
-function createAdapter(kind: ServeOptions['upstreamApiKind'], client: UpstreamClient): UpstreamAdapter {
-  return kind === 'responses' ? createResponsesAdapter(client) : createChatCompletionsAdapter(client);
+function createAdapter(kind: ServeOptions['upstreamApiKind'], client: UpstreamClient, limits: Limits): UpstreamAdapter {
+  const options = { maxEventBytes: limits.upstreamMaxEventBytes };
+  return kind === 'responses' ? createResponsesAdapter(client, options) : createChatCompletionsAdapter(client, options);
 }
 
 /** Composition root of one gateway process: wire upstream, store and tools into the app. */
 export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstream: UpstreamClient } {
-  const upstream = createUpstreamClient({ baseUrl: deps.serve.upstream, apiKey: deps.env.upstreamApiKey });
+  const limits = deps.serve.limits ?? DEFAULT_LIMITS;
+  const upstream = createUpstreamClient({
+    baseUrl: deps.serve.upstream,
+    apiKey: deps.env.upstreamApiKey,
+    connectTimeoutMs: limits.upstreamConnectTimeoutMs,
+    firstByteTimeoutMs: limits.upstreamFirstByteTimeoutMs,
+    idleTimeoutMs: limits.upstreamIdleTimeoutMs,
+    totalTimeoutMs: limits.upstreamTotalTimeoutMs,
+    maxOutputBytes: limits.upstreamMaxOutputBytes,
+  });
   const obs = deps.observability ?? defaultObservability(deps.env);
   const toolEnv = deps.toolEnv ?? process.env;
   const mcp = readMcpRequestSettings(toolEnv);
@@ -87,17 +98,19 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
   const gatewayTools = createGatewayTools(tools.map((tool) => instrumentTool(tool, obs)));
   const context = readContextSettings(process.env);
   const engine: EngineDeps = {
-    adapter: instrumentAdapter(createAdapter(deps.serve.upstreamApiKind, upstream), deps.serve.upstreamApiKind, gatewayTools, obs),
+    adapter: instrumentAdapter(createAdapter(deps.serve.upstreamApiKind, upstream, limits), deps.serve.upstreamApiKind, gatewayTools, obs),
     store: deps.store ? instrumentStore(deps.store, obs) : null,
     tools: gatewayTools,
     newId,
     clock: () => Math.floor(Date.now() / 1000),
     reasoningEvents: deps.env.reasoningEvents,
+    unavailableBuiltinTools: deps.env.unavailableBuiltinTools ?? 'omit',
     sealedBlobs: deps.sealedBlobs ?? sealingKeyFromEnv(process.env) ?? new SealedBlobs(generateSealingKey()),
     tokenCounter: createTokenCounter(upstream, { modelInfoTtlMs: context.modelInfoTtlMs, timeoutMs: context.tokenizeTimeoutMs }),
     ...(obs.logger ? { logger: obs.logger } : {}),
+    limits,
   };
-  const app = buildApp({ engine, upstream, runSettings: deps.runSettings, context, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
+  const app = buildApp({ engine, upstream, runSettings: deps.runSettings, context, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, limits, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
   return { app, upstream };
 }
 

@@ -1,14 +1,16 @@
 /**
- * The store's composition root: pick the backend from `VR_DB_PATH`, optionally wrap it in the
- * Redis cache. The server calls `createStoreFromEnv(process.env, logger)` then `await store.init()`.
+ * The store's composition root: pick the backend from `VR_DB_PATH` (through the registry in
+ * `backends.ts`), optionally wrap it in the Redis cache. The server calls
+ * `createStoreFromEnv(process.env, logger)` then `await store.init()`.
  */
-import { parseDbUrl, type DbTarget } from './db-url.js';
-import { PostgresResponseStore } from './postgres-store.js';
+import { parseDbUrl, resolveDbUrl } from './db-url.js';
 import { RedisCachedStore } from './redis-cache.js';
-import { SqliteResponseStore } from './sqlite-store.js';
 import type { ResponseStore, StoreLogger } from './types.js';
 
-export { parseDbUrl, DEFAULT_SQLITE_PATH, type DbTarget } from './db-url.js';
+export { parseDbUrl, resolveDbUrl, DEFAULT_SQLITE_PATH, type DbTarget } from './db-url.js';
+export { STORE_BACKENDS, backendForKind } from './backends.js';
+export type { StoreBackend, OpenStoreOptions } from './backend.js';
+export { LEGACY_OWNER } from './owner.js';
 export { ParentNotFoundError, InvalidRecordError, DuplicateConversationItemError } from './errors.js';
 export { SqliteResponseStore, type SqliteStoreOptions } from './sqlite-store.js';
 export { PostgresResponseStore, type PostgresStoreOptions } from './postgres-store.js';
@@ -37,11 +39,8 @@ export interface CreateStoreOptions {
 }
 
 export function createStore(opts: CreateStoreOptions = {}): ResponseStore {
-  const target: DbTarget = parseDbUrl(opts.dbPath);
-  const base: ResponseStore =
-    target.kind === 'sqlite'
-      ? new SqliteResponseStore({ path: target.path, busyTimeoutMs: opts.sqliteLockTimeoutMs })
-      : new PostgresResponseStore({ connectionString: target.connectionString, schema: opts.schema, logger: opts.logger });
+  const { backend, target } = resolveDbUrl(opts.dbPath);
+  const base = backend.open(target, { schema: opts.schema, logger: opts.logger, sqliteLockTimeoutMs: opts.sqliteLockTimeoutMs });
   if (!opts.cache?.enabled) return base;
   return new RedisCachedStore({
     inner: base,

@@ -27,10 +27,16 @@
  * - `response_events` (v4): the stream events of a background run, keyed by (response_id, seq),
  *   written in batches as produced; a resumed stream replays them after a sequence number.
  * - v5: an index on `response_items(item_id)`, for `item_reference`s to any stored item.
+ * - `responses.owner` (v6): the principal that created the response. Rows written before
+ *   v6 get `LEGACY_OWNER`, the principal of a gateway without API keys: after an upgrade
+ *   they stay readable where no keys are configured (where they were most likely created), and
+ *   with keys configured they belong to no key at all (404 for everyone) rather than to every
+ *   key. An operator who knows who created them can reassign them with one UPDATE.
  * JSON is stored as text (not JSONB) so objects come back byte-for-byte, key order included.
  */
 import type Database from 'better-sqlite3';
 import type { PoolClient } from 'pg';
+import { LEGACY_OWNER } from './owner.js';
 
 export interface Migration {
   version: number;
@@ -126,6 +132,14 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     name: 'response_items item_id index',
     statements: [`CREATE INDEX response_items_item_id ON response_items(item_id)`],
   },
+  {
+    version: 6,
+    name: 'response owner',
+    statements: [
+      // A constant default makes this O(1) on an existing table (no rewrite).
+      `ALTER TABLE responses ADD COLUMN owner TEXT NOT NULL DEFAULT '${LEGACY_OWNER}'`,
+    ],
+  },
 ];
 
 /** `tables` is the (already quoted) schema prefix, e.g. `"vr_test".` or empty for search_path. */
@@ -214,6 +228,14 @@ export function postgresMigrations(tables: string): Migration[] {
       version: 5,
       name: 'response_items item_id index',
       statements: [`CREATE INDEX response_items_item_id ON ${tables}response_items(item_id)`],
+    },
+    {
+      version: 6,
+      name: 'response owner',
+      statements: [
+        // PostgreSQL 11+ stores a constant default in the catalog: no table rewrite.
+        `ALTER TABLE ${tables}responses ADD COLUMN owner TEXT NOT NULL DEFAULT '${LEGACY_OWNER}'`,
+      ],
     },
   ];
 }

@@ -12,6 +12,7 @@
  * named, so each pooled connection prepares them once.
  */
 import pg from 'pg';
+import type { DbTarget, StoreBackend } from './backend.js';
 import type { Item } from '../api/items.js';
 import { ParentNotFoundError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
@@ -46,6 +47,7 @@ export interface PostgresStoreOptions {
 
 export class PostgresResponseStore implements ResponseStore {
   readonly description: string;
+  readonly system = postgresBackend.system;
   readonly #pool: pg.Pool;
   readonly #schema: string | undefined;
   readonly #sql: ReturnType<typeof buildSql>;
@@ -136,34 +138,35 @@ export class PostgresResponseStore implements ResponseStore {
         items.map((i) => i.isOutput),
         items.map((i) => i.itemId),
         items.map((i) => i.json),
+        records.map((r) => r.owner),
       ],
     });
     return new Set(rows.map((r) => r[0]));
   }
 
-  async get(id: string): Promise<ResponseObject | null> {
+  async get(id: string, principal: string): Promise<ResponseObject | null> {
     if (isImpossibleId(id)) return null;
-    const { rows } = await this.#pool.query<{ response_json: string | null }>({ name: 'vr_get', text: this.#sql.get, values: [id] });
+    const { rows } = await this.#pool.query<{ response_json: string | null }>({ name: 'vr_get', text: this.#sql.get, values: [id, principal] });
     const json = rows[0]?.response_json;
     return typeof json === 'string' ? (JSON.parse(json) as ResponseObject) : null;
   }
 
-  async getHistory(id: string): Promise<ConversationHistory | null> {
+  async getHistory(id: string, principal: string): Promise<ConversationHistory | null> {
     if (isImpossibleId(id)) return null;
-    const { rows } = await this.#pool.query<[number, string]>({ name: 'vr_history', text: this.#sql.history, values: [id], rowMode: 'array' });
+    const { rows } = await this.#pool.query<[number, string]>({ name: 'vr_history', text: this.#sql.history, values: [id, principal], rowMode: 'array' });
     return decodeHistory(rows, 0, 1);
   }
 
-  async findItems(ids: readonly string[]): Promise<Map<string, Item>> {
+  async findItems(ids: readonly string[], principal: string): Promise<Map<string, Item>> {
     const out = new Map<string, Item>();
     const wanted = ids.filter((id) => !isImpossibleId(id));
     if (wanted.length === 0) return out;
-    const { rows } = await this.#pool.query<{ item_id: string; item_json: string }>(this.#sql.findItems, [wanted]);
+    const { rows } = await this.#pool.query<{ item_id: string; item_json: string }>(this.#sql.findItems, [wanted, principal]);
     for (const row of rows) out.set(row.item_id, JSON.parse(row.item_json) as Item);
     return out;
   }
 
-  async delete(id: string): Promise<boolean> {
+  async delete(id: string, principal: string): Promise<boolean> {
     if (isImpossibleId(id)) return false;
     const client = await this.#pool.connect();
     const sql = this.#sql;
@@ -171,10 +174,11 @@ export class PostgresResponseStore implements ResponseStore {
       await client.query('BEGIN');
       // Row locks (parent before its children's checks) serialise this against concurrent puts
       // of children and concurrent deletes of siblings, so no tombstone is left orphaned.
-      const { rows } = await client.query<{ parent_id: string | null; deleted_at: string | null }>(sql.lock, [id]);
+      const { rows } = await client.query<{ parent_id: string | null; deleted_at: string | null; owner: string }>(sql.lock, [id]);
       const row = rows[0];
       let deleted = false;
-      if (row && row.deleted_at === null) {
+      // Another principal's response is "not found", exactly like an absent one.
+      if (row && row.deleted_at === null && row.owner === principal) {
         deleted = true;
         if ((await client.query(sql.hasChildren, [id])).rowCount) {
           await client.query(sql.tombstone, [Math.floor(Date.now() / 1000), id]);
@@ -199,10 +203,10 @@ export class PostgresResponseStore implements ResponseStore {
     }
   }
 
-  async listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
+  async listInputItems(id: string, principal: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
     if (isImpossibleId(id)) return null;
     const parts = inputItemsQueryParts(opts);
-    const values: (string | number)[] = [id, parts.fetch];
+    const values: (string | number)[] = [id, parts.fetch, principal];
     const placeholder = new Map<CursorName, string>();
     for (const c of parts.cursors) {
       values.push(isImpossibleId(c.itemId) ? '' : c.itemId);
@@ -220,7 +224,7 @@ export class PostgresResponseStore implements ResponseStore {
           WHERE response_id = $1 AND NOT is_output${where}
           ORDER BY seq ${parts.direction} LIMIT $2
        ) page ON TRUE
-       WHERE r.id = $1 AND r.deleted_at IS NULL
+       WHERE r.id = $1 AND r.owner = $3 AND r.deleted_at IS NULL
        ORDER BY page.seq ${parts.direction}`,
       values,
     );
@@ -271,20 +275,42 @@ export class PostgresResponseStore implements ResponseStore {
   }
 }
 
+export interface PostgresTarget extends DbTarget {
+  kind: 'postgres';
+  connectionString: string;
+}
+
+export const postgresBackend: StoreBackend = {
+  kind: 'postgres',
+  system: 'postgresql',
+  // The driver suffix of SQLAlchemy URLs is dropped: `pg` speaks the protocol itself.
+  schemes: ['postgresql', 'postgres', 'postgresql+asyncpg'],
+  forms: 'postgresql+asyncpg://user:pass@host:5432/db, postgresql://… or postgres://…',
+  parse: (rest): PostgresTarget => ({ kind: 'postgres', connectionString: `postgresql://${rest}` }),
+  open: (target, opts) =>
+    new PostgresResponseStore({
+      connectionString: (target as PostgresTarget).connectionString,
+      schema: opts.schema,
+      logger: opts.logger,
+    }),
+};
+
 function buildSql(t: string) {
   return {
     t,
-    // A batch of records ($1–$4, one array element each) and all their items ($5–$9). Records
+    // A batch of records ($1–$4 and $10 the owners, one array element each) and all their items ($5–$9). Records
     // whose parent is missing are skipped (their ids are not returned) and so are their items.
     put: `
       WITH recs AS (
-        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS r(id, parent_id, response_json, created_at)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $10::text[]) AS r(id, parent_id, response_json, created_at, owner)
       ), parents AS (
-        SELECT id FROM ${t}responses WHERE id IN (SELECT parent_id FROM recs WHERE parent_id IS NOT NULL) FOR SHARE
+        SELECT p.id, p.owner FROM ${t}responses p
+         WHERE p.id IN (SELECT parent_id FROM recs WHERE parent_id IS NOT NULL) FOR SHARE
       ), ins AS (
-        INSERT INTO ${t}responses (id, parent_id, response_json, created_at)
-        SELECT id, parent_id, response_json, created_at FROM recs
-         WHERE parent_id IS NULL OR parent_id IN (SELECT id FROM parents)
+        INSERT INTO ${t}responses (id, parent_id, owner, response_json, created_at)
+        SELECT r.id, r.parent_id, r.owner, r.response_json, r.created_at FROM recs r
+         -- The parent must be the same owner's (prepare already checked; this is the last line).
+         WHERE r.parent_id IS NULL OR EXISTS (SELECT 1 FROM parents p WHERE p.id = r.parent_id AND p.owner = r.owner)
         RETURNING id
       ), items AS (
         INSERT INTO ${t}response_items (response_id, seq, is_output, item_id, item_json)
@@ -294,11 +320,11 @@ function buildSql(t: string) {
         RETURNING 1
       )
       SELECT id FROM ins`,
-    get: `SELECT response_json FROM ${t}responses WHERE id = $1 AND deleted_at IS NULL`,
+    get: `SELECT response_json FROM ${t}responses WHERE id = $1 AND owner = $2 AND deleted_at IS NULL`,
     // Same shape as the SQLite query: root → anchor, the anchor's object as one marker row.
     history: `
       WITH RECURSIVE chain(id, parent_id, depth) AS (
-        SELECT id, parent_id, 0 FROM ${t}responses WHERE id = $1 AND deleted_at IS NULL
+        SELECT id, parent_id, 0 FROM ${t}responses WHERE id = $1 AND owner = $2 AND deleted_at IS NULL
         UNION ALL
         SELECT r.id, r.parent_id, chain.depth + 1 FROM ${t}responses r JOIN chain ON r.id = chain.parent_id
       )
@@ -311,9 +337,9 @@ function buildSql(t: string) {
       ORDER BY depth DESC, seq ASC`,
     // Oldest first, so the newest copy of an id is the one kept.
     findItems: `SELECT i.item_id, i.item_json FROM ${t}response_items i JOIN ${t}responses r ON r.id = i.response_id
-                 WHERE i.item_id = ANY($1::text[]) AND r.deleted_at IS NULL
+                 WHERE i.item_id = ANY($1::text[]) AND r.owner = $2 AND r.deleted_at IS NULL
                  ORDER BY r.created_at, i.seq`,
-    lock: `SELECT parent_id, deleted_at FROM ${t}responses WHERE id = $1 FOR UPDATE`,
+    lock: `SELECT parent_id, deleted_at, owner FROM ${t}responses WHERE id = $1 FOR UPDATE`,
     hasChildren: `SELECT 1 FROM ${t}responses WHERE parent_id = $1 LIMIT 1`,
     tombstone: `UPDATE ${t}responses SET deleted_at = $1, response_json = NULL WHERE id = $2`,
     insertSecret: `INSERT INTO ${t}gateway_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING`,

@@ -16,6 +16,7 @@ export interface ItemRow {
 export interface EncodedRecord {
   id: string;
   parentId: string | null;
+  owner: string;
   responseJson: string;
   createdAt: number;
   items: ItemRow[];
@@ -26,6 +27,7 @@ export interface EncodedRecord {
  * inserts. Inputs come first (seq 0..n-1), then outputs: the order history replays them in.
  */
 export function encodeRecord(record: StoredResponseRecord): EncodedRecord {
+  if (typeof record.owner !== 'string' || record.owner === '') throw new InvalidRecordError(`response ${record.id} has no owner`);
   if (record.parentId === record.id) throw new InvalidRecordError(`response ${record.id} cannot be its own previous response`);
   const items: ItemRow[] = [];
   const push = (item: Item, isOutput: boolean): void => {
@@ -37,6 +39,7 @@ export function encodeRecord(record: StoredResponseRecord): EncodedRecord {
   return {
     id: record.id,
     parentId: record.parentId,
+    owner: record.owner,
     responseJson: JSON.stringify(record.response),
     createdAt: Math.floor(record.createdAt),
     items,

@@ -27,9 +27,16 @@
  * Outage behaviour: every Redis call is bounded (`commandTimeout`, no offline queue, plus our
  * own timer as a backstop), a failure falls through to the database, and one warning is
  * logged per outage (re-armed after Redis answers again), never one per request.
- * `listInputItems` is not cached: it is rare and cheap on an indexed table. Conversations are
- * not cached either: they change with every append, and their reads are single indexed
- * queries; they pass straight to the database.
+ * `listInputItems` and `findItems` are not cached: they are rare and cheap on indexed tables.
+ * Conversations are not cached either: they change with every append, and their reads are
+ * single indexed queries; they pass straight to the database.
+ *
+ * Ownership: `resp:<id>` holds `<owner principal>\n<response JSON>`. Every read (`get`, and the
+ * anchor of `getHistory`, which all hydration goes through) compares that owner with the
+ * caller's principal and answers null on a mismatch without touching the database, exactly as
+ * the database would answer, so cache state reveals nothing either. Rows (`row:<id>`) are only
+ * reached through their anchor's `resp:` entry, so they need no owner of their own. Values of
+ * any other shape (e.g. written before owners existed) are misses.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Item } from '../api/items.js';
@@ -106,6 +113,7 @@ const MAX_PENDING_INVALIDATIONS = 10_000;
 
 export class RedisCachedStore implements ResponseStore {
   readonly description: string;
+  readonly system: string;
   readonly #inner: ResponseStore;
   readonly #redis: Redis;
   readonly #ttl: number;
@@ -121,6 +129,7 @@ export class RedisCachedStore implements ResponseStore {
 
   constructor(opts: RedisCacheOptions) {
     this.#inner = opts.inner;
+    this.system = opts.inner.system;
     this.#ttl = Math.max(1, Math.floor(opts.ttlSeconds));
     this.#prefix = opts.keyPrefix ?? 'vllm_responses:v1:';
     this.#timeoutMs = opts.opTimeoutMs ?? 250;
@@ -155,32 +164,31 @@ export class RedisCachedStore implements ResponseStore {
     await this.#inner.put(record);
     // Warming never delays the caller (the terminal SSE event waits on put).
     const items = JSON.stringify([...record.inputItems, ...record.outputItems]);
-    this.#track(this.#fillPair(record.id, JSON.stringify(record.response), record.parentId, items));
+    this.#track(this.#fillPair(record.id, ownedJson(record.owner, record.response), record.parentId, items));
   }
 
-  async get(id: string): Promise<ResponseObject | null> {
-    const cached = await this.#call((r) => r.get(this.#key('resp', id)));
-    const hit = parseOrNull<ResponseObject>(cached);
-    if (hit) return hit;
-    const response = await this.#inner.get(id);
-    if (response) this.#track(this.#fill('resp', id, JSON.stringify(response)));
+  async get(id: string, principal: string): Promise<ResponseObject | null> {
+    const hit = parseOwned<ResponseObject>(await this.#call((r) => r.get(this.#key('resp', id))));
+    if (hit) return hit.owner === principal ? hit.value : null;
+    const response = await this.#inner.get(id, principal);
+    if (response) this.#track(this.#fill('resp', id, ownedJson(principal, response)));
     return response;
   }
 
-  async getHistory(id: string): Promise<ConversationHistory | null> {
+  async getHistory(id: string, principal: string): Promise<ConversationHistory | null> {
     const cached = await this.#call(
       (r) => r.eval(HISTORY_SCRIPT, 0, this.#prefix, id, String(this.#ttl), String(MAX_CACHED_DEPTH)) as Promise<unknown>,
     );
     const hit = historyFromRows(cached);
-    if (hit) return hit;
-    const history = await this.#inner.getHistory(id);
+    if (hit) return hit.owner === principal ? hit.history : null;
+    const history = await this.#inner.getHistory(id, principal);
     // The anchor's row becomes a root row holding the whole history (see the header).
-    if (history) this.#track(this.#fillPair(id, JSON.stringify(history.response), null, JSON.stringify(history.items)));
+    if (history) this.#track(this.#fillPair(id, ownedJson(principal, history.response), null, JSON.stringify(history.items)));
     return history;
   }
 
-  async delete(id: string): Promise<boolean> {
-    const deleted = await this.#inner.delete(id);
+  async delete(id: string, principal: string): Promise<boolean> {
+    const deleted = await this.#inner.delete(id, principal);
     // Invalidate even when nothing was deleted here: another process may have deleted it and
     // failed to reach Redis. Awaited, so once delete returns no cache serves the id.
     if (!(await this.#invalidate(id))) this.#rememberInvalidation(id);
@@ -188,12 +196,12 @@ export class RedisCachedStore implements ResponseStore {
   }
 
   /** Not cached: references to items outside the continuation chain are rare and cheap to read. */
-  findItems(ids: readonly string[]): Promise<Map<string, Item>> {
-    return this.#inner.findItems(ids);
+  findItems(ids: readonly string[], principal: string): Promise<Map<string, Item>> {
+    return this.#inner.findItems(ids, principal);
   }
 
-  listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
-    return this.#inner.listInputItems(id, opts);
+  listInputItems(id: string, principal: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
+    return this.#inner.listInputItems(id, principal, opts);
   }
 
   createConversation(record: ConversationRecord, items: Item[]): Promise<void> {
@@ -326,18 +334,33 @@ export class RedisCachedStore implements ResponseStore {
   }
 }
 
+/** `resp:` values: the owner principal (never contains a newline), a newline, the JSON. */
+function ownedJson(owner: string, value: unknown): string {
+  return `${owner}\n${JSON.stringify(value)}`;
+}
+
+/** An owned value, or null (a miss) for anything else, e.g. a value from before owners. */
+function parseOwned<T>(raw: string | null | undefined): { owner: string; value: T } | null {
+  if (typeof raw !== 'string') return null;
+  const nl = raw.indexOf('\n');
+  if (nl <= 0 || raw[0] === '{') return null;
+  const value = parseOrNull<T>(raw.slice(nl + 1));
+  return value === null ? null : { owner: raw.slice(0, nl), value };
+}
+
 /** The history script's answer (anchor response, then item arrays anchor → root), or null. */
-function historyFromRows(reply: unknown): ConversationHistory | null {
+function historyFromRows(reply: unknown): { owner: string; history: ConversationHistory } | null {
   if (!Array.isArray(reply) || reply.length < 2 || !reply.every((x) => typeof x === 'string')) return null;
-  const response = parseOrNull<ResponseObject>(reply[0] as string);
-  if (!response) return null;
+  const anchor = parseOwned<ResponseObject>(reply[0] as string);
+  if (!anchor) return null;
+  const response = anchor.value;
   const items: Item[] = [];
   for (let i = reply.length - 1; i >= 1; i--) {
     const own = parseOrNull<Item[]>(reply[i] as string);
     if (!Array.isArray(own)) return null;
     for (const item of own) items.push(item);
   }
-  return { response, items };
+  return { owner: anchor.owner, history: { response, items } };
 }
 
 function parseOrNull<T>(json: string | null | undefined): T | null {

@@ -15,6 +15,7 @@
  */
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import type { DbTarget, StoreBackend } from './backend.js';
 import { ParentNotFoundError } from './errors.js';
 import { inputItemsQueryParts } from './input-items-query.js';
 import { GroupCommit } from './group-commit.js';
@@ -56,7 +57,7 @@ export const BUSY_SLICE_MS = 10;
  */
 const HISTORY_SQL = `
   WITH RECURSIVE chain(id, parent_id, depth) AS (
-    SELECT id, parent_id, 0 FROM responses WHERE id = @id AND deleted_at IS NULL
+    SELECT id, parent_id, 0 FROM responses WHERE id = @id AND owner = @owner AND deleted_at IS NULL
     UNION ALL
     SELECT r.id, r.parent_id, chain.depth + 1 FROM responses r JOIN chain ON r.id = chain.parent_id
   )
@@ -69,17 +70,23 @@ const HISTORY_SQL = `
 interface ResponseRow {
   parent_id: string | null;
   deleted_at: number | null;
+  owner: string;
 }
 
 /** Prepared once per connection: preparing is not free and these run on every request. */
 function prepareStatements(db: Database.Database) {
   return {
-    exists: db.prepare('SELECT 1 FROM responses WHERE id = ?').pluck(),
-    live: db.prepare('SELECT 1 FROM responses WHERE id = ? AND deleted_at IS NULL').pluck(),
-    find: db.prepare('SELECT parent_id, deleted_at FROM responses WHERE id = ?'),
-    responseJson: db.prepare('SELECT response_json FROM responses WHERE id = ? AND deleted_at IS NULL').pluck(),
+    /** The parent a new response hangs off: any state (tombstones keep their items), same owner. */
+    parentExists: db.prepare('SELECT 1 FROM responses WHERE id = ? AND owner = ?').pluck(),
+    live: db.prepare('SELECT 1 FROM responses WHERE id = ? AND owner = ? AND deleted_at IS NULL').pluck(),
+    find: db.prepare('SELECT parent_id, deleted_at, owner FROM responses WHERE id = ?'),
+    responseJson: db
+      .prepare('SELECT response_json FROM responses WHERE id = ? AND owner = ? AND deleted_at IS NULL')
+      .pluck(),
     hasChildren: db.prepare('SELECT 1 FROM responses WHERE parent_id = ? LIMIT 1').pluck(),
-    insertResponse: db.prepare('INSERT INTO responses (id, parent_id, response_json, created_at) VALUES (?, ?, ?, ?)'),
+    insertResponse: db.prepare(
+      'INSERT INTO responses (id, parent_id, owner, response_json, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
     insertItem: db.prepare(
       'INSERT INTO response_items (response_id, seq, is_output, item_id, item_json) VALUES (?, ?, ?, ?, ?)',
     ),
@@ -90,7 +97,7 @@ function prepareStatements(db: Database.Database) {
     // Oldest first, so the newest copy of an id is the one kept.
     findItems: db.prepare(
       `SELECT i.item_id, i.item_json FROM response_items i JOIN responses r ON r.id = i.response_id
-        WHERE i.item_id IN (SELECT value FROM json_each(?)) AND r.deleted_at IS NULL
+        WHERE i.item_id IN (SELECT value FROM json_each(?)) AND r.owner = ? AND r.deleted_at IS NULL
         ORDER BY r.created_at, i.seq`,
     ).raw(),
     insertSecret: db.prepare('INSERT OR IGNORE INTO gateway_secrets (name, value, created_at) VALUES (?, ?, ?)'),
@@ -101,6 +108,7 @@ type Statements = ReturnType<typeof prepareStatements>;
 
 export class SqliteResponseStore implements ResponseStore {
   readonly description: string;
+  readonly system = sqliteBackend.system;
   readonly #path: string;
   readonly #busyTimeoutMs: number;
   #db: Database.Database | null = null;
@@ -142,8 +150,11 @@ export class SqliteResponseStore implements ResponseStore {
     this.#stmts = st;
     const insert = (rec: EncodedRecord): void => {
       // A tombstoned parent is fine (its items are kept); a removed one is not.
-      if (rec.parentId !== null && st.exists.get(rec.parentId) === undefined) throw new ParentNotFoundError(rec.parentId);
-      st.insertResponse.run(rec.id, rec.parentId, rec.responseJson, rec.createdAt);
+      // The parent must be the same owner's (prepare already checked; this is the last line).
+      if (rec.parentId !== null && st.parentExists.get(rec.parentId, rec.owner) === undefined) {
+        throw new ParentNotFoundError(rec.parentId);
+      }
+      st.insertResponse.run(rec.id, rec.parentId, rec.owner, rec.responseJson, rec.createdAt);
       for (const item of rec.items) st.insertItem.run(rec.id, item.seq, item.isOutput ? 1 : 0, item.itemId, item.json);
     };
     // Called inside the batch's transaction, a transaction function runs in a savepoint.
@@ -221,29 +232,29 @@ export class SqliteResponseStore implements ResponseStore {
     await this.#writes.submit(encodeRecord(record));
   }
 
-  async get(id: string): Promise<ResponseObject | null> {
+  async get(id: string, principal: string): Promise<ResponseObject | null> {
     if (isImpossibleId(id)) return null;
     const { st } = this.#open();
-    const json = (await this.#retry(() => st.responseJson.get(id))) as string | null | undefined;
+    const json = (await this.#retry(() => st.responseJson.get(id, principal))) as string | null | undefined;
     return typeof json === 'string' ? (JSON.parse(json) as ResponseObject) : null;
   }
 
-  async getHistory(id: string): Promise<ConversationHistory | null> {
+  async getHistory(id: string, principal: string): Promise<ConversationHistory | null> {
     if (isImpossibleId(id)) return null;
     const { st } = this.#open();
     // Columns: depth, seq, json.
-    return decodeHistory((await this.#retry(() => st.history.all({ id }))) as unknown[][], 1, 2);
+    return decodeHistory((await this.#retry(() => st.history.all({ id, owner: principal }))) as unknown[][], 1, 2);
   }
 
-  async findItems(ids: readonly string[]): Promise<Map<string, Item>> {
+  async findItems(ids: readonly string[], principal: string): Promise<Map<string, Item>> {
     const out = new Map<string, Item>();
     const wanted = ids.filter((id) => !isImpossibleId(id));
     if (wanted.length === 0) return out;
-    for (const [id, json] of this.#open().st.findItems.all(JSON.stringify(wanted)) as [string, string][]) out.set(id, JSON.parse(json) as Item);
+    for (const [id, json] of this.#open().st.findItems.all(JSON.stringify(wanted), principal) as [string, string][]) out.set(id, JSON.parse(json) as Item);
     return out;
   }
 
-  async delete(id: string): Promise<boolean> {
+  async delete(id: string, principal: string): Promise<boolean> {
     if (isImpossibleId(id)) return false;
     const { db, st } = this.#open();
     const { find, hasChildren, tombstone } = st;
@@ -253,7 +264,8 @@ export class SqliteResponseStore implements ResponseStore {
     };
     const run = db.transaction((): boolean => {
       const row = find.get(id) as ResponseRow | undefined;
-      if (!row || row.deleted_at !== null) return false;
+      // Another principal's response is "not found", exactly like an absent one.
+      if (!row || row.deleted_at !== null || row.owner !== principal) return false;
       if (hasChildren.get(id) !== undefined) {
         // Descendants replay this response's items: keep them, hide the response.
         tombstone.run(Math.floor(Date.now() / 1000), id);
@@ -273,7 +285,7 @@ export class SqliteResponseStore implements ResponseStore {
     return this.#retry(() => run.immediate());
   }
 
-  async listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
+  async listInputItems(id: string, principal: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
     if (isImpossibleId(id)) return null;
     const { db, st } = this.#open();
     const parts = inputItemsQueryParts(opts);
@@ -296,7 +308,7 @@ export class SqliteResponseStore implements ResponseStore {
     for (const c of parts.cursors) params[c.name] = c.itemId;
     // One read transaction: the existence check and the page come from the same snapshot.
     const read = db.transaction((): string[] | null => {
-      if (st.live.get(id) === undefined) return null;
+      if (st.live.get(id, principal) === undefined) return null;
       return listStmt.all(params) as string[];
     });
     const rows = await this.#retry(() => read());
@@ -327,6 +339,30 @@ export class SqliteResponseStore implements ResponseStore {
     this.#listStatements.clear();
   }
 }
+
+export interface SqliteTarget extends DbTarget {
+  kind: 'sqlite';
+  path: string;
+}
+
+/** The default backend: plain paths and `sqlite://` URLs (SQLAlchemy's reading of slashes). */
+export const sqliteBackend: StoreBackend = {
+  kind: 'sqlite',
+  system: 'sqlite',
+  schemes: ['sqlite', 'sqlite+aiosqlite'],
+  forms: 'sqlite+aiosqlite:///path.db, sqlite:///path.db (four slashes for an absolute path), a plain file path',
+  plainPaths: true,
+  parse(rest, scheme): SqliteTarget {
+    if (scheme === null) return { kind: 'sqlite', path: rest };
+    // SQLAlchemy: `sqlite://` + `/` + database, so what follows the third slash is the path.
+    if (!rest.startsWith('/') || rest.length === 1) {
+      throw new Error('a SQLite URL needs a file after three slashes (e.g. sqlite:///vllm_responses.db)');
+    }
+    // Query options (SQLAlchemy driver arguments) have no meaning here.
+    return { kind: 'sqlite', path: rest.slice(1).split('?')[0] ?? '' };
+  },
+  open: (target, opts) => new SqliteResponseStore({ path: (target as SqliteTarget).path, busyTimeoutMs: opts.sqliteLockTimeoutMs }),
+};
 
 const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED']);
 

@@ -5,6 +5,11 @@ export type ResponseObject = Record<string, unknown> & { id: string; status: str
 
 export interface StoredResponseRecord {
   id: string;
+  /**
+   * The principal that created the response (see `src/server/plugins/auth.ts`). Only the same
+   * principal can read, continue, list or delete it; for everyone else it does not exist.
+   */
+  owner: string;
   /** `previous_response_id` of this response, or null for the first turn of a conversation. */
   parentId: string | null;
   /** Only the items this request added as input (never the inherited history). */
@@ -81,28 +86,37 @@ export interface ConversationStore {
  * Persistence of terminal responses (and, through ConversationStore, of conversations). Implementations: SQLite (default), PostgreSQL, and a Redis
  * read-through cache that decorates either. Every method is safe to call concurrently from
  * several processes.
+ *
+ * Ownership: every read takes the caller's `principal` and treats a response owned by another
+ * principal exactly like an absent one (same null/false, same query shape), so ids are not an
+ * existence oracle across API keys. There is deliberately no method that reads without a
+ * principal: code that serves a request (item references, background runs, conversations)
+ * resolves responses through these methods and inherits the check.
  */
 export interface ResponseStore extends ConversationStore {
   /** Human-readable backend name for the start-up summary, e.g. `sqlite:/path/to.db`. */
   readonly description: string;
+  /** The backend's `db.system` name for tracing (`sqlite`, `postgresql`), from the backend registry. */
+  readonly system: string;
   /** Create or migrate the schema; safe when several processes start at once. */
   init(): Promise<void>;
   /** Write one response with all its items atomically (all rows or none). */
   put(record: StoredResponseRecord): Promise<void>;
-  /** The stored response object, or null when absent or deleted. */
-  get(id: string): Promise<ResponseObject | null>;
-  /** History for a continuation in one query; null when the anchor is absent or deleted. */
-  getHistory(id: string): Promise<ConversationHistory | null>;
+  /** The stored response object, or null when absent, deleted or owned by another principal. */
+  get(id: string, principal: string): Promise<ResponseObject | null>;
+  /** History for a continuation in one query; null when the anchor is absent, deleted or not the principal's. */
+  getHistory(id: string, principal: string): Promise<ConversationHistory | null>;
   /** True when something was deleted. Later get/getHistory/listInputItems of it return null. */
-  delete(id: string): Promise<boolean>;
+  delete(id: string, principal: string): Promise<boolean>;
   /**
-   * Stored items by item id, from any live (not deleted) response: what an `item_reference`
-   * may name (OpenAI resolves any stored item, not only those of the `previous_response_id`
-   * chain). Unknown ids are simply absent from the result; with several copies the newest wins.
+   * Stored items by item id, from any live (not deleted) response of this principal: what an
+   * `item_reference` may name (OpenAI resolves any stored item, not only those of the
+   * `previous_response_id` chain). Unknown ids, and ids only another principal has, are simply
+   * absent from the result; with several copies the newest wins.
    */
-  findItems(ids: readonly string[]): Promise<Map<string, Item>>;
-  /** Page through the response's own input items; null when the response is absent. */
-  listInputItems(id: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null>;
+  findItems(ids: readonly string[], principal: string): Promise<Map<string, Item>>;
+  /** Page through the response's own input items; null when the response is absent or not the principal's. */
+  listInputItems(id: string, principal: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null>;
   /** Background runs and their event logs, in the same database. */
   readonly runs: RunStore;
   /**

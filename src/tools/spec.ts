@@ -49,6 +49,13 @@ export interface GatewayToolSpec<S extends ToolEntrySchema = ToolEntrySchema, C 
   /** The entry as the response's `tools` echoes it (secrets such as MCP headers never are). */
   echo(entry: z.infer<S>): Record<string, unknown>;
   /**
+   * When this gateway does not run the tool, a request declaring it may still proceed without it
+   * (`VR_UNAVAILABLE_BUILTIN_TOOLS=omit`): true for tools a client declares by habit (Codex
+   * always declares `web_search`); false for tools whose entry names something specific the
+   * client expects to be used (an MCP server), which stay a 400.
+   */
+  readonly omittableWhenOff?: boolean;
+  /**
    * The tool's items as clients may send them back in `input` (its output items, approvals);
    * they join the request schema's input item union. Their stored types are declared by the
    * tool too (an `items.ts` that adds them to `GatewayToolItems` in api/items.ts).

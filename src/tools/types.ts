@@ -89,14 +89,6 @@ export type ToolPreparations = ReadonlyMap<RequestTool, ToolPreparation>;
 /** Look up an item of the conversation by id (e.g. the approval request an approval answers). */
 export type ItemLookup = (id: string) => Item | undefined;
 
-export interface ToolResult {
-  /**
-   * The finished item as stored (outputs filtered by `include` only for the client). What the
-   * model is told comes from `toModelItems(item)`, the same path continuations replay.
-   */
-  item: Item;
-}
-
 /**
  * One gateway-executed tool (code interpreter, web search, MCP). The tool loop knows nothing
  * about any of them beyond this interface; adding a tool never touches the loop.
@@ -119,7 +111,12 @@ export interface GatewayTool {
    * MCP call that needs approval becomes an `mcp_approval_request` and ends the response).
    */
   presenter(newId: IdGenerator, entry?: RequestTool, state?: unknown): CallPresenter;
-  run(call: GatewayCall, ctx: ToolRunContext): Promise<ToolResult>;
+  /**
+   * Run the call, finishing `ctx.item` (its status says how it went: a failed execution such as
+   * a Python exception is a `failed` item, not a throw). What the model is told comes from
+   * `toModelItems(item)`, the same path continuations replay.
+   */
+  run(call: GatewayCall, ctx: ToolRunContext): Promise<void>;
   /**
    * Replay a stored item of this tool to the model as a function_call + function_call_output
    * pair; `lookup` finds other items of the conversation (e.g. an approval's request).

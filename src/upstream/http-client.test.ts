@@ -75,7 +75,7 @@ describe('createUpstreamClient', () => {
 
   it('maps a server that never answers to 504 upstream_timeout', async () => {
     server = await startReplayServer(() => {}); // accepts, never responds
-    client = createUpstreamClient({ baseUrl: server.url, headersTimeoutMs: 150 });
+    client = createUpstreamClient({ baseUrl: server.url, firstByteTimeoutMs: 150 });
     await expect(client.request('GET', '/models')).rejects.toMatchObject({ status: 504, code: 'upstream_timeout' });
   });
 
@@ -84,9 +84,49 @@ describe('createUpstreamClient', () => {
       res.writeHead(200);
       res.write('partial');
     });
-    client = createUpstreamClient({ baseUrl: server.url, bodyTimeoutMs: 150 });
+    client = createUpstreamClient({ baseUrl: server.url, idleTimeoutMs: 150 });
     const res = await client.request('GET', '/models');
     await expect(readBodyText(res.body)).rejects.toMatchObject({ status: 504, code: 'upstream_timeout' });
+  });
+
+  it('headers at once but no first byte of the body: 504 after the first-byte deadline', async () => {
+    server = await startReplayServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+    });
+    client = createUpstreamClient({ baseUrl: server.url, firstByteTimeoutMs: 150, idleTimeoutMs: 60_000 });
+    const res = await client.request('GET', '/models');
+    const err = await readBodyText(res.body).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 504, code: 'upstream_timeout' });
+    expect((err as Error).message).toContain('no answer within');
+  });
+
+  it('a trickle (one byte every 20 ms, never idle) hits the total deadline', async () => {
+    server = await startReplayServer((_req, res) => {
+      res.writeHead(200);
+      const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write('x')), 20);
+      res.on('close', () => clearInterval(timer));
+    });
+    client = createUpstreamClient({ baseUrl: server.url, idleTimeoutMs: 1000, totalTimeoutMs: 300 });
+    const res = await client.request('GET', '/models');
+    const err = await readBodyText(res.body).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 504, code: 'upstream_timeout' });
+    expect((err as Error).message).toContain('in total');
+  });
+
+  it('an endless body is cut at the output byte cap (502 upstream_output_too_large)', async () => {
+    server = await startReplayServer((_req, res) => {
+      res.writeHead(200);
+      const piece = Buffer.alloc(16 * 1024, 'a');
+      const pump = () => {
+        while (!res.destroyed && res.write(piece));
+        if (!res.destroyed) res.once('drain', pump);
+      };
+      pump();
+    });
+    client = createUpstreamClient({ baseUrl: server.url, maxOutputBytes: 256 * 1024 });
+    const res = await client.request('GET', '/models');
+    await expect(readBodyText(res.body, 1024)).rejects.toMatchObject({ status: 502, code: 'upstream_output_too_large' });
   });
 
   it('rethrows the caller abort instead of converting it into a 502', async () => {

@@ -1,5 +1,6 @@
-import type { Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { Pool } from 'undici';
+import { ApiError, upstreamTimeout } from '../api/errors.js';
 import { mapTransportError } from './map-transport-error.js';
 import { mapUpstreamHttpError } from './map-upstream-http-error.js';
 
@@ -10,16 +11,30 @@ export interface UpstreamClientOptions {
   apiKey?: string | null;
   /** TCP/TLS connect timeout. */
   connectTimeoutMs?: number;
-  /** Time allowed until the response headers arrive (a non-streaming completion sends them only at the end). */
-  headersTimeoutMs?: number;
-  /** Longest silence allowed between two body chunks (not the whole body's duration). */
-  bodyTimeoutMs?: number;
+  /** From sending a request until the first byte of its body (headers included). */
+  firstByteTimeoutMs?: number;
+  /** Longest silence allowed between two body chunks once the body has begun. */
+  idleTimeoutMs?: number;
+  /** One request from start to its body's end, however slowly it trickles. */
+  totalTimeoutMs?: number;
+  /** Bytes one response body may carry. */
+  maxOutputBytes?: number;
+}
+
+/** Per-request overrides of the client's deadlines. */
+export interface RequestDeadlines {
+  firstByteTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  totalTimeoutMs?: number;
+  maxOutputBytes?: number;
 }
 
 export interface UpstreamRequestOptions {
   body?: string | Uint8Array | Readable | null;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** E.g. a proxied non-streaming completion only sends its first byte when it is done. */
+  deadlines?: RequestDeadlines;
   /** `path` is relative to the server root beside the API base (vLLM's `/tokenize`), not to `/v1`. */
   outsideApiBase?: boolean;
 }
@@ -45,12 +60,47 @@ export interface UpstreamClient {
   close(): Promise<void>;
 }
 
-// LLM answers are slow by nature: a non-streaming completion only sends headers when it is done,
-// and a stream may pause while a long prompt is prefilled. Defaults are generous; connect is not.
+// Defaults match config/limits.ts (the gateway always passes its configured values).
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-const DEFAULT_HEADERS_TIMEOUT_MS = 600_000;
-const DEFAULT_BODY_TIMEOUT_MS = 600_000;
+const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 300_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+const DEFAULT_TOTAL_TIMEOUT_MS = 1_200_000;
+const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The upstream sent more than one answer may hold. */
+export function upstreamOutputTooLarge(limit: number): ApiError {
+  return new ApiError(502, `The upstream model server sent more than ${limit} bytes in one answer; the answer was abandoned.`, 'upstream_error', null, 'upstream_output_too_large');
+}
+
+/**
+ * Watches one response body against its deadlines and byte cap. The body passes through
+ * unchanged; a broken rule aborts the request (undici then destroys the body with the reason,
+ * an ApiError 504/502 that mapTransportError passes on as is).
+ */
+function guardBody(body: Readable, d: Required<RequestDeadlines>, abort: (reason: ApiError) => void, timers: { clear(): void; idle(): void }): Readable {
+  let bytes = 0;
+  const guarded = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      bytes += chunk.length;
+      if (bytes > d.maxOutputBytes) {
+        const err = upstreamOutputTooLarge(d.maxOutputBytes);
+        abort(err);
+        cb(err);
+        return;
+      }
+      timers.idle();
+      cb(null, chunk);
+    },
+    flush(cb) {
+      timers.clear();
+      cb();
+    },
+  });
+  pipeline(body, guarded, () => timers.clear());
+  return guarded;
+}
 
 export function normalizeBaseUrl(raw: string): URL {
   let url: URL;
@@ -76,11 +126,18 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   const baseUrl = `${base.origin}${basePath}`;
   // One pool per upstream origin: keep-alive connections are reused across requests, and the
   // pool size is unbounded so that many concurrent streams never queue behind each other.
+  // Header and body deadlines are enforced per request below (first byte, idle, total).
   const pool = new Pool(base.origin, {
     connect: { timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
-    headersTimeout: options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
-    bodyTimeout: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+    headersTimeout: 0,
+    bodyTimeout: 0,
   });
+  const defaults: Required<RequestDeadlines> = {
+    firstByteTimeoutMs: options.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    totalTimeoutMs: options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS,
+    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+  };
   const authHeader = options.apiKey ? `Bearer ${options.apiKey}` : null;
 
   async function request(method: string, path: string, opts: UpstreamRequestOptions = {}): Promise<UpstreamResponse> {
@@ -90,16 +147,46 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
       for (const key of Object.keys(headers)) if (key.toLowerCase() === 'authorization') delete headers[key];
       headers.authorization = authHeader;
     }
+    const d: Required<RequestDeadlines> = { ...defaults, ...opts.deadlines };
+    // Node timers overflow above 2^31-1 ms (they would fire at once); nothing waits past the total.
+    d.totalTimeoutMs = Math.min(d.totalTimeoutMs, MAX_TIMER_MS);
+    d.firstByteTimeoutMs = Math.min(d.firstByteTimeoutMs, d.totalTimeoutMs);
+    d.idleTimeoutMs = Math.min(d.idleTimeoutMs, d.totalTimeoutMs);
+    // One controller per request: the caller's abort and every deadline end it the same way.
+    const deadline = new AbortController();
+    const abort = (reason: ApiError) => {
+      if (!deadline.signal.aborted) deadline.abort(reason);
+    };
+    const onCallerAbort = () => deadline.abort(opts.signal?.reason);
+    if (opts.signal?.aborted) onCallerAbort();
+    else opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
+    let phase: ReturnType<typeof setTimeout> | undefined;
+    const total = setTimeout(() => abort(upstreamTimeout(`the answer took longer than ${d.totalTimeoutMs / 1000}s in total`)), d.totalTimeoutMs);
+    const timers = {
+      clear() {
+        clearTimeout(total);
+        clearTimeout(phase);
+        opts.signal?.removeEventListener('abort', onCallerAbort);
+      },
+      idle() {
+        clearTimeout(phase);
+        phase = setTimeout(() => abort(upstreamTimeout(`the answer stalled for ${d.idleTimeoutMs / 1000}s`)), d.idleTimeoutMs);
+      },
+    };
+    phase = setTimeout(() => abort(upstreamTimeout(`no answer within ${d.firstByteTimeoutMs / 1000}s`)), d.firstByteTimeoutMs);
     try {
       const res = await pool.request({
         method: method.toUpperCase() as 'GET',
         path: `${opts.outsideApiBase ? basePath.slice(0, -'/v1'.length) : basePath}${path.startsWith('/') ? path : `/${path}`}`,
         headers,
         body: opts.body ?? null,
-        signal: opts.signal,
+        signal: deadline.signal,
       });
-      return { status: res.statusCode, headers: res.headers, body: res.body };
+      return { status: res.statusCode, headers: res.headers, body: guardBody(res.body, d, abort, timers) };
     } catch (err) {
+      timers.clear();
+      const reason: unknown = deadline.signal.aborted ? deadline.signal.reason : undefined;
+      if (reason instanceof ApiError && !opts.signal?.aborted) throw reason;
       throw mapTransportError(err, opts.signal);
     }
   }

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { POSTGRES_URL, openStore, postgresBackend, sqliteBackend, type Backend, type BackendSpec } from './support/backends.js';
-import { turn } from './support/records.js';
+import { TEST_OWNER, turn } from './support/records.js';
 import { startWorker } from './support/spawn-worker.js';
 
 const KILLS = 6;
@@ -88,7 +88,7 @@ for (const [name, make] of backends) {
         await reopened.init();
         try {
           let hydrated = 0;
-          for (const leaf of leaves) hydrated += (await reopened.getHistory(leaf.id))?.items.length ?? 0;
+          for (const leaf of leaves) hydrated += (await reopened.getHistory(leaf.id, TEST_OWNER))?.items.length ?? 0;
           expect(hydrated).toBeGreaterThan(0);
         } finally {
           await reopened.close();

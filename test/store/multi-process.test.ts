@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { POSTGRES_URL, openStore, postgresBackend, sqliteBackend, type Backend, type BackendSpec } from './support/backends.js';
-import { expectedItems, turn } from './support/records.js';
+import { expectedItems, TEST_OWNER, turn } from './support/records.js';
 import { runTogether } from './support/spawn-worker.js';
 import type { ContinueResult } from './support/store-worker.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/migrations.js';
@@ -89,12 +89,12 @@ for (const [name, make] of backends) {
         expect(counts.distinctItemIds).toBe(counts.items);
         // Every continuation hydrates to exactly its chain.
         for (const w of written) {
-          const history = await store.getHistory(w.id);
+          const history = await store.getHistory(w.id, TEST_OWNER);
           expect(history?.items).toHaveLength(2 * (w.depth + 1));
           expect(history?.response.metadata).toEqual({ worker: expect.any(String), depth: String(w.depth) });
         }
         const someRoot = roots[0]!;
-        expect((await store.getHistory(someRoot.id))?.items).toEqual(expectedItems([someRoot]));
+        expect((await store.getHistory(someRoot.id, TEST_OWNER))?.items).toEqual(expectedItems([someRoot]));
       } finally {
         await store.close();
         await backend.cleanup();

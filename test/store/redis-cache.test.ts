@@ -17,7 +17,7 @@ import {
   uniqueName,
   type Backend,
 } from './support/backends.js';
-import { expectedItems, turn } from './support/records.js';
+import { expectedItems, TEST_OWNER, turn } from './support/records.js';
 import { describeStoreContract } from './support/store-contract.js';
 
 const backends: [string, () => Backend][] = [['sqlite', sqliteBackend]];
@@ -74,15 +74,15 @@ describe.runIf(REDIS_URL)('redis cache', () => {
         const r2 = turn('c2', { parentId: r1.id });
         await a.put(r1);
         await a.put(r2);
-        const history = await a.getHistory(r2.id);
-        const response = await a.get(r2.id);
+        const history = await a.getHistory(r2.id, TEST_OWNER);
+        const response = await a.get(r2.id, TEST_OWNER);
         await a.close(); // flushes background fills
         a = cachedStore(openStore(backend.spec), url, prefix);
         await a.init();
         // Remove the rows behind the cache's back: answers now can only come from Redis.
-        await inner.delete(r2.id);
-        expect(await a.getHistory(r2.id)).toEqual(history);
-        expect(await a.get(r2.id)).toEqual(response);
+        await inner.delete(r2.id, TEST_OWNER);
+        expect(await a.getHistory(r2.id, TEST_OWNER)).toEqual(history);
+        expect(await a.get(r2.id, TEST_OWNER)).toEqual(response);
         expect(history?.items).toEqual(expectedItems([r1, r2]));
       });
 
@@ -101,12 +101,12 @@ describe.runIf(REDIS_URL)('redis cache', () => {
           expect(Math.max(...sizes)).toBeLessThan(2 * Math.min(...sizes));
           // Remove the rows behind the cache's back: the history can only come from the rows.
           const leaf = chain.at(-1)!;
-          for (const r of [...chain].reverse()) await inner.delete(r.id);
-          expect(await inner.getHistory(leaf.id)).toBeNull();
-          expect(await a.getHistory(leaf.id)).toEqual({ response: leaf.response, items: expectedItems(chain) });
+          for (const r of [...chain].reverse()) await inner.delete(r.id, TEST_OWNER);
+          expect(await inner.getHistory(leaf.id, TEST_OWNER)).toBeNull();
+          expect(await a.getHistory(leaf.id, TEST_OWNER)).toEqual({ response: leaf.response, items: expectedItems(chain) });
           // A missing row anywhere in the chain is a miss (the database answers: gone).
           await redis.del(`${prefix}row:${chain[10]!.id}`);
-          expect(await a.getHistory(leaf.id)).toBeNull();
+          expect(await a.getHistory(leaf.id, TEST_OWNER)).toBeNull();
         } finally {
           redis.disconnect();
         }
@@ -115,12 +115,12 @@ describe.runIf(REDIS_URL)('redis cache', () => {
       it('invalidates across workers on delete', async () => {
         const r1 = turn('x1');
         await a.put(r1);
-        expect(await a.getHistory(r1.id)).not.toBeNull();
-        expect(await a.get(r1.id)).not.toBeNull();
-        expect(await b.delete(r1.id)).toBe(true);
-        expect(await a.get(r1.id)).toBeNull();
-        expect(await a.getHistory(r1.id)).toBeNull();
-        expect(await b.get(r1.id)).toBeNull();
+        expect(await a.getHistory(r1.id, TEST_OWNER)).not.toBeNull();
+        expect(await a.get(r1.id, TEST_OWNER)).not.toBeNull();
+        expect(await b.delete(r1.id, TEST_OWNER)).toBe(true);
+        expect(await a.get(r1.id, TEST_OWNER)).toBeNull();
+        expect(await a.getHistory(r1.id, TEST_OWNER)).toBeNull();
+        expect(await b.get(r1.id, TEST_OWNER)).toBeNull();
       });
 
       it('keeps descendants’ cached histories correct when an ancestor is deleted', async () => {
@@ -128,11 +128,11 @@ describe.runIf(REDIS_URL)('redis cache', () => {
         const r2 = turn('y2', { parentId: r1.id });
         const r3 = turn('y3', { parentId: r2.id });
         for (const r of [r1, r2, r3]) await a.put(r);
-        const before = await a.getHistory(r3.id);
-        expect(await b.delete(r1.id)).toBe(true);
-        expect(await b.getHistory(r1.id)).toBeNull();
-        expect(await a.getHistory(r3.id)).toEqual(before);
-        expect(await inner.getHistory(r3.id)).toEqual(before);
+        const before = await a.getHistory(r3.id, TEST_OWNER);
+        expect(await b.delete(r1.id, TEST_OWNER)).toBe(true);
+        expect(await b.getHistory(r1.id, TEST_OWNER)).toBeNull();
+        expect(await a.getHistory(r3.id, TEST_OWNER)).toEqual(before);
+        expect(await inner.getHistory(r3.id, TEST_OWNER)).toEqual(before);
       });
 
       it('refuses to refill a deleted id from a read that raced the delete', async () => {
@@ -145,13 +145,13 @@ describe.runIf(REDIS_URL)('redis cache', () => {
         await slow.init();
         try {
           await redis.del(`${prefix}row:${r1.id}`, `${prefix}resp:${r1.id}`);
-          const racing = slow.getHistory(r1.id);
+          const racing = slow.getHistory(r1.id, TEST_OWNER);
           await new Promise((r) => setTimeout(r, 50));
-          expect(await b.delete(r1.id)).toBe(true);
+          expect(await b.delete(r1.id, TEST_OWNER)).toBe(true);
           expect(await racing).not.toBeNull(); // it read before the delete …
           await slow.close(); // … and its background fill has now run
           expect(await redis.exists(`${prefix}resp:${r1.id}`, `${prefix}row:${r1.id}`)).toBe(0);
-          expect(await a.getHistory(r1.id)).toBeNull();
+          expect(await a.getHistory(r1.id, TEST_OWNER)).toBeNull();
         } finally {
           redis.disconnect();
         }
@@ -186,12 +186,12 @@ describe('redis cache when Redis is unavailable', () => {
         await store.put(r1);
         await store.put(r2);
         for (let i = 0; i < 3; i++) {
-          expect(await store.get(r2.id)).toEqual(r2.response);
-          expect((await store.getHistory(r2.id))?.items).toEqual(expectedItems([r1, r2]));
+          expect(await store.get(r2.id, TEST_OWNER)).toEqual(r2.response);
+          expect((await store.getHistory(r2.id, TEST_OWNER))?.items).toEqual(expectedItems([r1, r2]));
         }
-        expect((await store.listInputItems(r2.id, { limit: 5, order: 'asc' }))?.data).toEqual(r2.inputItems);
-        expect(await store.delete(r2.id)).toBe(true);
-        expect(await store.get(r2.id)).toBeNull();
+        expect((await store.listInputItems(r2.id, TEST_OWNER, { limit: 5, order: 'asc' }))?.data).toEqual(r2.inputItems);
+        expect(await store.delete(r2.id, TEST_OWNER)).toBe(true);
+        expect(await store.get(r2.id, TEST_OWNER)).toBeNull();
         expect(performance.now() - started).toBeLessThan(2000);
         expect(logger.warnings).toHaveLength(1);
       } finally {
@@ -208,13 +208,14 @@ function lagAfterRead(inner: ResponseStore, ms: number): ResponseStore {
   const lag = <T>(v: T) => new Promise<T>((r) => setTimeout(() => r(v), ms));
   return {
     description: inner.description,
+    system: inner.system,
     init: () => inner.init(),
     put: (r) => inner.put(r),
-    get: (id) => inner.get(id).then(lag),
-    getHistory: (id) => inner.getHistory(id).then(lag),
-    delete: (id) => inner.delete(id),
-    findItems: (ids) => inner.findItems(ids),
-    listInputItems: (id, o) => inner.listInputItems(id, o),
+    get: (id, principal) => inner.get(id, principal).then(lag),
+    getHistory: (id, principal) => inner.getHistory(id, principal).then(lag),
+    delete: (id, principal) => inner.delete(id, principal),
+    findItems: (ids, principal) => inner.findItems(ids, principal),
+    listInputItems: (id, principal, o) => inner.listInputItems(id, principal, o),
     runs: inner.runs,
     getOrCreateSecret: (name, create) => inner.getOrCreateSecret(name, create),
     ...delegateConversations(inner),

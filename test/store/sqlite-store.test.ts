@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SqliteResponseStore } from '../../src/store/sqlite-store.js';
 import { openStore, sqliteBackend } from './support/backends.js';
-import { turn } from './support/records.js';
+import { TEST_OWNER, turn } from './support/records.js';
 import { describeStoreContract } from './support/store-contract.js';
 
 describeStoreContract('sqlite', async () => {
@@ -38,7 +38,7 @@ describe('sqlite lock waits', () => {
       expect(settled).toBe(false);
       other.exec('COMMIT');
       await put;
-      expect(await store.get(rec.id)).toEqual(rec.response);
+      expect(await store.get(rec.id, TEST_OWNER)).toEqual(rec.response);
     } finally {
       other.close();
       await store.close();

@@ -10,7 +10,7 @@ import type { PhaseTimings } from './request-scope.js';
 export function instrumentStore(store: ResponseStore, obs: GatewayObservability): ResponseStore {
   const { tracer, scope } = obs;
   const observe = <T>(op: string, phase: keyof PhaseTimings, fn: () => Promise<T>): Promise<T> =>
-    withSpan(tracer, `store ${op}`, { 'vr.store.operation': op, 'db.system': store.description.split(':')[0] ?? 'unknown' }, async () => {
+    withSpan(tracer, `store ${op}`, { 'vr.store.operation': op, 'db.system': store.system }, async () => {
       const started = performance.now();
       try {
         return await fn();
@@ -22,14 +22,16 @@ export function instrumentStore(store: ResponseStore, obs: GatewayObservability)
     get description() {
       return store.description;
     },
+    system: store.system,
     init: () => store.init(),
     close: () => store.close(),
     put: (record) => observe('put', 'store_ms', () => store.put(record)),
-    get: (id) => observe('get', 'store_ms', () => store.get(id)),
-    getHistory: (id) => observe('get_history', 'hydrate_ms', () => store.getHistory(id)),
-    delete: (id) => observe('delete', 'store_ms', () => store.delete(id)),
-    findItems: (ids) => observe('find_items', 'hydrate_ms', () => store.findItems(ids)),
-    listInputItems: (id, opts) => observe('list_input_items', 'store_ms', () => store.listInputItems(id, opts)),
+    get: (id, principal) => observe('get', 'store_ms', () => store.get(id, principal)),
+    getHistory: (id, principal) => observe('get_history', 'hydrate_ms', () => store.getHistory(id, principal)),
+    delete: (id, principal) => observe('delete', 'store_ms', () => store.delete(id, principal)),
+    listInputItems: (id, principal, opts) =>
+      observe('list_input_items', 'store_ms', () => store.listInputItems(id, principal, opts)),
+    findItems: (ids, principal) => observe('find_items', 'hydrate_ms', () => store.findItems(ids, principal)),
     runs: store.runs,
     getOrCreateSecret: (name, create) => store.getOrCreateSecret(name, create),
     createConversation: (record, items) => observe('create_conversation', 'store_ms', () => store.createConversation(record, items)),

@@ -12,15 +12,15 @@ function fakeTool(outcome: 'completed' | 'failed' | 'throws'): GatewayTool {
     owns: () => true,
     presenter: () => ({ createItem: () => ({}) as never, argumentsDelta: () => {}, argumentsDone: () => true }),
     toModelItems: () => null,
-    run: async () => {
+    run: async (_call, ctx) => {
       await new Promise((r) => setTimeout(r, 5));
       if (outcome === 'throws') throw new Error('helper down');
-      return { item: { type: 'code_interpreter_call', status: outcome } as never };
+      (ctx.item as { status?: string }).status = outcome;
     },
   };
 }
 
-const ctx = {} as ToolRunContext;
+const ctx = { item: { type: 'code_interpreter_call', status: 'in_progress' } } as unknown as ToolRunContext;
 const call = { call_id: 'call_1', name: 'python', arguments: '{}' };
 
 describe('instrumentTool', () => {

@@ -22,11 +22,10 @@ export function instrumentTool(tool: GatewayTool, obs: GatewayObservability): Ga
         const started = performance.now();
         let failed = true;
         try {
-          const result = await tool.run(call, ctx);
+          await tool.run(call, ctx);
           // A tool reports a failed execution (e.g. a Python exception) as a failed item, not a throw.
-          failed = (result.item as { status?: string }).status === 'failed';
+          failed = (ctx.item as { status?: string }).status === 'failed';
           if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: 'tool call failed' });
-          return result;
         } finally {
           const ms = performance.now() - started;
           metrics?.toolCallsExecuted.inc(labels);

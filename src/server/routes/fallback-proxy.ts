@@ -106,7 +106,8 @@ export function registerFallbackProxy(app: FastifyInstance, opts: FallbackProxyO
       }
       return forward(pool, path, request, reply);
     };
-    scope.all('/', handler);
-    scope.all('/*', handler);
+    // `streamBody`: the request body is forwarded as it arrives (never buffered), so no hook may read it.
+    scope.all('/', { config: { streamBody: true } }, handler);
+    scope.all('/*', { config: { streamBody: true } }, handler);
   });
 }

@@ -18,7 +18,9 @@ async function forward(client: UpstreamClient, request: FastifyRequest, reply: F
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));
   });
-  const res = await client.request(request.method, path, { body, headers: forwardableRequestHeaders(request), signal: controller.signal });
+  // A non-streaming completion sends its first byte only when it is done: only the total
+  // deadline (and the idle one, once bytes flow) applies to a forwarded request.
+  const res = await client.request(request.method, path, { body, headers: forwardableRequestHeaders(request), signal: controller.signal, deadlines: { firstByteTimeoutMs: Number.MAX_SAFE_INTEGER } });
   reply.status(res.status);
   for (const [name, value] of Object.entries(res.headers)) {
     if (value !== undefined && !HOP_BY_HOP.has(name.toLowerCase())) reply.header(name, value);

@@ -117,7 +117,14 @@ export interface ResponsesRouteDeps {
 export function registerResponsesRoutes(app: FastifyInstance, routeDeps: ResponsesRouteDeps): void {
   const { engine: deps, runs, scope, logger } = routeDeps;
   const keepAliveMs = routeDeps.keepAliveMs ?? 0;
-  const prepareDeps = { store: deps.store, newId: deps.newId, enabledBuiltins: deps.tools.enabledKinds, tools: deps.tools };
+  const prepareDeps = {
+    store: deps.store,
+    newId: deps.newId,
+    enabledBuiltins: deps.tools.enabledKinds,
+    unavailableBuiltins: deps.unavailableBuiltinTools ?? 'omit',
+    tools: deps.tools,
+    ...(deps.limits ? { limits: deps.limits } : {}),
+  };
 
   /** The caller's run (another key's is as absent as a missing one). */
   const ownRun = async (id: string, principal: Principal): Promise<RunRecord | null> => {
@@ -179,14 +186,14 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
       const startingAfter = parseStartingAfter(request.query.starting_after);
       const run = await ownRun(id, request.principal);
       if (!run || !runs) {
-        if (deps.store && (await deps.store.get(id))) {
+        if (deps.store && (await deps.store.get(id, request.principal))) {
           throw invalidRequest('Only responses created with background=true can be streamed from the store.', 'stream', 'invalid_value');
         }
         throw responseNotFound(id);
       }
       return sendSse(reply, followSse(runs, id, startingAfter, abortOnDisconnect(reply).signal), keepAliveMs);
     }
-    const found = deps.store ? await deps.store.get(id) : null;
+    const found = deps.store ? await deps.store.get(id, request.principal) : null;
     if (found) return found;
     // Not stored yet: a background run still going (or one whose final write failed).
     const run = await ownRun(id, request.principal);
@@ -199,7 +206,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
     checkId(id);
     const run = await ownRun(id, request.principal);
     if (!run || !runs) {
-      if (deps.store && (await deps.store.get(id))) {
+      if (deps.store && (await deps.store.get(id, request.principal))) {
         throw invalidRequest('Only responses created with background=true can be cancelled.', 'response_id', 'invalid_value');
       }
       throw responseNotFound(id);
@@ -214,7 +221,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
   app.delete<{ Params: { response_id: string } }>('/v1/responses/:response_id', async (request) => {
     const id = request.params.response_id;
     checkId(id);
-    const deleted = deps.store ? await deps.store.delete(id) : false;
+    const deleted = deps.store ? await deps.store.delete(id, request.principal) : false;
     if (!deleted) throw responseNotFound(id);
     // Its background run record and event log go with it.
     await runs?.runs.delete(id);
@@ -235,7 +242,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
         const v = q[key];
         if (v !== undefined && !ID_PATTERN.test(v)) throw invalidRequest(`${key} must be an item id.`, key, 'invalid_value');
       }
-      const page = deps.store ? await deps.store.listInputItems(id, { limit, order, after: q.after, before: q.before }) : null;
+      const page = deps.store ? await deps.store.listInputItems(id, request.principal, { limit, order, after: q.after, before: q.before }) : null;
       if (!page) throw responseNotFound(id);
       return {
         object: 'list',

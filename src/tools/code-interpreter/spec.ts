@@ -13,6 +13,7 @@ export type CodeInterpreterEntry = z.infer<typeof codeInterpreterEntrySchema>;
 
 export const codeInterpreterSpec = defineToolSpec({
   kind: 'code_interpreter',
+  omittableWhenOff: true,
   requestSchema: codeInterpreterEntrySchema,
   choiceSchema: z.object({ type: z.literal('code_interpreter') }),
   reservedFunctionName: (name) => (name === CODE_INTERPRETER_FUNCTION ? `Function name '${name}' is reserved for the gateway's built-in tool of that name.` : null),

@@ -3,7 +3,7 @@ import type { Item } from '../../api/items.js';
 import type { CodeInterpreterCallItem, CodeInterpreterOutput } from './items.js';
 import type { RequestTool } from '../../api/request-schema.js';
 import type { ModelTool } from '../../upstream/types.js';
-import type { CallPresenter, GatewayCall, GatewayTool, ToolResult, ToolRunContext } from '../types.js';
+import type { CallPresenter, GatewayCall, GatewayTool, ToolRunContext } from '../types.js';
 import { CodeArgStream, finalCode } from './code-arg-stream.js';
 import { CODE_INTERPRETER_FUNCTION } from './spec.js';
 import type { CodeInterpreterClient, CodeInterpreterResult } from './client.js';
@@ -48,7 +48,8 @@ function outputsFrom(result: CodeInterpreterResult): CodeInterpreterOutput[] {
   return out;
 }
 
-function containerIdFor(entry: RequestTool | null, newId: IdGenerator): string {
+/** The container the request named (`container: "cntr_…"`), else a fresh id for this call. */
+function containerIdFor(entry: RequestTool | undefined, newId: IdGenerator): string {
   if (entry?.type === 'code_interpreter' && typeof entry.container === 'string') return entry.container;
   return newId('cntr');
 }
@@ -66,7 +67,7 @@ export function createCodeInterpreterTool(client: CodeInterpreterClient): Gatewa
     owns(name) {
       return name === CODE_INTERPRETER_FUNCTION;
     },
-    presenter(newId): CallPresenter {
+    presenter(newId, entry): CallPresenter {
       const stream = new CodeArgStream();
       return {
         createItem: (): CodeInterpreterCallItem => ({
@@ -74,7 +75,7 @@ export function createCodeInterpreterTool(client: CodeInterpreterClient): Gatewa
           id: newId('ci'),
           status: 'in_progress',
           code: '',
-          container_id: containerIdFor(null, newId),
+          container_id: containerIdFor(entry, newId),
           outputs: null,
         }),
         added: (item, sink) => sink.event('response.code_interpreter_call.in_progress', item),
@@ -92,9 +93,8 @@ export function createCodeInterpreterTool(client: CodeInterpreterClient): Gatewa
         },
       };
     },
-    async run(_call: GatewayCall, ctx: ToolRunContext): Promise<ToolResult> {
+    async run(_call: GatewayCall, ctx: ToolRunContext): Promise<void> {
       const item = ctx.item as CodeInterpreterCallItem;
-      if (ctx.entry.type === 'code_interpreter' && typeof ctx.entry.container === 'string') item.container_id = ctx.entry.container;
       item.status = 'interpreting';
       ctx.sink.event('response.code_interpreter_call.interpreting', item);
       try {
@@ -108,7 +108,6 @@ export function createCodeInterpreterTool(client: CodeInterpreterClient): Gatewa
       }
       ctx.sink.event('response.code_interpreter_call.completed', item);
       ctx.sink.done(item);
-      return { item };
     },
     toModelItems(item: Item): Item[] | null {
       if (item.type !== 'code_interpreter_call') return null;

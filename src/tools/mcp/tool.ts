@@ -9,7 +9,7 @@ import type { Item } from '../../api/items.js';
 import type { McpApprovalRequestItem, McpCallItem, McpListToolsItem } from './items.js';
 import type { RequestTool } from '../../api/request-schema.js';
 import type { ModelTool } from '../../upstream/types.js';
-import type { CallPresenter, GatewayCall, GatewayTool, ItemLookup, ToolEventSink, ToolPreparation, ToolResult, ToolRunContext } from '../types.js';
+import type { CallPresenter, GatewayCall, GatewayTool, ItemLookup, ToolEventSink, ToolPreparation, ToolRunContext } from '../types.js';
 import { discover, type Discovery, type McpToolSettings } from './discover.js';
 import { mcpFunctionName, mcpFunctionPrefix } from './names.js';
 import { needsApproval, type McpEntry } from './policy.js';
@@ -138,10 +138,9 @@ export function createMcpTool(settings: McpToolSettings): GatewayTool {
         },
       };
     },
-    async run(_call: GatewayCall, ctx: ToolRunContext): Promise<ToolResult> {
+    async run(_call: GatewayCall, ctx: ToolRunContext): Promise<void> {
       const item = ctx.item as McpCallItem;
       await execute(item, asState(ctx.state), ctx.sink, ctx.signal);
-      return { item };
     },
     toModelItems(item: Item, lookup?: ItemLookup): Item[] | null {
       if (item.type === 'mcp_call') {

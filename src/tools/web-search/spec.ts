@@ -9,6 +9,8 @@ export const webSearchEntrySchema = z.object({
   search_context_size: z.enum(['low', 'medium', 'high']).optional(),
   user_location: z.unknown().optional(),
   filters: z.unknown().optional(),
+  /** Codex sends it; `false` asks for cached results only (see README, "Clients"). */
+  external_web_access: z.boolean().optional(),
 });
 export type WebSearchEntry = z.infer<typeof webSearchEntrySchema>;
 
@@ -27,6 +29,7 @@ function clientView(item: Item, include: readonly string[]): Item {
 
 export const webSearchSpec = defineToolSpec({
   kind: 'web_search',
+  omittableWhenOff: true,
   requestSchema: webSearchEntrySchema,
   choiceSchema: z.object({ type: z.literal(['web_search', 'web_search_preview']) }),
   reservedFunctionName: (name) => (name === WEB_SEARCH_FUNCTION ? `Function name '${name}' is reserved for the gateway's built-in tool of that name.` : null),

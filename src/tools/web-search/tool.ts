@@ -2,7 +2,7 @@ import type { IdGenerator } from '../../api/ids.js';
 import type { Item } from '../../api/items.js';
 import type { WebSearchCallItem } from './items.js';
 import type { ModelTool } from '../../upstream/types.js';
-import type { CallPresenter, GatewayCall, GatewayTool, ToolResult, ToolRunContext } from '../types.js';
+import type { CallPresenter, GatewayCall, GatewayTool, ToolRunContext } from '../types.js';
 import { actionArguments, MODEL_TOOL, parseAction, WEB_SEARCH_FUNCTION, type WebSearchAction } from './action.js';
 import type { Page, WebSearchBackend } from './backend.js';
 import { failureText, findText, pageText, searchText } from './model-text.js';
@@ -73,7 +73,7 @@ export function createWebSearchTool(backend: WebSearchBackend): GatewayTool {
         argumentsDone: () => false,
       };
     },
-    async run(call: GatewayCall, ctx: ToolRunContext): Promise<ToolResult> {
+    async run(call: GatewayCall, ctx: ToolRunContext): Promise<void> {
       const item = ctx.item as StoredWebSearchCall;
       item.status = 'searching';
       ctx.sink.event('response.web_search_call.searching', item);
@@ -99,7 +99,6 @@ export function createWebSearchTool(backend: WebSearchBackend): GatewayTool {
       // the item's status says how it went.
       ctx.sink.event('response.web_search_call.completed', item);
       ctx.sink.done(item);
-      return { item };
     },
     toModelItems(item: Item): Item[] | null {
       if (item.type !== 'web_search_call') return null;

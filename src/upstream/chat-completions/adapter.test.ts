@@ -22,7 +22,7 @@ afterEach(async () => {
   server = null;
 });
 
-async function setup(handler: Parameters<typeof startReplayServer>[0], opts: { apiKey?: string; headersTimeoutMs?: number; bodyTimeoutMs?: number } = {}) {
+async function setup(handler: Parameters<typeof startReplayServer>[0], opts: { apiKey?: string; firstByteTimeoutMs?: number; idleTimeoutMs?: number } = {}) {
   server = await startReplayServer(handler);
   client = createUpstreamClient({ baseUrl: server.url, ...opts });
   return { server, adapter: createChatCompletionsAdapter(client) };
@@ -136,7 +136,7 @@ describe('chat completions adapter over HTTP', () => {
   });
 
   it('maps a server that never answers to 504 upstream_timeout', async () => {
-    const { adapter } = await setup(() => {}, { headersTimeoutMs: 150 });
+    const { adapter } = await setup(() => {}, { firstByteTimeoutMs: 150 });
     await expect(collect(adapter.streamTurn(turn()))).rejects.toMatchObject({ status: 504, code: 'upstream_timeout' });
   });
 
@@ -144,7 +144,7 @@ describe('chat completions adapter over HTTP', () => {
     const { adapter } = await setup((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write(readFixture('truncated-mid-stream.chunks.txt'));
-    }, { bodyTimeoutMs: 150 });
+    }, { idleTimeoutMs: 150 });
     await expect(collect(adapter.streamTurn(turn()))).rejects.toMatchObject({ status: 504, code: 'upstream_timeout' });
   });
 

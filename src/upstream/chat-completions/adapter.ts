@@ -10,6 +10,8 @@ import { parseChatCompletionChunks } from './parse-chunks.js';
 export interface ChatCompletionsAdapterOptions extends ConvertOptions {
   /** Id for tool calls the upstream sent without one (default: a random `call_…`). */
   generateCallId?: () => string;
+  /** Largest single upstream SSE event (VR_UPSTREAM_MAX_EVENT_BYTES). */
+  maxEventBytes?: number;
 }
 
 /**
@@ -43,7 +45,7 @@ export function createChatCompletionsAdapter(client: UpstreamClient, options: Ch
       // The consumer stopped at the acceptance batch: release the connection.
       if (!reading) res.body.destroy();
     }
-    yield* parseChatCompletionChunks(res.body, { signal: req.signal, generateCallId: options.generateCallId });
+    yield* parseChatCompletionChunks(res.body, { signal: req.signal, generateCallId: options.generateCallId, maxEventBytes: options.maxEventBytes });
   }
   return { streamTurn };
 }

@@ -2,6 +2,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { ApiError } from '../../api/errors.js';
 import { newId } from '../../api/ids.js';
 import type { ModelEvent } from '../../model/events.js';
+import { createEventSizeGuard } from '../event-size-guard.js';
 import { mapTransportError } from '../map-transport-error.js';
 import { createChunkInterpreter, malformed } from './interpret-chunks.js';
 
@@ -10,6 +11,8 @@ export interface ParseChunksOptions {
   signal?: AbortSignal;
   /** Id for tool calls the upstream sent without one (tests pass a deterministic one). */
   generateCallId?: () => string;
+  /** Largest single SSE event the parser may buffer (default 8 MiB). */
+  maxEventBytes?: number;
 }
 
 /**
@@ -29,6 +32,7 @@ export async function* parseChatCompletionChunks(
   const messages: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (message) => messages.push(message) });
   const decoder = new TextDecoder();
+  const sizeGuard = createEventSizeGuard(options.maxEventBytes ?? 8 * 1024 * 1024);
   let sawDone = false;
   let ended = false;
   try {
@@ -43,6 +47,7 @@ export async function* parseChatCompletionChunks(
       if (next.done) break;
       if (sawDone) continue; // drain what follows [DONE] so the keep-alive connection is reusable
       parser.feed(typeof next.value === 'string' ? next.value : decoder.decode(next.value, { stream: true }));
+      sizeGuard.fed(next.value.length, messages.length > 0);
       const events = drain(messages, interpreter);
       if (events.done) {
         sawDone = true;

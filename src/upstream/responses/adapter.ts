@@ -2,6 +2,7 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { ApiError } from '../../api/errors.js';
 import type { ModelEvent } from '../../model/events.js';
 import { readBodyText, type UpstreamClient } from '../http-client.js';
+import { createEventSizeGuard } from '../event-size-guard.js';
 import { mapTransportError } from '../map-transport-error.js';
 import { mapUpstreamHttpError } from '../map-upstream-http-error.js';
 import type { TurnRequest, UpstreamAdapter } from '../types.js';
@@ -13,7 +14,12 @@ import { createResponsesEventInterpreter } from './interpret-events.js';
  * the upstream's native Responses API (vLLM's). The public API is unchanged: the gateway still
  * owns state, tools and the event grammar; only the wire to the model differs.
  */
-export function createResponsesAdapter(client: UpstreamClient): UpstreamAdapter {
+export interface ResponsesAdapterOptions {
+  /** Largest single upstream SSE event (VR_UPSTREAM_MAX_EVENT_BYTES). */
+  maxEventBytes?: number;
+}
+
+export function createResponsesAdapter(client: UpstreamClient, options: ResponsesAdapterOptions = {}): UpstreamAdapter {
   async function* streamTurn(req: TurnRequest): AsyncGenerator<ModelEvent[], void, undefined> {
     const res = await client.request('POST', '/responses', {
       body: JSON.stringify(buildResponsesRequest(req)),
@@ -30,11 +36,13 @@ export function createResponsesAdapter(client: UpstreamClient): UpstreamAdapter 
     const messages: EventSourceMessage[] = [];
     const parser = createParser({ onEvent: (m) => messages.push(m) });
     const decoder = new TextDecoder();
+    const sizeGuard = createEventSizeGuard(options.maxEventBytes ?? 8 * 1024 * 1024);
     let finished = false;
     try {
       yield []; // accepted: the response has begun (see UpstreamAdapter.streamTurn)
       for await (const piece of res.body as AsyncIterable<Buffer>) {
         parser.feed(decoder.decode(piece, { stream: true }));
+        sizeGuard.fed(piece.length, messages.length > 0);
         const batch: ModelEvent[] = [];
         for (const m of messages) {
           if (!m.data || m.data === '[DONE]') continue;

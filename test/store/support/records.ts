@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import type { Item, MessageItem } from '../../../src/api/items.js';
 import type { StoredResponseRecord } from '../../../src/store/types.js';
 
+/** The principal that owns the records these helpers build (a request's `request.principal`). */
+export const TEST_OWNER = 'test-owner';
+
 export function rid(): string {
   return `resp_${randomBytes(24).toString('hex')}`;
 }
@@ -27,6 +30,7 @@ export interface TurnOptions {
   metadata?: Record<string, string>;
   instructions?: string | null;
   extra?: Record<string, unknown>;
+  owner?: string;
 }
 
 /** A stored response shaped like the gateway's: the output also inside `response.output`. */
@@ -37,6 +41,7 @@ export function turn(label: string, opts: TurnOptions = {}): StoredResponseRecor
   return {
     id,
     parentId: opts.parentId ?? null,
+    owner: opts.owner ?? TEST_OWNER,
     inputItems: input,
     outputItems: output,
     createdAt: 1_700_000_000,

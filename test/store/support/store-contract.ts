@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuplicateConversationItemError, ParentNotFoundError } from '../../../src/store/errors.js';
 import type { ResponseStore } from '../../../src/store/types.js';
 import { randomBytes } from 'node:crypto';
-import { assistantMessage, expectedItems, rid, turn, userMessage } from './records.js';
+import { assistantMessage, expectedItems, rid, TEST_OWNER, turn, userMessage } from './records.js';
 
 export interface ContractHarness {
   store: ResponseStore;
@@ -45,9 +45,9 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
     it('round-trips a response object exactly', async () => {
       const r = turn('one', { instructions: 'be brief', metadata: { k: 'v' } });
       await store.put(r);
-      expect(await store.get(r.id)).toEqual(r.response);
+      expect(await store.get(r.id, TEST_OWNER)).toEqual(r.response);
       // Key order survives too (JSON kept as text, not re-encoded).
-      expect(JSON.stringify(await store.get(r.id))).toBe(JSON.stringify(r.response));
+      expect(JSON.stringify(await store.get(r.id, TEST_OWNER))).toBe(JSON.stringify(r.response));
     });
 
     it('rebuilds multi-turn history root → anchor, and branches independently', async () => {
@@ -58,10 +58,10 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       const r4 = turn('4', { parentId: r3.id });
       for (const r of [r1, r2, r3, r3b, r4]) await store.put(r);
 
-      expect(await store.getHistory(r1.id)).toEqual({ response: r1.response, items: expectedItems([r1]) });
-      expect(await store.getHistory(r3.id)).toEqual({ response: r3.response, items: expectedItems([r1, r2, r3]) });
-      expect(await store.getHistory(r3b.id)).toEqual({ response: r3b.response, items: expectedItems([r1, r2, r3b]) });
-      expect(await store.getHistory(r4.id)).toEqual({ response: r4.response, items: expectedItems([r1, r2, r3, r4]) });
+      expect(await store.getHistory(r1.id, TEST_OWNER)).toEqual({ response: r1.response, items: expectedItems([r1]) });
+      expect(await store.getHistory(r3.id, TEST_OWNER)).toEqual({ response: r3.response, items: expectedItems([r1, r2, r3]) });
+      expect(await store.getHistory(r3b.id, TEST_OWNER)).toEqual({ response: r3b.response, items: expectedItems([r1, r2, r3b]) });
+      expect(await store.getHistory(r4.id, TEST_OWNER)).toEqual({ response: r4.response, items: expectedItems([r1, r2, r3, r4]) });
     });
 
     it('keeps instructions in the response object only, never as an item', async () => {
@@ -69,9 +69,36 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       const r2 = turn('i2', { parentId: r1.id, instructions: 'other' });
       await store.put(r1);
       await store.put(r2);
-      const history = await store.getHistory(r2.id);
+      const history = await store.getHistory(r2.id, TEST_OWNER);
       expect(JSON.stringify(history?.items)).not.toContain('SECRET SYSTEM PROMPT');
-      expect((await store.get(r1.id))?.instructions).toBe('SECRET SYSTEM PROMPT');
+      expect((await store.get(r1.id, TEST_OWNER))?.instructions).toBe('SECRET SYSTEM PROMPT');
+    });
+
+    it('answers another principal exactly as for an absent response, and keeps the owner’s intact', async () => {
+      const other = 'another-principal';
+      const r1 = turn('own-a1', { input: [userMessage('mine', 'msg_owned_input')], output: [assistantMessage('out', 'msg_owned_output')] });
+      const r2 = turn('own-a2', { parentId: r1.id });
+      await store.put(r1);
+      await store.put(r2);
+      // Warm any cache as the owner first: the cache must not serve the other principal either.
+      expect(await store.get(r2.id, TEST_OWNER)).toEqual(r2.response);
+      expect(await store.getHistory(r2.id, TEST_OWNER)).not.toBeNull();
+      for (const id of [r1.id, r2.id]) {
+        expect(await store.get(id, other)).toBeNull();
+        expect(await store.getHistory(id, other)).toBeNull();
+        expect(await store.listInputItems(id, other, { limit: 20, order: 'asc' })).toBeNull();
+        expect(await store.delete(id, other)).toBe(false);
+      }
+      expect((await store.findItems(['msg_owned_output', 'msg_owned_input'], other)).size).toBe(0);
+      // A continuation cannot hang off another principal's response either.
+      await expect(store.put(turn('own-b', { parentId: r2.id, owner: other }))).rejects.toBeInstanceOf(ParentNotFoundError);
+      // Nothing of the owner's was touched by the attempts.
+      expect(await store.get(r2.id, TEST_OWNER)).toEqual(r2.response);
+      expect((await store.getHistory(r2.id, TEST_OWNER))?.items).toEqual(expectedItems([r1, r2]));
+      const found = await store.findItems(['msg_owned_output', 'msg_owned_input'], TEST_OWNER);
+      expect(found.get('msg_owned_output')).toEqual(r1.outputItems[0]);
+      expect(found.get('msg_owned_input')).toEqual(r1.inputItems[0]);
+      expect(await store.delete(r2.id, TEST_OWNER)).toBe(true);
     });
 
     it('finds stored items by id across responses (inputs and outputs), never from deleted ones', async () => {
@@ -80,19 +107,19 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       const other = turn('fc');
       for (const r of [a, b, other]) await store.put(r);
       const ids = [a.inputItems[0]!.id, b.outputItems[0]!.id, other.outputItems[0]!.id, 'msg_unknown', ...BAD_IDS];
-      const found = await store.findItems(ids);
+      const found = await store.findItems(ids, TEST_OWNER);
       expect([...found.keys()].sort()).toEqual(ids.slice(0, 3).sort());
       expect(found.get(b.outputItems[0]!.id)).toEqual(b.outputItems[0]);
-      expect((await store.findItems([])).size).toBe(0);
-      await store.delete(other.id);
-      expect((await store.findItems([other.outputItems[0]!.id])).size).toBe(0);
+      expect((await store.findItems([], TEST_OWNER)).size).toBe(0);
+      await store.delete(other.id, TEST_OWNER);
+      expect((await store.findItems([other.outputItems[0]!.id], TEST_OWNER)).size).toBe(0);
     });
 
     it('returns null/false for unknown ids', async () => {
-      expect(await store.get(rid())).toBeNull();
-      expect(await store.getHistory(rid())).toBeNull();
-      expect(await store.listInputItems(rid(), { limit: 20, order: 'desc' })).toBeNull();
-      expect(await store.delete(rid())).toBe(false);
+      expect(await store.get(rid(), TEST_OWNER)).toBeNull();
+      expect(await store.getHistory(rid(), TEST_OWNER)).toBeNull();
+      expect(await store.listInputItems(rid(), TEST_OWNER, { limit: 20, order: 'desc' })).toBeNull();
+      expect(await store.delete(rid(), TEST_OWNER)).toBe(false);
     });
 
     it('deletes: the response is gone, descendants keep their full history', async () => {
@@ -102,32 +129,32 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       const r3b = turn('d3b', { parentId: r2.id });
       for (const r of [r1, r2, r3, r3b]) await store.put(r);
       // Warm any cache first: deletion must invalidate it.
-      await store.get(r2.id);
-      await store.getHistory(r2.id);
-      await store.getHistory(r3.id);
+      await store.get(r2.id, TEST_OWNER);
+      await store.getHistory(r2.id, TEST_OWNER);
+      await store.getHistory(r3.id, TEST_OWNER);
 
-      expect(await store.delete(r2.id)).toBe(true);
-      expect(await store.get(r2.id)).toBeNull();
-      expect(await store.getHistory(r2.id)).toBeNull();
-      expect(await store.listInputItems(r2.id, { limit: 20, order: 'asc' })).toBeNull();
-      expect(await store.delete(r2.id)).toBe(false);
+      expect(await store.delete(r2.id, TEST_OWNER)).toBe(true);
+      expect(await store.get(r2.id, TEST_OWNER)).toBeNull();
+      expect(await store.getHistory(r2.id, TEST_OWNER)).toBeNull();
+      expect(await store.listInputItems(r2.id, TEST_OWNER, { limit: 20, order: 'asc' })).toBeNull();
+      expect(await store.delete(r2.id, TEST_OWNER)).toBe(false);
 
-      expect(await store.getHistory(r3.id)).toEqual({ response: r3.response, items: expectedItems([r1, r2, r3]) });
-      expect(await store.getHistory(r3b.id)).toEqual({ response: r3b.response, items: expectedItems([r1, r2, r3b]) });
-      expect(await store.get(r1.id)).toEqual(r1.response);
+      expect(await store.getHistory(r3.id, TEST_OWNER)).toEqual({ response: r3.response, items: expectedItems([r1, r2, r3]) });
+      expect(await store.getHistory(r3b.id, TEST_OWNER)).toEqual({ response: r3b.response, items: expectedItems([r1, r2, r3b]) });
+      expect(await store.get(r1.id, TEST_OWNER)).toEqual(r1.response);
 
       // Continuing a descendant still works and still includes the deleted response's items.
       const r4 = turn('d4', { parentId: r3.id });
       await store.put(r4);
-      expect((await store.getHistory(r4.id))?.items).toEqual(expectedItems([r1, r2, r3, r4]));
+      expect((await store.getHistory(r4.id, TEST_OWNER))?.items).toEqual(expectedItems([r1, r2, r3, r4]));
 
       // Deleting the root too: descendants still complete.
-      expect(await store.delete(r1.id)).toBe(true);
-      expect(await store.getHistory(r1.id)).toBeNull();
-      expect((await store.getHistory(r4.id))?.items).toEqual(expectedItems([r1, r2, r3, r4]));
+      expect(await store.delete(r1.id, TEST_OWNER)).toBe(true);
+      expect(await store.getHistory(r1.id, TEST_OWNER)).toBeNull();
+      expect((await store.getHistory(r4.id, TEST_OWNER))?.items).toEqual(expectedItems([r1, r2, r3, r4]));
 
       // Once the last descendant goes, the tombstones are gone too: nothing can hang off them.
-      for (const r of [r4, r3, r3b]) expect(await store.delete(r.id)).toBe(true);
+      for (const r of [r4, r3, r3b]) expect(await store.delete(r.id, TEST_OWNER)).toBe(true);
       await expect(store.put(turn('late', { parentId: r2.id }))).rejects.toBeInstanceOf(ParentNotFoundError);
       await expect(store.put(turn('late', { parentId: r1.id }))).rejects.toBeInstanceOf(ParentNotFoundError);
     });
@@ -137,17 +164,17 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       const r2 = turn('l2', { parentId: r1.id });
       const r2b = turn('l2b', { parentId: r1.id });
       for (const r of [r1, r2, r2b]) await store.put(r);
-      expect(await store.delete(r2.id)).toBe(true);
-      expect(await store.get(r1.id)).toEqual(r1.response);
-      expect((await store.getHistory(r2b.id))?.items).toEqual(expectedItems([r1, r2b]));
+      expect(await store.delete(r2.id, TEST_OWNER)).toBe(true);
+      expect(await store.get(r1.id, TEST_OWNER)).toEqual(r1.response);
+      expect((await store.getHistory(r2b.id, TEST_OWNER))?.items).toEqual(expectedItems([r1, r2b]));
     });
 
     it('pages input items with limit/order/after/before/hasMore', async () => {
       const inputs = Array.from({ length: 7 }, (_, i) => userMessage(`in ${i}`, `msg_in${i}`));
       const r = turn('paging', { input: inputs, output: [assistantMessage('out', 'msg_out0')] });
       await store.put(r);
-      const ids = async (o: Parameters<ResponseStore['listInputItems']>[1]) => {
-        const page = await store.listInputItems(r.id, o);
+      const ids = async (o: Parameters<ResponseStore['listInputItems']>[2]) => {
+        const page = await store.listInputItems(r.id, TEST_OWNER, o);
         return page && { ids: page.data.map((i) => i.id), hasMore: page.hasMore };
       };
       expect(await ids({ limit: 3, order: 'asc' })).toEqual({ ids: ['msg_in0', 'msg_in1', 'msg_in2'], hasMore: true });
@@ -168,7 +195,7 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       expect(await ids({ limit: 20, order: 'asc', after: "x' OR 1=1 --" })).toEqual({ ids: [], hasMore: false });
       expect(await ids({ limit: 20, order: 'asc', before: 'msg_\u0000' })).toEqual({ ids: [], hasMore: false });
       // Full item objects come back, not just ids.
-      expect((await store.listInputItems(r.id, { limit: 1, order: 'asc' }))?.data[0]).toEqual(inputs[0]);
+      expect((await store.listInputItems(r.id, TEST_OWNER, { limit: 1, order: 'asc' }))?.data[0]).toEqual(inputs[0]);
     });
 
     it('lists only the response’s own input items, not inherited history', async () => {
@@ -176,10 +203,10 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       const r2 = turn('own2', { parentId: r1.id });
       await store.put(r1);
       await store.put(r2);
-      expect((await store.listInputItems(r2.id, { limit: 20, order: 'asc' }))?.data).toEqual(r2.inputItems);
+      expect((await store.listInputItems(r2.id, TEST_OWNER, { limit: 20, order: 'asc' }))?.data).toEqual(r2.inputItems);
       const empty = turn('own3', { parentId: r2.id, input: [] });
       await store.put(empty);
-      expect(await store.listInputItems(empty.id, { limit: 20, order: 'asc' })).toEqual({ data: [], hasMore: false });
+      expect(await store.listInputItems(empty.id, TEST_OWNER, { limit: 20, order: 'asc' })).toEqual({ data: [], hasMore: false });
     });
 
     it('writes atomically: a refused write leaves nothing behind', async () => {
@@ -188,23 +215,23 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       // Same id again: refused, and the original is intact.
       const dup = turn('a1-dup', { id: r1.id, input: [userMessage('x'), userMessage('y')] });
       await expect(store.put(dup)).rejects.toThrow();
-      expect(await store.getHistory(r1.id)).toEqual({ response: r1.response, items: expectedItems([r1]) });
+      expect(await store.getHistory(r1.id, TEST_OWNER)).toEqual({ response: r1.response, items: expectedItems([r1]) });
       // Unknown parent: refused, nothing stored.
       const orphan = turn('orphan', { parentId: rid() });
       await expect(store.put(orphan)).rejects.toBeInstanceOf(ParentNotFoundError);
-      expect(await store.get(orphan.id)).toBeNull();
-      expect(await store.listInputItems(orphan.id, { limit: 20, order: 'asc' })).toBeNull();
+      expect(await store.get(orphan.id, TEST_OWNER)).toBeNull();
+      expect(await store.listInputItems(orphan.id, TEST_OWNER, { limit: 20, order: 'asc' })).toBeNull();
       // Self-parent is refused up front.
       const self = rid();
       await expect(store.put(turn('self', { id: self, parentId: self }))).rejects.toThrow();
-      expect(await store.get(self)).toBeNull();
+      expect(await store.get(self, TEST_OWNER)).toBeNull();
       // An item the database may reject mid-write (NUL in an id column): all or nothing.
       const nul = turn('nul', { input: [userMessage('ok'), userMessage('bad', 'msg_\u0000x')] });
       const stored = await store.put(nul).then(() => true, () => false);
-      if (stored) expect((await store.getHistory(nul.id))?.items).toEqual(expectedItems([nul]));
+      if (stored) expect((await store.getHistory(nul.id, TEST_OWNER))?.items).toEqual(expectedItems([nul]));
       else {
-        expect(await store.get(nul.id)).toBeNull();
-        expect(await store.getHistory(nul.id)).toBeNull();
+        expect(await store.get(nul.id, TEST_OWNER)).toBeNull();
+        expect(await store.getHistory(nul.id, TEST_OWNER)).toBeNull();
       }
     });
 
@@ -212,19 +239,19 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       const keep = turn('keep');
       await store.put(keep);
       for (const id of BAD_IDS) {
-        expect(await store.get(id)).toBeNull();
-        expect(await store.getHistory(id)).toBeNull();
-        expect(await store.listInputItems(id, { limit: 20, order: 'desc', after: id, before: id })).toBeNull();
-        expect(await store.delete(id)).toBe(false);
+        expect(await store.get(id, TEST_OWNER)).toBeNull();
+        expect(await store.getHistory(id, TEST_OWNER)).toBeNull();
+        expect(await store.listInputItems(id, TEST_OWNER, { limit: 20, order: 'desc', after: id, before: id })).toBeNull();
+        expect(await store.delete(id, TEST_OWNER)).toBe(false);
       }
-      expect(await store.getHistory(keep.id)).toEqual({ response: keep.response, items: expectedItems([keep]) });
+      expect(await store.getHistory(keep.id, TEST_OWNER)).toEqual({ response: keep.response, items: expectedItems([keep]) });
     });
 
     it('round-trips unicode ids and content', async () => {
       const id = `resp_ünï_🦀_${rid()}`;
       const r = turn('uni', { id, input: [userMessage('emoji 🦀 rtl مرحبا nul-escaped \u0000 lone \uDFFF')] });
       await store.put(r);
-      const history = await store.getHistory(id);
+      const history = await store.getHistory(id, TEST_OWNER);
       expect(history?.response).toEqual(JSON.parse(JSON.stringify(r.response)));
       expect(history?.items).toEqual(JSON.parse(JSON.stringify(expectedItems([r]))));
     });
@@ -234,10 +261,10 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       const big = 'x'.repeat(2 * 1024 * 1024);
       const r = turn('huge', { metadata, extra: { blob: big }, input: [userMessage(big)] });
       await store.put(r);
-      expect(await store.get(r.id)).toEqual(r.response);
+      expect(await store.get(r.id, TEST_OWNER)).toEqual(r.response);
       const child = turn('huge-child', { parentId: r.id });
       await store.put(child);
-      const history = await store.getHistory(child.id);
+      const history = await store.getHistory(child.id, TEST_OWNER);
       expect(history?.items).toEqual(expectedItems([r, child]));
     });
 
@@ -246,10 +273,10 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       await store.put(root);
       const children = Array.from({ length: 40 }, (_, i) => turn(`c${i}`, { parentId: root.id }));
       await Promise.all(children.map((c) => store.put(c)));
-      const histories = await Promise.all(children.map((c) => store.getHistory(c.id)));
+      const histories = await Promise.all(children.map((c) => store.getHistory(c.id, TEST_OWNER)));
       histories.forEach((h, i) => expect(h?.items).toEqual(expectedItems([root, children[i]!])));
       // Concurrent deletes of every child and of the root: all succeed exactly once.
-      const results = await Promise.all([root, ...children].map((c) => store.delete(c.id)));
+      const results = await Promise.all([root, ...children].map((c) => store.delete(c.id, TEST_OWNER)));
       expect(results.every(Boolean)).toBe(true);
       await expect(store.put(turn('after', { parentId: root.id }))).rejects.toBeInstanceOf(ParentNotFoundError);
     });
@@ -267,10 +294,10 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       const failed = (r: (typeof all)[number]) => results[all.indexOf(r)]!.status === 'rejected';
       expect(all.filter(failed)).toEqual([orphan, duplicate]);
       expect((results[all.indexOf(orphan)] as PromiseRejectedResult).reason).toBeInstanceOf(ParentNotFoundError);
-      for (const r of good) expect((await store.getHistory(r.id))?.items).toEqual(expectedItems([root, r]));
-      expect((await store.getHistory(child.id))?.items).toEqual(expectedItems([root, good[0]!, child]));
-      expect(await store.get(orphan.id)).toBeNull();
-      expect(await store.get(root.id)).toEqual(root.response);
+      for (const r of good) expect((await store.getHistory(r.id, TEST_OWNER))?.items).toEqual(expectedItems([root, r]));
+      expect((await store.getHistory(child.id, TEST_OWNER))?.items).toEqual(expectedItems([root, good[0]!, child]));
+      expect(await store.get(orphan.id, TEST_OWNER)).toBeNull();
+      expect(await store.get(root.id, TEST_OWNER)).toEqual(root.response);
     });
 
     it('keeps one shared secret: concurrent first callers all get the value that won', async () => {

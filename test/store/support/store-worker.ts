@@ -7,7 +7,7 @@
 import { writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { openStore, type BackendSpec } from './backends.js';
-import { assistantMessage, rid, turn, userMessage } from './records.js';
+import { assistantMessage, rid, TEST_OWNER, turn, userMessage } from './records.js';
 
 export type WorkerTask =
   | { mode: 'migrate'; spec: BackendSpec }
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     let next = 0;
     const runOne = async (n: number): Promise<void> => {
       const parentId = pool[Math.floor(Math.random() * pool.length)]!;
-      const history = await store.getHistory(parentId);
+      const history = await store.getHistory(parentId, TEST_OWNER);
       if (!history) throw new Error(`hydration of ${parentId} failed`);
       const depth = depthOf.get(parentId)! + 1;
       if (history.items.length !== depth * 2) throw new Error(`history of ${parentId} has ${history.items.length} items, expected ${depth * 2}`);
