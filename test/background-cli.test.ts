@@ -5,8 +5,12 @@
  * settles the run `failed`).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import pg from 'pg';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, spawnCli, waitForHttp, type CliProcess } from './support/cli.js';
 import { sendSse, startFakeUpstream, textChunks, type FakeUpstream } from './support/fake-upstream.js';
@@ -127,5 +131,53 @@ describe.runIf(PG_URL)('background runs across gateway processes on one PostgreS
     const sse = await (await fetch(`${b!.url}/v1/responses/${r.id}?stream=true&starting_after=0`)).text();
     expect(sse).toMatch(/event: error\ndata: .*background_run_lost.*\n\nevent: response.failed\n/);
     expect(sse.endsWith('data: [DONE]\n\n')).toBe(true);
+  }, 60_000);
+});
+
+describe('background runs across the cluster workers of one SQLite gateway', () => {
+  let upstream: FakeUpstream;
+  let proc: CliProcess;
+  let client: OpenAI;
+  let url = '';
+  let dir = '';
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vr-bg-sqlite-'));
+    upstream = await startFakeUpstream();
+    upstream.setChatHandler((_req, res) => sendSse(res, textChunks(Array.from({ length: 60 }, (_, i) => `w${i} `)), { delayMs: 20 }));
+    const port = await freePort();
+    proc = spawnCli(['serve', '--upstream', upstream.url, '--gateway-host', '127.0.0.1', '--gateway-port', String(port), '--gateway-workers', '2', '--code-interpreter', 'disabled'], {
+      VR_DB_PATH: `sqlite:///${join(dir, 'bg.db')}`,
+      VR_BACKGROUND_POLL_MS: '50',
+      VR_SHUTDOWN_TIMEOUT_SEC: '2',
+    });
+    url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/health`, proc, 30_000);
+    client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'k', maxRetries: 0, timeout: 20_000 });
+  }, 60_000);
+
+  afterAll(async () => {
+    // SIGTERM: the supervisor stops its workers (a short drain: idle keep-alive sockets only).
+    if (proc && proc.child.exitCode === null) proc.child.kill('SIGTERM');
+    await proc?.exited;
+    await upstream?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('resume and cancel reach the run whichever worker answers (fresh connections spread over both)', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await client.responses.create({ model: 'fake-model', input: `n${i}`, background: true })).id);
+    // Each request on a new connection: the cluster spreads them over the workers.
+    const fresh = () => new OpenAI({ baseURL: `${url}/v1`, apiKey: 'k', maxRetries: 0, timeout: 20_000, fetchOptions: { dispatcher: new Agent() } });
+    const cancelled = await fresh().responses.cancel(ids[0]!);
+    expect(cancelled.status).toBe('cancelled');
+    for (const id of ids.slice(1)) {
+      const events: any[] = [];
+      for await (const ev of await fresh().responses.retrieve(id, { stream: true, starting_after: 2 })) events.push(ev);
+      expect(events[0].sequence_number).toBe(3);
+      expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => 3 + i));
+      expect(events.at(-1).type).toBe('response.completed');
+    }
+    expect((await fresh().responses.retrieve(ids[0]!)).status).toBe('cancelled');
   }, 60_000);
 });

@@ -144,3 +144,27 @@ describe.each(storeBackends().slice(0, 2))('background responses on $name', (bac
     expect(stored?.output_text.startsWith('w0 w1 w2')).toBe(true);
   });
 });
+
+describe('background runs belong to the API key that created them', () => {
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ sqliteStore: true, env: { apiKeys: ['key-a', 'key-b'] }, runSettings: { pollMs: 50, flushMs: 5 } });
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it('another key cannot poll, stream, or cancel it', async () => {
+    slowWords(gw, 100, 20);
+    const a = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'key-a', maxRetries: 0 });
+    const b = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'key-b', maxRetries: 0 });
+    const r = await a.responses.create({ model: 'fake-model', input: 'hi', background: true });
+    await expect(b.responses.retrieve(r.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(b.responses.cancel(r.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    const res = await fetch(`${gw.url}/v1/responses/${r.id}?stream=true`, { headers: { authorization: 'Bearer key-b' } });
+    expect(res.status).toBe(404);
+    await res.arrayBuffer();
+    expect((await a.responses.cancel(r.id)).status).toBe('cancelled');
+  });
+});

@@ -187,3 +187,29 @@ describe('WebSocket mode', () => {
     raw.close();
   });
 });
+
+describe('WebSocket connection limits', () => {
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ sqliteStore: true, runSettings: { wsIdleMs: 300, wsPingMs: 100 } });
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it('answers pings, closes an idle connection, and terminates one that stops answering pongs', async () => {
+    const url = `${gw.url.replace('http', 'ws')}/v1/responses`;
+    const idle = new WebSocket(url);
+    let pings = 0;
+    idle.on('ping', () => pings++);
+    const closed = await new Promise<{ code: number; reason: string }>((resolve) => idle.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+    expect(closed).toEqual({ code: 1000, reason: 'idle timeout' });
+    expect(pings).toBeGreaterThan(0);
+
+    // A client that never answers pings (autoPong off) is cut after one missed pong.
+    const silent = new WebSocket(url, { autoPong: false });
+    const code = await new Promise<number>((resolve) => silent.on('close', (c) => resolve(c)));
+    expect(code).toBe(1006);
+  });
+});

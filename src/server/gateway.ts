@@ -107,6 +107,7 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     unavailableBuiltinTools: deps.env.unavailableBuiltinTools ?? 'omit',
     sealedBlobs: deps.sealedBlobs ?? sealingKeyFromEnv(process.env) ?? new SealedBlobs(generateSealingKey()),
     tokenCounter: createTokenCounter(upstream, { modelInfoTtlMs: context.modelInfoTtlMs, timeoutMs: context.tokenizeTimeoutMs }),
+    compactionKeepTurns: context.compactionKeepTurns,
     ...(obs.logger ? { logger: obs.logger } : {}),
     limits,
   };
