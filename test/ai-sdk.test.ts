@@ -167,3 +167,48 @@ describe('Vercel AI SDK (Responses model, default store)', () => {
     expect(unknown.status).toBe('completed');
   });
 });
+
+describe('encrypted reasoning (include: ["reasoning.encrypted_content"], store: false)', () => {
+  it('returns a sealed copy of the reasoning that the gateway opens when it comes back', async () => {
+    gw.upstream.setChatHandler(async (_req, res) => sendSse(res, [chunk({ role: 'assistant', reasoning_content: 'secret plan' }), ...textChunks(['step one'])]));
+    const first = await gw.client.responses.create({ model: 'fake-model', input: 'go', store: false, include: ['reasoning.encrypted_content'] });
+    const rs = first.output.find((o) => o.type === 'reasoning') as any;
+    expect(typeof rs.encrypted_content).toBe('string');
+    expect(rs.encrypted_content).not.toContain('secret');
+    expect(Buffer.from(rs.encrypted_content, 'base64url').toString('latin1')).not.toContain('secret plan');
+    // Stateless continuation: the client sends back only the sealed copy.
+    gw.upstream.setChatHandler(async (_req, res) => sendSse(res, textChunks(['step two'])));
+    const msg = first.output.find((o) => o.type === 'message')!;
+    await gw.client.responses.create({
+      model: 'fake-model',
+      store: false,
+      input: [{ role: 'user', content: 'go' }, { type: 'reasoning', id: rs.id, summary: [], encrypted_content: rs.encrypted_content }, msg, { role: 'user', content: 'next' }] as any,
+    });
+    const last = gw.upstream.requests.filter((r) => r.path === '/v1/chat/completions').at(-1)!;
+    expect(chatMessages(last)[1]).toMatchObject({ role: 'assistant', content: 'step one', reasoning: 'secret plan' });
+    // Altered: a 400 naming the field, never a 500 and never the model.
+    const tampered = rs.encrypted_content.slice(0, -4) + (rs.encrypted_content.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    const bad = await fetch(`${gw.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'fake-model', store: false, input: [{ role: 'user', content: 'go' }, { type: 'reasoning', id: rs.id, summary: [], encrypted_content: tampered }] }),
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error).toMatchObject({ code: 'invalid_encrypted_content', param: 'input[1].encrypted_content' });
+  });
+
+  it('the AI SDK with store: false keeps reasoning across steps through encrypted_content', async () => {
+    scriptedAdder();
+    const before = gw.upstream.requests.length;
+    const result = await generateText({
+      model: openai.responses('fake-model'),
+      prompt: 'Add things',
+      tools: { add },
+      stopWhen: stepCountIs(5),
+      providerOptions: { openai: { store: false, include: ['reasoning.encrypted_content'], forceReasoning: true } },
+    });
+    expect(result.text).toBe('Sums: 10,11');
+    const third = chatMessages(gw.upstream.requests.slice(before).filter((r) => r.path === '/v1/chat/completions')[2]!);
+    expect(third.filter((m) => m.role === 'assistant').map((m) => m.reasoning)).toEqual(['Step 0: I need to add.', 'Step 1: I need to add.']);
+  });
+});

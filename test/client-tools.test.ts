@@ -148,3 +148,52 @@ describe('shell, local_shell and apply_patch', () => {
     expect(lastChat().body.messages.at(-1).content).toContain('Done');
   });
 });
+
+describe('custom tools against a native Responses upstream', () => {
+  it('are sent as they are; the upstream custom_tool_call streams to the client and replays as itself', async () => {
+    const native = await startTestGateway({ sqliteStore: true, serve: { upstreamApiKind: 'responses' } });
+    try {
+      const sse = (events: Record<string, unknown>[]) => events.map((e) => `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`).join('');
+      const requests: any[] = [];
+      native.upstream.setResponsesHandler((req, res) => {
+        requests.push(req.body);
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        if (requests.length === 1) {
+          res.end(
+            sse([
+              { type: 'response.created', response: { id: 'up_1', status: 'in_progress' } },
+              { type: 'response.output_item.added', output_index: 0, item: { type: 'custom_tool_call', id: 'ctc_up', call_id: 'call_c1', name: 'calc', input: '' } },
+              { type: 'response.custom_tool_call_input.delta', output_index: 0, item_id: 'ctc_up', delta: 'add "4' },
+              { type: 'response.custom_tool_call_input.delta', output_index: 0, item_id: 'ctc_up', delta: '1"\n' },
+              { type: 'response.output_item.done', output_index: 0, item: { type: 'custom_tool_call', id: 'ctc_up', call_id: 'call_c1', name: 'calc', input: 'add "41"\n' } },
+              { type: 'response.completed', response: { id: 'up_1', status: 'completed', usage: { input_tokens: 5, output_tokens: 3 } } },
+            ]),
+          );
+          return;
+        }
+        res.end(
+          sse([
+            { type: 'response.output_item.added', output_index: 0, item: { type: 'message', id: 'm', role: 'assistant', content: [] } },
+            { type: 'response.output_text.delta', output_index: 0, content_index: 0, item_id: 'm', delta: '42' },
+            { type: 'response.completed', response: { id: 'up_2', status: 'completed' } },
+          ]),
+        );
+      });
+      const tools = [{ type: 'custom' as const, name: 'calc', description: 'A calculator', format: { type: 'grammar' as const, syntax: 'lark' as const, definition: GRAMMAR } }];
+      const events: any[] = [];
+      for await (const ev of await native.client.responses.create({ model: 'm', input: 'add', tools, stream: true })) events.push(ev);
+      expect(requests[0].tools).toEqual([{ type: 'custom', name: 'calc', description: 'A calculator', format: { type: 'grammar', syntax: 'lark', definition: GRAMMAR } }]);
+      expect(events.filter((e) => e.type === 'response.custom_tool_call_input.delta').map((e) => e.delta).join('')).toBe('add "41"\n');
+      const final = events.at(-1).response;
+      expect(final.output[0]).toMatchObject({ type: 'custom_tool_call', call_id: 'call_c1', name: 'calc', input: 'add "41"\n' });
+      const next = await native.client.responses.create({ model: 'm', previous_response_id: final.id, input: [{ type: 'custom_tool_call_output', call_id: 'call_c1', output: '42' }] as any });
+      expect(next.output_text).toBe('42');
+      expect(requests[1].input.slice(-2)).toEqual([
+        { type: 'custom_tool_call', call_id: 'call_c1', name: 'calc', input: 'add "41"\n' },
+        { type: 'custom_tool_call_output', call_id: 'call_c1', output: '42' },
+      ]);
+    } finally {
+      await native.close();
+    }
+  });
+});

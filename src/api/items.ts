@@ -153,6 +153,13 @@ export interface GatewayToolItems {}
 
 export type GatewayToolItem = GatewayToolItems[keyof GatewayToolItems];
 
-export type Item = MessageItem | ReasoningItem | FunctionCallItem | FunctionCallOutputItem | ClientToolItem | GatewayToolItem;
+/** Compacted history (POST /v1/responses/compact, automatic compaction): an opaque sealed blob. */
+export interface CompactionItem {
+  type: 'compaction';
+  id: string;
+  encrypted_content: string;
+}
+
+export type Item = MessageItem | ReasoningItem | FunctionCallItem | FunctionCallOutputItem | CompactionItem | ClientToolItem | GatewayToolItem;
 
 export type ItemType = Item['type'];

@@ -63,6 +63,8 @@ function normalizeOne(item: InputItem, index: number, newId: IdGenerator, lookup
       if (item.encrypted_content) out.encrypted_content = item.encrypted_content;
       return out;
     }
+    case 'compaction':
+      return { type: 'compaction', id: item.id ?? newId('cmp'), encrypted_content: item.encrypted_content };
     default: {
       // A gateway tool's item: the tool says how it is stored.
       const normalize = specForItem(item.type)?.normalizeInput?.[item.type];

@@ -72,11 +72,18 @@ const reasoningItem = z.object({
 
 const itemReference = z.object({ type: z.literal('item_reference'), id: z.string() });
 
+const compactionItem = z.object({
+  type: z.literal('compaction'),
+  id: z.string().nullish(),
+  encrypted_content: z.string().min(1).max(10 * 1024 * 1024),
+});
+
 const typedItem = z.discriminatedUnion('type', [
   functionCallItem,
   functionCallOutputItem,
   reasoningItem,
   itemReference,
+  compactionItem,
   ...clientToolItemSchemas,
   ...gatewayItemSchemas,
 ]);
@@ -183,6 +190,11 @@ export const createResponseSchema = z.strictObject({
     .nullish(),
   text: z.object({ format: textFormat.optional(), verbosity: z.enum(['low', 'medium', 'high']).nullish() }).nullish(),
   truncation: z.enum(['auto', 'disabled']).nullish(),
+  /** Automatic compaction: compact before the upstream call once the input reaches the threshold. */
+  context_management: z
+    .array(z.object({ type: z.literal('compaction'), compact_threshold: z.number().int().min(1).nullish() }))
+    .max(1)
+    .nullish(),
   metadata: metadataSchema.nullish(),
   user: z.string().max(512).nullish(),
   safety_identifier: z.string().max(512).nullish(),

@@ -40,6 +40,8 @@ export interface ComposerOptions {
    * summaries: the summary is that text.
    */
   reasoningSummary?: boolean;
+  /** `include: ["reasoning.encrypted_content"]`: seals a finished reasoning item's text. */
+  sealReasoning?: (text: string) => string;
   /**
    * Build stream events at all. A JSON (non-streaming) request only needs the final response
    * object, so it skips event construction and the response snapshots entirely.
@@ -281,6 +283,7 @@ export class ResponseComposer {
     const openai = this.opts.reasoningEvents === 'openai';
     this.emit(openai ? 'response.reasoning_text.done' : 'response.reasoning.done', { item_id: r.item.id, output_index: r.outputIndex, content_index: 0, text: r.text });
     if (openai) this.emit('response.content_part.done', { item_id: r.item.id, output_index: r.outputIndex, content_index: 0, part });
+    if (this.opts.sealReasoning) r.item.encrypted_content = this.opts.sealReasoning(r.text);
     if (this.opts.reasoningSummary) {
       const summary = { type: 'summary_text' as const, text: r.text };
       r.item.summary = [summary];

@@ -3,10 +3,13 @@ import { ID_PATTERN, type IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import type { Principal } from '../api/principal.js';
 import { clientCallId, selectsClientTool } from '../tools/client/model-functions.js';
+import type { SealedBlobs } from '../crypto/sealed-blob.js';
+import { openSealedReasoning } from './encrypted-reasoning.js';
 import { normalizeInput, referencedIds } from '../api/normalize-input.js';
 import { toolSchema, type CreateResponseRequest, type RequestTool, type ToolChoice } from '../api/request-schema.js';
 import { validateCreateResponse, type RequestShapeLimits } from '../api/validate-request.js';
 import { hydrateConversation, withDistinctIds } from './conversation.js';
+import { checkCompactions } from './compaction/compaction-item.js';
 import type { ConversationHistory, ResponseObject, ResponseStore } from '../store/types.js';
 import { selectsGatewayTool, specForChoice, specOf } from '../tools/catalog.js';
 import type { GatewayTools, ToolPreparations } from '../tools/types.js';
@@ -44,6 +47,11 @@ export interface PrepareDeps {
   tools?: GatewayTools;
   /** Request shape caps; omitted = the defaults. */
   limits?: RequestShapeLimits;
+  /**
+   * Opens `encrypted_content` of reasoning items the gateway sealed, and compaction items (so a
+   * tampered one is a plain 400 before anything runs); omitted: left as they came.
+   */
+  sealedBlobs?: SealedBlobs;
   /**
    * A history source consulted before the store (WebSocket mode's connection-local cache of the
    * last response, which works even for `store: false`).
@@ -177,8 +185,10 @@ export async function prepareRequest(deps: PrepareDeps, body: unknown, principal
   checkToolChoice(toolChoice, tools);
 
   const lookup = await referenceLookup(deps.store, history, req.input ?? [], principal);
-  const normalized = normalizeInput(req.input ?? [], deps.newId, lookup);
+  let normalized = normalizeInput(req.input ?? [], deps.newId, lookup);
+  if (deps.sealedBlobs) normalized = openSealedReasoning(normalized, deps.sealedBlobs);
   const input = conversation ? withDistinctIds(normalized, history, deps.newId) : normalized;
+  if (deps.sealedBlobs) checkCompactions(input, deps.sealedBlobs);
   checkToolOutputs(history, input);
   const preparations = deps.tools ? await deps.tools.prepare(tools, { history, input, newId: deps.newId, principal }) : new Map();
   return { req, history, input, tools, toolChoice, parentId, conversationId: conversation?.id ?? null, preparations, principal };

@@ -7,9 +7,12 @@ import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
 import type { ResponseStore } from '../store/types.js';
 import type { TokenCounter } from '../upstream/token-counter.js';
 import { fitToContext } from './truncate.js';
+import { compact } from './compaction/compact.js';
+import { expandCompactions } from './compaction/compaction-item.js';
 import type { GatewayTools, ItemLookup, ToolEventSink } from '../tools/types.js';
 import { passThroughParams } from '../upstream/pass-through.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
+import { sealReasoning } from './encrypted-reasoning.js';
 import { clientItemToModel, clientPresenterFor } from '../tools/client/model-functions.js';
 import { ResponseComposer, type StreamEvent, type TurnCall } from './composer.js';
 import { appendTurn } from './conversation.js';
@@ -36,6 +39,8 @@ export interface EngineDeps {
   limits?: Pick<Limits, 'maxTools' | 'maxSchemaDepth' | 'maxInputDepth' | 'maxStoredItemBytes'>;
   /** Counts input tokens as the upstream will (truncation, input_tokens, auto-compaction); omitted = those features are off. */
   tokenCounter?: TokenCounter;
+  /** Recent user turns a compaction keeps verbatim (default 2). */
+  compactionKeepTurns?: number;
   /** Where the engine reports what no client will see (failed tool items, orphaned tool runs, store causes). */
   logger?: EngineLogger;
 }
@@ -150,7 +155,7 @@ function modelFacing(items: Item[], tools: GatewayTools, lookup: ItemLookup, not
 export function firstTurn(prepared: PreparedRequest, deps: EngineDeps, signal: AbortSignal): TurnRequest {
   const byId = new Map<string, Item>();
   for (const it of [...prepared.history, ...prepared.input]) byId.set(it.id, it);
-  const items = modelFacing([...prepared.history, ...prepared.input], deps.tools, (id) => byId.get(id));
+  const items = modelFacing(expandCompactions([...prepared.history, ...prepared.input], deps.sealedBlobs), deps.tools, (id) => byId.get(id));
   return turnRequest(prepared, items, deps, 0, prepared.req.max_tool_calls ?? Infinity, signal);
 }
 
@@ -190,6 +195,7 @@ export class ResponseRun {
       clock: deps.clock,
       singleCallPerTurn: req.parallel_tool_calls === false,
       reasoningSummary: Boolean(req.reasoning?.summary ?? req.reasoning?.generate_summary),
+      ...(include.includes('reasoning.encrypted_content') ? { sealReasoning: (text: string) => sealReasoning(deps.sealedBlobs, text) } : {}),
       // Background runs record their events for followers even when the creator asked for JSON.
       live: req.stream === true || req.background === true,
     });
@@ -219,6 +225,7 @@ export class ResponseRun {
         c.settle(status, reason);
         await this.appendToConversation();
         await this.persist();
+        if (status === 'incomplete') this.deps.logger?.warn({ response_id: c.response.id, reason }, 'response incomplete');
         c.finish();
       } catch (err) {
         // An abort is a cancellation, unless its reason is an error (e.g. the gateway shutting
@@ -230,6 +237,7 @@ export class ResponseRun {
           const apiErr = reason instanceof ApiError ? reason : err instanceof ApiError ? err : toApiError(err);
           this.result.error = apiErr;
           c.fail({ type: apiErr.type, code: apiErr.code ?? 'server_error', message: apiErr.message, param: apiErr.param });
+          this.logFailure(apiErr, err);
         }
         await this.persistUnfinished();
       }
@@ -243,6 +251,24 @@ export class ResponseRun {
         await this.persistUnfinished();
       }
     }
+  }
+
+  /**
+   * Every failed run reaches the log with its response id and cause (the client only sees the
+   * error event): 5xx at error, client-caused 4xx at warn. An upstream error page is logged here,
+   * never sent to the client.
+   */
+  private logFailure(apiErr: ApiError, cause: unknown): void {
+    const logger = this.deps.logger;
+    if (!logger) return;
+    const upstream = apiErr as ApiError & { upstreamStatus?: number; upstreamBody?: string };
+    const line: Record<string, unknown> = { response_id: this.result.response.id, status: apiErr.status, code: apiErr.code, error: apiErr.message, started: this.started };
+    if (upstream.upstreamStatus !== undefined) line.upstream_status = upstream.upstreamStatus;
+    if (upstream.upstreamBody) line.upstream_body = upstream.upstreamBody;
+    // Not an ApiError: a bug; its stack is the only clue.
+    if (!(cause instanceof ApiError) && cause !== apiErr) line.err = cause;
+    if (apiErr.status >= 500) logger.error(line, 'response failed');
+    else logger.warn(line, 'response failed');
   }
 
   /** Yield what the composer has queued, if anything. */
@@ -259,13 +285,14 @@ export class ResponseRun {
       for (const it of items) byId.set(it.id, it);
       return items;
     };
-    const conversation = modelFacing(remember([...prepared.history, ...prepared.input]), deps.tools, lookup);
+    const conversation = modelFacing(remember(expandCompactions([...prepared.history, ...prepared.input], deps.sealedBlobs)), deps.tools, lookup);
     conversation.push(...modelFacing(remember(yield* this.startTools()), deps.tools, lookup));
     const maxToolCalls = prepared.req.max_tool_calls ?? Infinity;
     let executed = 0;
     for (let turn = 0; turn < MAX_TURNS; turn++) {
       c.beginTurn();
       const req = turnRequest(prepared, conversation, deps, executed, maxToolCalls, this.signal);
+      if (turn === 0) yield* this.autoCompact(req, conversation);
       if (prepared.req.truncation === 'auto' && deps.tokenCounter) {
         const fitted = await fitToContext(req, deps.tokenCounter, this.signal);
         if (fitted.dropped > 0) {
@@ -393,6 +420,25 @@ export class ResponseRun {
     } catch {
       // Reported through the response's own error; nothing more to tell the client.
     }
+  }
+
+  /**
+   * `context_management: [{type: "compaction", compact_threshold}]`: when the turn's input has
+   * reached the threshold, the model summarises it first; the compaction item (recent turns
+   * sealed inside) is emitted as an output item and the turn continues from its contents.
+   */
+  private async *autoCompact(req: TurnRequest, conversation: Item[]): AsyncGenerator<StreamEvent[], void, undefined> {
+    const { deps, prepared, composer: c } = this;
+    const threshold = prepared.req.context_management?.find((m) => m.type === 'compaction')?.compact_threshold;
+    if (!threshold || !deps.tokenCounter) return;
+    const counted = await deps.tokenCounter.count(req, this.signal);
+    if (counted.tokens < threshold) return;
+    const done = await compact(deps, { model: req.model, items: [...conversation], keepTurns: deps.compactionKeepTurns ?? 2, sealKept: true, signal: this.signal });
+    c.addItem(done.item);
+    c.doneItem(done.item);
+    yield* this.flush();
+    conversation.splice(0, conversation.length, ...expandCompactions([done.item], deps.sealedBlobs));
+    deps.logger?.warn({ response_id: c.response.id, input_tokens: counted.tokens, compact_threshold: threshold, kept_items: conversation.length }, 'automatic compaction: the input reached compact_threshold');
   }
 
   /** A single output item larger than VR_MAX_STORED_ITEM_BYTES is not stored (the response fails). */

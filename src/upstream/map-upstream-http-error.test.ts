@@ -32,11 +32,23 @@ describe('mapUpstreamHttpError', () => {
   });
 
   it('keeps 5xx statuses with type upstream_error, and handles plain text and FastAPI detail bodies', () => {
-    expect(mapUpstreamHttpError(503, 'Service Unavailable')).toMatchObject({ status: 503, type: 'upstream_error', message: 'Service Unavailable' });
-    expect(mapUpstreamHttpError(500, '')).toMatchObject({ status: 500, message: 'Upstream model server returned HTTP 500.' });
+    expect(mapUpstreamHttpError(503, 'Service Unavailable')).toMatchObject({ status: 503, type: 'upstream_error', code: 'service_unavailable', message: 'The upstream model server answered HTTP 503 (Service Unavailable).' });
+    expect(mapUpstreamHttpError(500, '')).toMatchObject({ status: 500, message: 'The upstream model server answered HTTP 500 (Internal Server Error).' });
     expect(mapUpstreamHttpError(422, '{"detail":[{"msg":"field required"}]}')).toMatchObject({ status: 422, message: 'field required', type: 'invalid_request_error' });
-    expect(mapUpstreamHttpError(429, '{"error":"slow down"}')).toMatchObject({ status: 429, type: 'rate_limit_error', message: 'slow down' });
+    expect(mapUpstreamHttpError(429, '{"error":"slow down"}')).toMatchObject({ status: 429, type: 'rate_limit_error', message: 'slow down', code: 'rate_limit_exceeded' });
     expect(mapUpstreamHttpError(401, '{}')).toMatchObject({ status: 401, type: 'authentication_error' });
     expect(mapUpstreamHttpError(302, 'moved')).toMatchObject({ status: 502 });
+  });
+
+  it('never passes an error page through: a short description for clients, the body for the log', () => {
+    const page = `<html><body><h1>500 Internal Server Error</h1><pre>Traceback (most recent call last):\n  File "/srv/internal-host-17/app.py"</pre>${'x'.repeat(60_000)}</body></html>`;
+    const err = mapUpstreamHttpError(500, page);
+    expect(err.message).toBe('The upstream model server answered HTTP 500 (Internal Server Error).');
+    expect(JSON.stringify(err.toBody())).not.toMatch(/internal-host|Traceback|html/);
+    expect(err.upstreamBody).toContain('internal-host-17');
+    expect(err.upstreamBody.length).toBeLessThanOrEqual(2000);
+    expect(mapUpstreamHttpError(502, 'Bad Gateway from nginx/1.2.3 on lb-internal')).toMatchObject({ status: 502, code: 'upstream_error', message: 'The upstream model server answered HTTP 502 (Bad Gateway).' });
+    // A JSON error's message is kept (bounded).
+    expect(mapUpstreamHttpError(400, JSON.stringify({ error: { message: 'm'.repeat(10_000) } })).message).toHaveLength(2000);
   });
 });

@@ -1,22 +1,71 @@
+import { STATUS_CODES } from 'node:http';
 import { ApiError } from '../api/errors.js';
 
 /**
- * Turns a non-2xx upstream answer into an ApiError that keeps the upstream's status and message
- * in OpenAI's shape. Understands OpenAI's `{error:{message,type,param,code}}`, vLLM's
- * `{object:"error", message, type, param, code}` (where `code` is the HTTP status as a number),
- * FastAPI's `{detail: …}` and plain text bodies.
+ * An upstream's HTTP error. `upstreamBody` (the start of what it sent) is for the operator's
+ * log only: error pages can carry internal host names and stack traces, so clients never see it.
  */
-export function mapUpstreamHttpError(status: number, bodyText: string): ApiError {
+export class UpstreamHttpError extends ApiError {
+  constructor(
+    status: number,
+    message: string,
+    type: string,
+    param: string | null,
+    code: string | null,
+    readonly upstreamStatus: number,
+    readonly upstreamBody: string,
+  ) {
+    super(status, message, type, param, code);
+  }
+}
+
+/** Longest upstream error message passed on to clients. */
+const MAX_MESSAGE_CHARS = 2000;
+/** Longest upstream body kept for the log. */
+const MAX_LOGGED_BODY_CHARS = 2000;
+
+/**
+ * Turns a non-2xx upstream answer into an ApiError that keeps the upstream's status in OpenAI's
+ * shape. A JSON error's message is passed on (users need "maximum context length is …"):
+ * OpenAI's `{error:{message,type,param,code}}`, vLLM's `{object:"error", message, type, param,
+ * code}` (where `code` is the HTTP status as a number), FastAPI's `{detail: …}`. Anything else
+ * (an HTML error page, plain text) is replaced by a short description of the status; the body
+ * is kept on the error for the log. Statuses that clients act on keep their meaning in `code`
+ * (429 `rate_limit_exceeded`, 503 `service_unavailable`), also inside a stream's error event.
+ */
+export function mapUpstreamHttpError(status: number, bodyText: string): UpstreamHttpError {
   const parsed = parseErrorBody(bodyText);
-  const message = parsed.message || `Upstream model server returned HTTP ${status}.`;
+  const message = parsed.message ? parsed.message.slice(0, MAX_MESSAGE_CHARS) : describeStatus(status);
+  const logged = bodyText.slice(0, MAX_LOGGED_BODY_CHARS);
   if (parsed.code === 'context_length_exceeded' || looksLikeContextLength(message)) {
     // OpenAI reports an over-long prompt as a 400 with this code; vLLM as a plain 400 (or 413/422
     // on some servers). Clients key their truncation logic on the code, so normalise it.
-    return new ApiError(400, message, 'invalid_request_error', parsed.param ?? 'input', 'context_length_exceeded');
+    return new UpstreamHttpError(400, message, 'invalid_request_error', parsed.param ?? 'input', 'context_length_exceeded', status, logged);
   }
   // A status outside 4xx/5xx (1xx/3xx leaking through) is not meaningful to a client: 502.
   const kept = status >= 400 && status <= 599 ? status : 502;
-  return new ApiError(kept, message, typeFor(kept), parsed.param, parsed.code);
+  return new UpstreamHttpError(kept, message, typeFor(kept), parsed.param, parsed.code ?? codeFor(kept), status, logged);
+}
+
+function describeStatus(status: number): string {
+  const text = STATUS_CODES[status];
+  return `The upstream model server answered HTTP ${status}${text ? ` (${text})` : ''}.`;
+}
+
+/** Codes for statuses whose meaning a client acts on (retry later, back off). */
+function codeFor(status: number): string | null {
+  switch (status) {
+    case 429:
+      return 'rate_limit_exceeded';
+    case 503:
+      return 'service_unavailable';
+    case 500:
+    case 502:
+    case 504:
+      return 'upstream_error';
+    default:
+      return null;
+  }
 }
 
 interface ParsedError {
@@ -31,12 +80,12 @@ function parseErrorBody(text: string): ParsedError {
   try {
     json = JSON.parse(trimmed);
   } catch {
-    return { message: trimmed.slice(0, 2000), param: null, code: null };
+    return { message: '', param: null, code: null };
   }
-  if (!isRecord(json)) return { message: trimmed.slice(0, 2000), param: null, code: null };
+  if (!isRecord(json)) return { message: '', param: null, code: null };
   const inner = isRecord(json.error) ? json.error : json;
   if (typeof json.error === 'string') return { message: json.error, param: null, code: null };
-  const message = typeof inner.message === 'string' ? inner.message : detailMessage(inner.detail) ?? trimmed.slice(0, 2000);
+  const message = typeof inner.message === 'string' ? inner.message : (detailMessage(inner.detail) ?? '');
   return {
     message,
     param: typeof inner.param === 'string' ? inner.param : null,

@@ -12,7 +12,7 @@ export interface ModelTool {
    * A client `custom` tool shown as a function with one string argument `input` (the grammar
    * in its description). A native Responses upstream gets it back as the custom tool it is.
    */
-  custom?: { format: { type: 'text' } | { type: 'grammar'; syntax: 'lark' | 'regex'; definition: string } };
+  custom?: { description?: string | null; format: { type: 'text' } | { type: 'grammar'; syntax: 'lark' | 'regex'; definition: string } };
 }
 
 export type ModelToolChoice = 'auto' | 'none' | 'required' | { name: string };

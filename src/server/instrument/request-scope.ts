@@ -25,6 +25,11 @@ export interface RequestObservation {
   timings: PhaseTimings;
   /** The request's tools, so a model tool call can be labelled with its tool type. */
   requestTools: RequestTool[];
+  /**
+   * How the response ended when that is not the HTTP status (a stream answers 200, then may fail):
+   * the request log line carries it.
+   */
+  outcome?: { responseId: string; status: string; errorCode?: string | null };
 }
 
 export interface RequestScope {

@@ -43,8 +43,15 @@ export const requestLogPlugin = globalPlugin<RequestLogPluginOptions>('vllm-resp
           duration_ms: round(performance.now() - started),
         };
         if (!reply.raw.writableFinished) line.client_disconnected = true;
+        const outcome = observation.outcome;
+        if (outcome) {
+          line.response_id = outcome.responseId;
+          line.response_status = outcome.status;
+          if (outcome.errorCode) line.error_code = outcome.errorCode;
+        }
         if (timings) line.timings = roundedTimings(observation);
         if (status >= 500) logger.error(line, 'request failed');
+        else if (outcome?.status === 'failed') logger.warn(line, 'request completed: the streamed response failed');
         else logger.info(line, 'request completed');
       });
     }

@@ -3,17 +3,30 @@
  * input a create body would send, counted by the upstream) and `POST /v1/responses/compact`.
  */
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { invalidRequest } from '../../api/errors.js';
+import { inputItemSchema } from '../../api/request-schema.js';
+import { validateBody } from '../../api/validate-request.js';
+import { compact } from '../../engine/compaction/compact.js';
 import { prepareRequest } from '../../engine/prepare.js';
 import { firstTurn, type EngineDeps } from '../../engine/run-response.js';
 import { fitToContext } from '../../engine/truncate.js';
 import type { UpstreamClient } from '../../upstream/http-client.js';
 
+/** `POST /v1/responses/compact` (the Open Responses CompactResponseMethodPublicBody). */
+const compactBodySchema = z.strictObject({
+  model: z.string().min(1),
+  input: z.union([z.string(), z.array(inputItemSchema)]).nullish(),
+  previous_response_id: z.string().nullish(),
+  instructions: z.string().nullish(),
+  prompt_cache_key: z.string().max(1024).nullish(),
+});
+
 /** Fields of OpenAI's input_tokens body that change nothing for a self-hosted model. */
 const IGNORED_FOR_COUNTING = ['personality'];
 
 export function registerContextRoutes(app: FastifyInstance, deps: EngineDeps, upstream: UpstreamClient): void {
-  const prepareDeps = { store: deps.store, newId: deps.newId, enabledBuiltins: deps.tools.enabledKinds, tools: deps.tools };
+  const prepareDeps = { store: deps.store, newId: deps.newId, enabledBuiltins: deps.tools.enabledKinds, unavailableBuiltins: deps.unavailableBuiltinTools ?? 'omit', tools: deps.tools, sealedBlobs: deps.sealedBlobs, ...(deps.limits ? { limits: deps.limits } : {}) };
 
   /** `model` is optional here: the upstream's first listed model is the default. */
   async function defaultModel(): Promise<string> {
@@ -38,5 +51,45 @@ export function registerContextRoutes(app: FastifyInstance, deps: EngineDeps, up
     const counted = prepared.req.truncation === 'auto' ? await fitToContext(turn, counter, signal) : null;
     const tokens = counted?.tokens ?? (await counter.count(turn, signal)).tokens;
     return { object: 'response.input_tokens', input_tokens: tokens };
+  });
+
+  app.post('/v1/responses/compact', async (request, reply) => {
+    const body = validateBody(compactBodySchema, request.body);
+    if (body.input == null && !body.previous_response_id) {
+      throw invalidRequest("Provide 'input' and/or 'previous_response_id' to compact.", 'input', 'missing_required_parameter');
+    }
+    // Validation, hydration (with ownership), item references and compaction items exactly as on create.
+    const prepared = await prepareRequest(
+      prepareDeps,
+      { model: body.model, input: body.input ?? [], previous_response_id: body.previous_response_id, instructions: body.instructions, prompt_cache_key: body.prompt_cache_key },
+      request.principal,
+    );
+    const controller = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));
+    });
+    const turn = firstTurn(prepared, deps, controller.signal);
+    const done = await compact(deps, {
+      model: body.model,
+      items: turn.items,
+      keepTurns: deps.compactionKeepTurns ?? 2,
+      sealKept: false,
+      base: { params: turn.params },
+      signal: controller.signal,
+    });
+    const { usage } = done;
+    return {
+      id: deps.newId('resp'),
+      object: 'response.compaction',
+      created_at: deps.clock(),
+      output: [done.item, ...done.kept],
+      usage: {
+        input_tokens: usage.input_tokens,
+        input_tokens_details: { cached_tokens: usage.cached_tokens },
+        output_tokens: usage.output_tokens,
+        output_tokens_details: { reasoning_tokens: usage.reasoning_tokens },
+        total_tokens: usage.input_tokens + usage.output_tokens,
+      },
+    };
   });
 }

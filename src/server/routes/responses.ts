@@ -27,7 +27,7 @@ function abortOnDisconnect(reply: FastifyReply): AbortController {
 type EventBatches = AsyncGenerator<StreamEvent[], void, undefined>;
 
 /** One string per event batch: a whole upstream read goes to the socket in one write. */
-async function* sseBody(held: StreamEvent[][], rest: EventBatches | null): AsyncGenerator<string, void, undefined> {
+async function* sseBody(held: StreamEvent[][], rest: EventBatches | null, ended?: () => void): AsyncGenerator<string, void, undefined> {
   const encode = (batch: StreamEvent[]) => {
     let text = '';
     for (const ev of batch) text += encodeSseEvent(ev);
@@ -37,6 +37,7 @@ async function* sseBody(held: StreamEvent[][], rest: EventBatches | null): Async
   if (rest) {
     for await (const batch of { [Symbol.asyncIterator]: () => rest }) if (batch.length) yield encode(batch);
   }
+  ended?.();
   yield SSE_DONE;
 }
 
@@ -117,6 +118,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
     newId: deps.newId,
     enabledBuiltins: deps.tools.enabledKinds,
     unavailableBuiltins: deps.unavailableBuiltinTools ?? 'omit',
+    sealedBlobs: deps.sealedBlobs,
     tools: deps.tools,
     ...(deps.limits ? { limits: deps.limits } : {}),
   };
@@ -159,7 +161,11 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
         if (controller.signal.aborted) return reply;
         return reply.status(run.result.error.status).send(run.result.error.toBody());
       }
-      return sendSse(reply, sseBody(held, rest), keepAliveMs);
+      // The request line says how the stream ended (its HTTP status is 200 whatever happened).
+      const markOutcome = () => {
+        if (observation) observation.outcome = { responseId: run.result.response.id, status: run.result.response.status, errorCode: run.result.error?.code ?? null };
+      };
+      return sendSse(reply, sseBody(held, rest, markOutcome), keepAliveMs);
     }
 
     for await (const _ev of run.events()) {

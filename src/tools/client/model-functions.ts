@@ -47,7 +47,7 @@ function customFunction(tool: CustomEntry | Extract<Entry<'namespace'>['tools'][
     description: tool.description ? `${tool.description}\n\n${how}` : how,
     parameters: { type: 'object', properties: { [CUSTOM_INPUT]: { type: 'string', description: 'The raw input.' } }, required: [CUSTOM_INPUT], additionalProperties: false },
     strict: null,
-    custom: { format: format ?? { type: 'text' } },
+    custom: { description: tool.description ?? null, format: format ?? { type: 'text' } },
   };
 }
 

@@ -113,7 +113,7 @@ describe('chat completions adapter over HTTP', () => {
       res.writeHead(503, { 'content-type': 'text/plain' });
       res.end('engine is overloaded');
     });
-    await expect(collect(adapter.streamTurn(turn()))).rejects.toMatchObject({ status: 503, type: 'upstream_error', message: 'engine is overloaded' });
+    await expect(collect(adapter.streamTurn(turn()))).rejects.toMatchObject({ status: 503, type: 'upstream_error', code: 'service_unavailable', upstreamBody: 'engine is overloaded' });
   });
 
   it('fails clearly when the upstream ignores stream:true and answers JSON', async () => {

@@ -10,13 +10,18 @@ import type { ModelToolChoice, ResponseFormat, TurnRequest } from '../types.js';
 export function buildResponsesRequest(req: TurnRequest): Record<string, unknown> {
   const body: Record<string, unknown> = {
     model: req.model,
-    input: req.items.map(toUpstreamItem),
+    input: upstreamItems(req),
     stream: true,
     store: false,
   };
   if (req.instructions !== null) body.instructions = req.instructions;
   if (req.tools.length) {
-    body.tools = req.tools.map((t) => ({ type: 'function', name: t.name, description: t.description ?? null, parameters: t.parameters ?? { type: 'object', properties: {} }, strict: t.strict ?? false }));
+    // Custom tools go as they are: a native upstream constrains their input itself.
+    body.tools = req.tools.map((t) =>
+      t.custom
+        ? { type: 'custom', name: t.name, description: t.custom.description ?? null, format: t.custom.format }
+        : { type: 'function', name: t.name, description: t.description ?? null, parameters: t.parameters ?? { type: 'object', properties: {} }, strict: t.strict ?? false },
+    );
     body.tool_choice = toolChoice(req.toolChoice);
     if (req.parallelToolCalls !== null) body.parallel_tool_calls = req.parallelToolCalls;
   }
@@ -40,6 +45,34 @@ function textFormat(format: ResponseFormat | null): unknown {
   if (!format || format.type === 'text') return null;
   if (format.type === 'json_object') return { type: 'json_object' };
   return { type: 'json_schema', name: format.name, schema: format.schema, strict: format.strict ?? false, ...(format.description ? { description: format.description } : {}) };
+}
+
+/**
+ * The history as Responses input items. Calls to this turn's custom tools (and their outputs)
+ * go back as `custom_tool_call` / `custom_tool_call_output`, the way the upstream made them.
+ */
+function upstreamItems(req: TurnRequest): Record<string, unknown>[] {
+  const customNames = new Set(req.tools.filter((t) => t.custom).map((t) => t.name));
+  if (customNames.size === 0) return req.items.map(toUpstreamItem);
+  const customCalls = new Set<string>();
+  return req.items.map((item) => {
+    if (item.type === 'function_call' && customNames.has(item.name)) {
+      customCalls.add(item.call_id);
+      return { type: 'custom_tool_call', call_id: item.call_id, name: item.name, input: customInput(item.arguments) };
+    }
+    if (item.type === 'function_call_output' && customCalls.has(item.call_id)) return { type: 'custom_tool_call_output', call_id: item.call_id, output: item.output };
+    return toUpstreamItem(item);
+  });
+}
+
+function customInput(args: string): string {
+  try {
+    const parsed = JSON.parse(args) as { input?: unknown };
+    if (typeof parsed.input === 'string') return parsed.input;
+  } catch {
+    // the raw text is the input
+  }
+  return args;
 }
 
 /** Items go upstream as Responses input items, minus fields only the gateway's store needs. */

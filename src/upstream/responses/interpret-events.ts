@@ -28,6 +28,16 @@ interface CallState {
   index: number;
   sawDeltas: boolean;
   done: boolean;
+  /**
+   * A `custom_tool_call`: its raw input is re-emitted as the arguments of the one-string function
+   * the rest of the gateway knows it as (`{"input": "…"}`, JSON-escaped piece by piece).
+   */
+  custom?: boolean;
+}
+
+/** A piece of raw text as it appears inside a JSON string literal. */
+function jsonStringPiece(text: string): string {
+  return JSON.stringify(text).slice(1, -1);
 }
 
 function isRecord(v: unknown): v is Record<string, any> {
@@ -88,12 +98,14 @@ export function createResponsesEventInterpreter(options: InterpreterOptions = {}
     });
   }
 
+  function endCall(call: CallState, out: ModelEvent[]): void {
+    call.done = true;
+    if (call.custom) out.push({ type: 'tool_call.arguments.delta', index: call.index, delta: '"}' });
+    out.push({ type: 'tool_call.done', index: call.index });
+  }
+
   function closeCalls(out: ModelEvent[]): void {
-    for (const call of calls.values()) {
-      if (call.done) continue;
-      call.done = true;
-      out.push({ type: 'tool_call.done', index: call.index });
-    }
+    for (const call of calls.values()) if (!call.done) endCall(call, out);
   }
 
   function finish(response: Record<string, any>, out: ModelEvent[]): void {
@@ -130,6 +142,15 @@ export function createResponsesEventInterpreter(options: InterpreterOptions = {}
         break;
       case 'response.output_item.added': {
         const item = ev.item;
+        if (isRecord(item) && item.type === 'custom_tool_call' && typeof ev.output_index === 'number') {
+          calls.set(ev.output_index, { index: ev.output_index, sawDeltas: false, done: false, custom: true });
+          out.push({ type: 'tool_call.start', index: ev.output_index, call_id: String(item.call_id ?? item.id), name: String(item.name) });
+          out.push({ type: 'tool_call.arguments.delta', index: ev.output_index, delta: '{"input":"' });
+          if (typeof item.input === 'string' && item.input) {
+            calls.get(ev.output_index)!.sawDeltas = true;
+            out.push({ type: 'tool_call.arguments.delta', index: ev.output_index, delta: jsonStringPiece(item.input) });
+          }
+        }
         if (isRecord(item) && item.type === 'function_call' && typeof ev.output_index === 'number') {
           calls.set(ev.output_index, { index: ev.output_index, sawDeltas: false, done: false });
           out.push({ type: 'tool_call.start', index: ev.output_index, call_id: String(item.call_id ?? item.id), name: String(item.name) });
@@ -137,6 +158,14 @@ export function createResponsesEventInterpreter(options: InterpreterOptions = {}
             calls.get(ev.output_index)!.sawDeltas = true;
             out.push({ type: 'tool_call.arguments.delta', index: ev.output_index, delta: item.arguments });
           }
+        }
+        break;
+      }
+      case 'response.custom_tool_call_input.delta': {
+        const call = typeof ev.output_index === 'number' ? calls.get(ev.output_index) : undefined;
+        if (call?.custom && typeof ev.delta === 'string') {
+          call.sawDeltas = true;
+          out.push({ type: 'tool_call.arguments.delta', index: call.index, delta: jsonStringPiece(ev.delta) });
         }
         break;
       }
@@ -152,11 +181,11 @@ export function createResponsesEventInterpreter(options: InterpreterOptions = {}
         const call = typeof ev.output_index === 'number' ? calls.get(ev.output_index) : undefined;
         if (call && !call.done) {
           // A server that sent the arguments only with the finished item: forward them whole.
-          if (!call.sawDeltas && isRecord(ev.item) && typeof ev.item.arguments === 'string' && ev.item.arguments) {
-            out.push({ type: 'tool_call.arguments.delta', index: call.index, delta: ev.item.arguments });
+          const whole = isRecord(ev.item) ? (call.custom ? ev.item.input : ev.item.arguments) : undefined;
+          if (!call.sawDeltas && typeof whole === 'string' && whole) {
+            out.push({ type: 'tool_call.arguments.delta', index: call.index, delta: call.custom ? jsonStringPiece(whole) : whole });
           }
-          call.done = true;
-          out.push({ type: 'tool_call.done', index: call.index });
+          endCall(call, out);
         }
         break;
       }

@@ -1,0 +1,99 @@
+/**
+ * Compaction: the model summarises the older part of a conversation; the gateway keeps what
+ * must survive verbatim and seals the rest into a compaction item.
+ *
+ * Input is the model-facing history (compaction items already opened, gateway-tool items
+ * already replayed as function calls). It is split at the start of the `keepTurns`-th last
+ * user turn; a function call whose output is not in the older part moves the split back to
+ * that call, so a call and its output are never separated and unresolved calls survive.
+ * System and developer messages of the older part are kept verbatim (pinned) inside the blob.
+ */
+import type { CompactionItem, Item } from '../../api/items.js';
+import type { IdGenerator } from '../../api/ids.js';
+import type { SealedBlobs } from '../../crypto/sealed-blob.js';
+import type { ModelUsage } from '../../model/events.js';
+import type { TurnRequest, UpstreamAdapter } from '../../upstream/types.js';
+import { isPinned, sealCompaction } from './compaction-item.js';
+import { COMPACTION_INSTRUCTIONS, COMPACTION_REQUEST } from './prompt.js';
+
+export interface CompactDeps {
+  adapter: UpstreamAdapter;
+  sealedBlobs: SealedBlobs;
+  newId: IdGenerator;
+}
+
+export interface CompactRequest {
+  model: string;
+  items: Item[];
+  keepTurns: number;
+  /** Automatic compaction keeps the recent items inside the blob; the endpoint returns them beside it. */
+  sealKept: boolean;
+  /** Extra fields of the summary turn (e.g. prompt_cache_key pass-through). */
+  base?: Partial<TurnRequest>;
+  signal: AbortSignal;
+}
+
+export interface Compacted {
+  item: CompactionItem;
+  /** Items returned beside the compaction item (empty when sealed inside it). */
+  kept: Item[];
+  usage: ModelUsage;
+}
+
+export function splitForCompaction(items: readonly Item[], keepTurns: number): number {
+  let split = items.length;
+  let turns = 0;
+  for (let i = items.length - 1; i >= 0 && turns < keepTurns; i--) {
+    const item = items[i]!;
+    if (item.type === 'message' && item.role === 'user') {
+      split = i;
+      turns++;
+    }
+  }
+  const answered = new Set(items.slice(0, split).flatMap((it) => (it.type === 'function_call_output' ? [it.call_id] : [])));
+  for (let i = 0; i < split; i++) {
+    const item = items[i]!;
+    if (item.type === 'function_call' && !answered.has(item.call_id)) return i;
+  }
+  return split;
+}
+
+async function summarise(deps: CompactDeps, req: CompactRequest, older: Item[]): Promise<{ text: string; usage: ModelUsage }> {
+  const usage: ModelUsage = { input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 };
+  if (older.length === 0) return { text: '', usage };
+  const ask: Item = { type: 'message', id: deps.newId('msg'), role: 'user', status: 'completed', content: [{ type: 'input_text', text: COMPACTION_REQUEST }] };
+  const turn: TurnRequest = {
+    model: req.model,
+    instructions: COMPACTION_INSTRUCTIONS,
+    items: [...older, ask],
+    tools: [],
+    toolChoice: 'auto',
+    parallelToolCalls: null,
+    maxOutputTokens: null,
+    params: {},
+    logprobs: false,
+    topLogprobs: null,
+    reasoningEffort: null,
+    responseFormat: null,
+    ...req.base,
+    signal: req.signal,
+  };
+  let text = '';
+  for await (const batch of deps.adapter.streamTurn(turn)) {
+    for (const ev of batch) {
+      if (ev.type === 'text.delta') text += ev.delta;
+      else if (ev.type === 'usage') Object.assign(usage, ev.usage);
+    }
+  }
+  return { text: text.trim(), usage };
+}
+
+export async function compact(deps: CompactDeps, req: CompactRequest): Promise<Compacted> {
+  const split = splitForCompaction(req.items, req.keepTurns);
+  const older = req.items.slice(0, split);
+  const recent = req.items.slice(split);
+  const pinned = older.filter(isPinned);
+  const { text, usage } = await summarise(deps, req, older.filter((it) => !isPinned(it)));
+  const item = sealCompaction(deps.sealedBlobs, deps.newId('cmp'), { pinned, summary: text, after: req.sealKept ? recent : [] });
+  return { item, kept: req.sealKept ? [] : recent, usage };
+}

@@ -1,0 +1,148 @@
+/**
+ * Compaction through the real CLI (two workers sharing the store-generated sealing key) with the
+ * openai SDK: the compact endpoint, a new chain from its output, automatic compaction at a
+ * threshold (JSON and stream), and tampered / foreign blobs.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSealingKey, SealedBlobs } from '../../src/crypto/sealed-blob.js';
+import { COMPACTION_INSTRUCTIONS, SUMMARY_PREFIX } from '../../src/engine/compaction/prompt.js';
+import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
+import { startServe, type ServeProcess } from '../operations/support.js';
+
+let upstream: FakeUpstream;
+let dir: string;
+let gw: ServeProcess;
+let client: OpenAI;
+
+beforeAll(async () => {
+  upstream = await startFakeUpstream({ maxModelLen: 4096 });
+  dir = mkdtempSync(join(tmpdir(), 'vr-compact-'));
+  gw = await startServe(upstream.url, ['--gateway-workers', '2'], { VR_DB_PATH: `sqlite:///${join(dir, 'c.db')}` });
+  client = new OpenAI({ baseURL: `${gw.origin}/v1`, apiKey: 'k', maxRetries: 0 });
+}, 60_000);
+
+afterAll(async () => {
+  gw?.proc.child.kill('SIGKILL');
+  await upstream?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+type Msg = { role: string; content: unknown };
+const lastChat = () => upstream.requests.filter((r) => r.path === '/v1/chat/completions').at(-1)!.body as { messages: Msg[] };
+
+async function chain(turns: string[]): Promise<string> {
+  let prev: string | undefined;
+  for (const input of turns) prev = (await client.responses.create({ model: 'fake-model', input, previous_response_id: prev })).id;
+  return prev!;
+}
+
+describe('POST /v1/responses/compact', () => {
+  it('returns response.compaction with a sealed compaction item; a new chain continues from it', async () => {
+    const prev = await chain(['alpha secret one', 'bravo two', 'charlie three']);
+    const compacted = await client.responses.compact({ model: 'fake-model', previous_response_id: prev });
+    expect(compacted.object).toBe('response.compaction');
+    const [item, ...kept] = compacted.output as { type: string; encrypted_content?: string; role?: string }[];
+    expect(item).toMatchObject({ type: 'compaction' });
+    expect(item!.encrypted_content).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    expect(item!.encrypted_content).not.toContain('alpha');
+    // The two most recent turns are kept verbatim beside the compaction item.
+    expect(kept.map((k) => k.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expect(compacted.usage.total_tokens).toBeGreaterThan(0);
+    // The summary call: the fixed prompt, then the older history, then the request to summarise.
+    const summaryCall = lastChat();
+    expect(summaryCall.messages[0]).toMatchObject({ role: 'system', content: COMPACTION_INSTRUCTIONS });
+    expect(JSON.stringify(summaryCall.messages)).toContain('alpha secret one');
+    expect(JSON.stringify(summaryCall.messages)).not.toContain('charlie three');
+
+    // A new chain from the output (no previous_response_id), then a continuation of it.
+    const next = await client.responses.create({ model: 'fake-model', input: [...(compacted.output as never[]), { role: 'user', content: 'delta four' }] });
+    expect(next.output_text).toBe('You said: delta four');
+    const sent = JSON.stringify(lastChat().messages);
+    expect(sent).toContain(SUMMARY_PREFIX.trim().slice(0, 30));
+    expect(sent).not.toContain('alpha secret one');
+    expect(sent).toContain('bravo two');
+    await client.responses.create({ model: 'fake-model', input: 'echo five', previous_response_id: next.id });
+    const continued = lastChat().messages;
+    expect(JSON.stringify(continued)).toContain(SUMMARY_PREFIX.trim().slice(0, 30));
+    expect(JSON.stringify(continued)).not.toContain('alpha secret one');
+    expect(continued.at(-1)).toMatchObject({ role: 'user', content: 'echo five' });
+  });
+
+  it('compacts input (store: false style) and requires model', async () => {
+    const compacted = await client.responses.compact({
+      model: 'fake-model',
+      input: [
+        { role: 'user', content: 'old question' },
+        { role: 'assistant', content: 'old answer' },
+        { role: 'user', content: 'middle question' },
+        { role: 'assistant', content: 'middle answer' },
+        { role: 'user', content: 'recent question' },
+      ],
+    });
+    // The two most recent user turns stay (VR_COMPACTION_KEEP_TURNS=2); the first is summarised.
+    expect(compacted.output.map((i) => i.type)).toEqual(['compaction', 'message', 'message', 'message']);
+    expect(JSON.stringify(lastChat().messages)).toContain('old question');
+    expect(JSON.stringify(compacted.output)).not.toContain('old question');
+    await expect(client.responses.compact({ input: 'x' } as never)).rejects.toMatchObject({ status: 400, error: { param: 'model' } });
+    await expect(client.responses.compact({ model: 'fake-model' })).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('rejects a tampered or foreign compaction blob with a 400 naming the field', async () => {
+    const compacted = await client.responses.compact({ model: 'fake-model', input: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }] });
+    const item = compacted.output[0] as { type: 'compaction'; id: string; encrypted_content: string };
+    const blob = item.encrypted_content;
+    const tampered = `${blob.slice(0, 30)}${blob[30] === 'A' ? 'B' : 'A'}${blob.slice(31)}`;
+    for (const bad of [tampered, new SealedBlobs(generateSealingKey()).seal('compaction', { v: 1, pinned: [], summary: 'forged', after: [] }), 'not-a-blob']) {
+      await expect(
+        client.responses.create({ model: 'fake-model', input: [{ role: 'user', content: 'hi' }, { ...item, encrypted_content: bad }] }),
+      ).rejects.toMatchObject({ status: 400, error: { param: 'input[1].encrypted_content', code: 'invalid_encrypted_content' } });
+    }
+  });
+});
+
+describe('automatic compaction (context_management)', () => {
+  it('compacts before the upstream call once the input reaches compact_threshold, and continues', async () => {
+    const prev = await chain(['one one one one one one', 'two two two two two two', 'three three three three']);
+    const r = await client.responses.create({
+      model: 'fake-model',
+      input: 'four',
+      previous_response_id: prev,
+      context_management: [{ type: 'compaction', compact_threshold: 20 }],
+    } as never);
+    const output = (r as unknown as { output: { type: string }[] }).output;
+    expect(output.map((i) => i.type)).toEqual(['compaction', 'message']);
+    const answered = JSON.stringify(lastChat().messages);
+    expect(answered).toContain(SUMMARY_PREFIX.trim().slice(0, 30));
+    expect(answered).not.toContain('one one one');
+    // Below the threshold nothing happens.
+    const small = await client.responses.create({ model: 'fake-model', input: 'tiny', context_management: [{ type: 'compaction', compact_threshold: 1000 }] } as never);
+    expect((small as unknown as { output: { type: string }[] }).output.map((i) => i.type)).toEqual(['message']);
+    // The chain continues from the compaction: the old turns stay out of the model's view.
+    await client.responses.create({ model: 'fake-model', input: 'five', previous_response_id: (r as { id: string }).id });
+    const continued = JSON.stringify(lastChat().messages);
+    expect(continued).not.toContain('one one one');
+    expect(continued).toContain('three three');
+  });
+
+  it('streams the compaction item as output_item.added / done before the answer', async () => {
+    const prev = await chain(['uno uno uno uno uno', 'dos dos dos dos dos']);
+    const stream = await client.responses.create({
+      model: 'fake-model',
+      input: 'tres',
+      previous_response_id: prev,
+      stream: true,
+      context_management: [{ type: 'compaction', compact_threshold: 10 }],
+    } as never);
+    const events: { type: string; item?: { type: string } }[] = [];
+    for await (const ev of stream as unknown as AsyncIterable<{ type: string; item?: { type: string } }>) events.push(ev);
+    const compactionEvents = events.filter((e) => e.item?.type === 'compaction').map((e) => e.type);
+    expect(compactionEvents).toEqual(['response.output_item.added', 'response.output_item.done']);
+    const firstText = events.findIndex((e) => e.type === 'response.output_text.delta');
+    expect(events.findIndex((e) => e.item?.type === 'compaction')).toBeLessThan(firstText);
+    expect(events.at(-1)?.type).toBe('response.completed');
+  });
+});
