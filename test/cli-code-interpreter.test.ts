@@ -89,7 +89,7 @@ describe('--code-interpreter through the real CLI', () => {
 
   it('disabled: requests that use the tool get a 400 naming it', async () => {
     const port = await freePort();
-    // VR_UNAVAILABLE_BUILTIN_TOOLS=reject: a disabled built-in is a 400 rather than hidden from the model.
+    // A declared tool that is off is a 400 naming it (the default `omit` would leave it out).
     const proc = spawnCli(serveArgs(port, ['--code-interpreter', 'disabled']), { VR_DB_PATH: `sqlite:///${join(dir, 'off.db')}`, VR_UNAVAILABLE_BUILTIN_TOOLS: 'reject' });
     try {
       await waitForHttp(`http://127.0.0.1:${port}/health`, proc);
