@@ -27,6 +27,7 @@ const SECTIONS: Section[] = [
   { title: 'Live heap across repeated load', file: 'heap.ts', exportName: 'runHeapBench' },
   { title: 'Gateway workers and observability', file: 'workers.ts', exportName: 'runWorkersBench' },
   { title: 'Background runs and WebSocket mode', file: 'runs.ts', exportName: 'runRunsBench' },
+  { title: 'Context management', file: 'context.ts', exportName: 'runContextBench' },
 ];
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));

@@ -52,7 +52,8 @@ describe('--web-search-profile through the real CLI', () => {
         ]);
         expect(r.output_text).toBe('The federal funds target range is 3.50%–3.75%.');
       }
-      expect(proc.output()).toMatch(/web_search on \(duckduckgo_plus_fetch\)/);
+      // The summary is printed once every worker is up; /health answers as soon as the first is.
+      await expect.poll(() => proc.output(), { timeout: 60_000 }).toMatch(/web_search on \(duckduckgo_plus_fetch\)/);
       proc.child.kill('SIGTERM');
       expect(await proc.exited).toBe(0);
     } finally {

@@ -219,9 +219,9 @@ describe('web_search (duckduckgo_plus_fetch)', () => {
   });
 
   it.each([
-    ['/redirect-private', /refused to open http:\/\/10\.0\.0\.1\/admin: 10\.0\.0\.1 is a private address/],
-    ['/redirect-metadata', /169\.254\.169\.254 is a link-local or metadata address/],
-    ['/redirect-ipv6', /refused to open http:\/\/\[::ffff:c0a8:101\]\/: ::ffff:c0a8:101 is a private address/],
+    ['/redirect-private', /refused to open http:\/\/10\.0\.0\.1\/admin: 10\.0\.0\.1 is a private-use address/],
+    ['/redirect-metadata', /169\.254\.169\.254 is a link-local address \(cloud metadata lives here\)/],
+    ['/redirect-ipv6', /refused to open http:\/\/\[::ffff:c0a8:101\]\/: ::ffff:c0a8:101 is a IPv4-mapped address of 192\.168\.1\.1, a private-use address/],
     ['/image', /image\/png, not a text page/],
     ['/nope', /answered HTTP 404/],
   ])('fails the item, tells the model and completes when opening %s is refused or fails', async (path, reason) => {

@@ -1,5 +1,5 @@
 /**
- * Every deployment setting of PRODUCT.md §10 read and validated in one call, so the supervisor
+ * Every deployment setting (README, "Environment"; docs/observability.md) read and validated in one call, so the supervisor
  * can reject a bad value with one clear line before it starts anything (and each cluster worker
  * reads the very same values).
  */

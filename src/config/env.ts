@@ -1,7 +1,7 @@
 import { readBooleanEnv } from '../observability/env-flags.js';
 
 /**
- * Deployment settings that live in `VR_*` environment variables (PRODUCT.md §10), read once at
+ * Deployment settings that live in `VR_*` environment variables (README, "Environment"), read once at
  * start-up into a typed object. CLI flags own topology; these own storage, auth and the like.
  */
 export interface EnvSettings {

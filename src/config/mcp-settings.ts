@@ -1,4 +1,4 @@
-/** The MCP environment variables a gateway worker reads (PRODUCT.md §8). */
+/** The MCP environment variables a gateway worker reads (README, "MCP tools"). */
 import { readBooleanEnv } from '../observability/env-flags.js';
 
 export interface McpRequestSettings {

@@ -1,5 +1,5 @@
 /**
- * Logging settings from the environment (PRODUCT.md §10): `VR_LOG_LEVEL`, `VR_LOG_TIMINGS`,
+ * Logging settings from the environment (docs/observability.md): `VR_LOG_LEVEL`, `VR_LOG_TIMINGS`,
  * `VR_LOG_MODEL_MESSAGES`. Read once at start-up by the composition root.
  */
 import { readBooleanEnv } from './env-flags.js';

@@ -22,7 +22,7 @@ const ALL_METRICS = [
 ];
 
 describe('createMetrics (single process)', () => {
-  it('exposes every metric of PRODUCT.md §10 from its own registry', async () => {
+  it('exposes every metric docs/observability.md lists from its own registry', async () => {
     const metrics = createMetrics();
     metrics.httpRequestsTotal.inc({ method: 'POST', route: '/v1/responses', status: '200' });
     metrics.httpRequestDuration.observe({ method: 'POST', route: '/v1/responses' }, 42);

@@ -1,5 +1,5 @@
 /**
- * The gateway's Prometheus metrics (PRODUCT.md §10). `createMetrics` builds a private registry
+ * The gateway's Prometheus metrics (docs/observability.md). `createMetrics` builds a private registry
  * (never prom-client's global `register`) with a typed handle per metric, so call sites get
  * label-name checking from the compiler and tests can create as many as they like.
  *
@@ -51,7 +51,7 @@ export interface Metrics {
 }
 
 export interface CreateMetricsOptions {
-  /** Metric name prefix; PRODUCT.md fixes `vllm_responses_`. */
+  /** Metric name prefix; docs/observability.md documents `vllm_responses_`. */
   prefix?: string;
   /**
    * Cluster worker wiring. Default: on when `cluster.isWorker` (answers the primary's collection

@@ -7,7 +7,7 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 /**
  * Converts fastify's `request.routeOptions.url` (`/v1/responses/:response_id`) into the label
- * form of PRODUCT.md (`/v1/responses/{response_id}`). Regex constraints (`:id(^\\d+$)`) are
+ * form docs/observability.md documents (`/v1/responses/{response_id}`). Regex constraints (`:id(^\\d+$)`) are
  * dropped, wildcards stay as `*`. `undefined` (no route matched: the 404 handler) gives
  * `'unmatched'`, never the raw path.
  */

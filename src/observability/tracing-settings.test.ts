@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readTracingSettings } from './tracing-settings.js';
 
 describe('readTracingSettings', () => {
-  it('has the defaults of PRODUCT.md §10', () => {
+  it('has the documented defaults (docs/observability.md)', () => {
     expect(readTracingSettings({})).toEqual({
       enabled: false,
       serviceName: 'vllm-responses',

@@ -1,5 +1,5 @@
 /**
- * Tracing settings from the environment (PRODUCT.md §10), validated at start-up so a bad value
+ * Tracing settings from the environment (docs/observability.md), validated at start-up so a bad value
  * fails fast with one clear line instead of silently exporting nothing.
  */
 import { readBooleanEnv } from './env-flags.js';

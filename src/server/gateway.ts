@@ -112,6 +112,10 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     limits,
   };
   const app = buildApp({ engine, upstream, runSettings: deps.runSettings, context, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, limits, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
+  // Tools hold connection pools for the gateway's lifetime (one per destination policy): release them with it.
+  app.addHook('onClose', async () => {
+    await Promise.allSettled(tools.map((tool) => tool.close?.()));
+  });
   return { app, upstream };
 }
 

@@ -96,6 +96,8 @@ export type ItemLookup = (id: string) => Item | undefined;
 export interface GatewayTool {
   /** The request tool type this tool serves, e.g. `code_interpreter`. Also the metrics label. */
   readonly kind: string;
+  /** Optional: release what the tool holds for the gateway's lifetime (connection pools) at shutdown. */
+  close?(): Promise<void>;
   /**
    * Optional: per-entry work in the prepare phase (validate → hydrate → prepare), e.g. listing an
    * MCP server's tools. It may throw an ApiError: that is a plain HTTP error even for streams.

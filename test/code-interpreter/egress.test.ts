@@ -71,7 +71,7 @@ describe('egress policy', () => {
     const viaUrllib = await runPython(blockPrivate.port, urllibCode(url));
     expect(viaUrllib.status).toBe('exception');
     expect(viaUrllib.error).toContain('URLError');
-    expect(viaUrllib.error).toContain('private/loopback/link-local/metadata');
+    expect(viaUrllib.error).toContain('resolves to 127.0.0.1, a loopback address');
     const viaFetch = await runPython(blockPrivate.port, pyfetchCode(url));
     expect(viaFetch.status).toBe('exception');
     expect(viaFetch.error).toContain('egress blocked');

@@ -1,4 +1,4 @@
-// The helper's HTTP contract (PRODUCT.md §7) against one in-process server with one runtime.
+// The helper's HTTP contract (README, "Built-in tool: code_interpreter") against one in-process server with one runtime.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCodeInterpreterServer, type CodeInterpreterServer } from '../../src/helpers/code-interpreter-server/server.js';
 import { getHealth, runPython } from './http.js';

@@ -90,7 +90,7 @@ describe('metrics aggregation across node:cluster workers', () => {
       expect(sampleValue(body, 'vllm_responses_upstream_time_to_first_token_seconds_bucket', { ...ttft, le: '+Inf' })).toBe(3);
       // Recorded once, in the primary's own registry.
       expect(sampleValue(body, 'vllm_responses_mcp_server_startup_total', { server_label: 'docs', status: 'ok' })).toBe(1);
-      // Every metric of PRODUCT.md §10 is exposed even before it has a sample.
+      // Every metric docs/observability.md lists is exposed even before it has a sample.
       for (const name of [
         'http_request_duration_seconds',
         'sse_stream_duration_seconds',

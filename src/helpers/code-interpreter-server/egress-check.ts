@@ -2,7 +2,7 @@
 // rules, IP literals) before any I/O, then every DNS-resolved address right before connecting,
 // so a public name pointing at a private address (or DNS rebinding) is still caught.
 import { isIP } from 'node:net';
-import { isNonPublicAddress, unmapIpv4 } from '../../net/non-public-address.js';
+import { nonPublicReason, unmapIpv4 } from '../../net/classify-address.js';
 import { cidrBlockList, type EgressPolicy } from './egress-policy.js';
 
 export type EgressDecision = { allowed: true } | { allowed: false; reason: string };
@@ -49,9 +49,8 @@ export function createEgressChecker(policy: EgressPolicy): EgressChecker {
       const normalized = unmapIpv4(address);
       const fam = normalized === address ? family : 'ipv4';
       const inCidr = hasCidrRules && cidrRules.check(normalized, fam);
-      if (policy.block_private_networks && isNonPublicAddress(address)) {
-        return deny(`${host} resolves to ${address}, a private/loopback/link-local/metadata address`);
-      }
+      const nonPublic = policy.block_private_networks ? nonPublicReason(address) : null;
+      if (nonPublic) return deny(`${host} resolves to ${address}, a ${nonPublic}`);
       if (policy.mode === 'denylist' && inCidr) return deny(`${host} resolves to ${address}, which is on the denylist`);
       if (policy.mode === 'allowlist') {
         // A host rule may name an IP literal ("127.0.0.1"), so match the name either way.

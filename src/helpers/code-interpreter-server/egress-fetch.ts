@@ -1,10 +1,9 @@
 // Performs HTTP(S) requests on behalf of sandboxed Python, on the main thread, after the
 // egress policy allowed them. Python never gets a socket of its own: the runtime worker has
 // no network primitives, only a bridge to this function.
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
-import { Agent, fetch } from 'undici';
+import { fetch } from 'undici';
+import { pinnedAgent } from '../../net/pinned-lookup.js';
 import type { EgressChecker } from './egress-check.js';
 
 export interface BridgeHttpRequest {
@@ -31,22 +30,12 @@ export function createEgressFetch(checker: EgressChecker, options: EgressFetchOp
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const maxRedirects = options.maxRedirects ?? 5;
 
-  // Every connection resolves through this lookup, so the address actually dialled is the
-  // one that was checked (no time-of-check/time-of-use gap with a second DNS query).
-  const checkedLookup: LookupFunction = (hostname, opts, callback) => {
-    dnsLookup(hostname, { ...opts, all: true }, (err, addresses: LookupAddress[]) => {
-      if (err) return callback(err, '', 0);
-      for (const a of addresses) {
-        const decision = checker.checkAddress(hostname, a.address);
-        if (!decision.allowed) return callback(new EgressBlockedError(decision.reason), '', 0);
-      }
-      const first = addresses[0];
-      if (!first) return callback(new Error(`no address for ${hostname}`), '', 0);
-      if ((opts as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
-      return callback(null, first.address, first.family);
-    });
-  };
-  const agent = new Agent({ connect: { lookup: checkedLookup } });
+  // Every connection resolves through the shared pinning lookup, so the address actually
+  // dialled is the one that was checked (no time-of-check/time-of-use gap with a second DNS query).
+  const agent = pinnedAgent((hostname, address) => {
+    const decision = checker.checkAddress(hostname, address);
+    return decision.allowed ? null : new EgressBlockedError(decision.reason);
+  });
 
   const run: EgressFetch = async (req, timeoutMs) => {
     const signal = AbortSignal.timeout(Math.max(1, timeoutMs));

@@ -1,4 +1,4 @@
-// Egress policy for HTTP(S) requests made by sandboxed Python (PRODUCT.md §7).
+// Egress policy for HTTP(S) requests made by sandboxed Python (README, "Built-in tool: code_interpreter").
 // The schema is the single source of truth for both validation and the type.
 import { readFile } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';

@@ -1,4 +1,4 @@
-// The code-interpreter helper's loopback HTTP API (PRODUCT.md §7):
+// The code-interpreter helper's loopback HTTP API (README, "Built-in tool: code_interpreter"):
 //   GET /health  -> { status, pyodide_loaded, uptime_seconds, execution_count, ready_worker_count?, configured_worker_count? }
 //   POST /python -> { status, stdout, stderr, result, error?, execution_time_ms, images? }
 import { createRequire } from 'node:module';

@@ -1,5 +1,5 @@
 /**
- * HTTP metrics of PRODUCT.md §10 and the scrape endpoint. Requests are counted when their
+ * HTTP metrics of docs/observability.md and the scrape endpoint. Requests are counted when their
  * response closes (finished or abandoned), so a stream's duration runs to its last byte; route
  * labels are fastify's templates (`/v1/responses/{response_id}`), never raw paths.
  */

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodeInterpreterUnavailableError, createCodeInterpreterClient } from './client.js';
 
-// A fake helper speaking the PRODUCT.md §7 contract.
+// A fake helper speaking the helper HTTP API of the README ("Built-in tool: code_interpreter").
 let server: Server;
 let base: string;
 beforeAll(async () => {

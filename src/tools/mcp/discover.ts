@@ -8,6 +8,7 @@ import type { Item } from '../../api/items.js';
 import type { McpApprovalRequestItem } from './items.js';
 import type { ToolPrepareContext } from '../types.js';
 import { isToolAllowed, type McpEntry } from './policy.js';
+import type { FetchLike } from './pinned-fetch.js';
 import { remoteSource } from './remote-source.js';
 import { remoteUrlProblem, type Resolver } from './remote-url-check.js';
 import { RuntimeError, type McpRuntimeClient } from './runtime-client.js';
@@ -23,6 +24,8 @@ export interface McpToolSettings {
   /** Remote MCP operation timeout (`VR_MCP_HOSTED_TOOL_TIMEOUT_SEC`). */
   remoteTimeoutMs: number;
   resolver?: Resolver;
+  /** The fetch guarded remote sessions connect through (one pinned agent for the tool's lifetime). */
+  guardedFetch?: FetchLike;
 }
 
 export interface Discovery {
@@ -50,7 +53,8 @@ async function sourceFor(entry: McpEntry, ctx: ToolPrepareContext, s: McpToolSet
       const problem = await remoteUrlProblem(entry.server_url, s.resolver);
       if (problem) throw invalidRequest(`Remote MCP server refused: ${problem}.`, `${ctx.param}.server_url`, 'invalid_value');
     }
-    return { source: remoteSource({ url: entry.server_url, headers: remoteHeaders(entry), guarded: s.remoteUrlChecks, timeoutMs: s.remoteTimeoutMs }), remote: true };
+    const server = { url: entry.server_url, headers: remoteHeaders(entry), guarded: s.remoteUrlChecks, timeoutMs: s.remoteTimeoutMs };
+    return { source: remoteSource(server, s.remoteUrlChecks ? s.guardedFetch : undefined), remote: true };
   }
   if (!s.runtime) {
     throw invalidRequest(`No built-in MCP server '${entry.server_label}': this gateway has no --mcp-config; give a server_url for a remote server.`, `${ctx.param}.server_label`, 'invalid_value');

@@ -5,7 +5,7 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { pinnedFetch, type FetchLike } from './pinned-fetch.js';
+import type { FetchLike } from './pinned-fetch.js';
 import type { McpCallResult, McpSource, McpToolInfo } from './source.js';
 
 export interface RemoteServer {
@@ -37,9 +37,12 @@ async function withSession<T>(server: RemoteServer, fetchImpl: FetchLike | undef
   }
 }
 
-export function remoteSource(server: RemoteServer): McpSource {
-  // One connection pool per server (and request), with connect-time address checks when guarded.
-  const fetchImpl = server.guarded ? pinnedFetch() : undefined;
+/**
+ * `fetchImpl`: the MCP tool's pinned fetch (connect-time address checks) when the server is
+ * guarded; a guarded server without one is refused rather than reached unchecked.
+ */
+export function remoteSource(server: RemoteServer, fetchImpl?: FetchLike): McpSource {
+  if (server.guarded && !fetchImpl) throw new Error('a guarded remote MCP server needs the pinned fetch');
   return {
     listTools(signal): Promise<McpToolInfo[]> {
       return withSession(server, fetchImpl, signal, async (client) => {

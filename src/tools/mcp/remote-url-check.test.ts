@@ -23,13 +23,25 @@ describe('remote MCP URL checks', () => {
     expect(await remoteUrlProblem(url, resolvesTo('93.184.216.34'))).toMatch(reason);
   });
 
-  it.each(['10.1.2.3', '127.0.0.1', '169.254.169.254', '192.168.1.1', '172.20.0.1', '100.64.0.1', '::1', 'fd00::1', 'fe80::1', '::ffff:10.0.0.1', '0.0.0.0'])(
-    'refuses a name resolving to %s (among public ones)',
-    async (addr) => {
-      expect(isPrivateAddress(addr)).toBe(true);
-      expect(await remoteUrlProblem('https://mcp.example.com/', resolvesTo('93.184.216.34', addr))).toMatch(/private/);
-    },
-  );
+  it.each([
+    ['10.1.2.3', /private-use/],
+    ['127.0.0.1', /loopback/],
+    ['169.254.169.254', /link-local/],
+    ['192.168.1.1', /private-use/],
+    ['172.20.0.1', /private-use/],
+    ['100.64.0.1', /shared/],
+    ['::1', /loopback/],
+    ['fd00::1', /unique-local/],
+    ['fe80::1', /link-local/],
+    ['::ffff:10.0.0.1', /IPv4-mapped address of 10\.0\.0\.1/],
+    ['64:ff9b::a00:1', /NAT64/],
+    ['0.0.0.0', /this host/],
+  ])('refuses a name resolving to %s (among public ones), naming why', async (addr, reason) => {
+    expect(isPrivateAddress(addr)).toBe(true);
+    const problem = await remoteUrlProblem('https://mcp.example.com/', resolvesTo('93.184.216.34', addr));
+    expect(problem).toContain(`resolves to ${addr}`);
+    expect(problem).toMatch(reason);
+  });
 
   it('refuses a name that does not resolve', async () => {
     const fails: Resolver = async () => {

@@ -5,7 +5,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { isNonPublicAddress } from '../../net/non-public-address.js';
+import { isNonPublicAddress, nonPublicReason } from '../../net/classify-address.js';
 
 export type Resolver = (host: string) => Promise<string[]>;
 
@@ -33,6 +33,9 @@ export async function remoteUrlProblem(raw: string, resolve: Resolver = systemRe
     return `server_url host '${host}' does not resolve (${(err as Error).message})`;
   }
   if (addresses.length === 0) return `server_url host '${host}' does not resolve`;
-  if (addresses.some(isPrivateAddress)) return `server_url host '${host}' resolves to a private, loopback or link-local address`;
+  for (const address of addresses) {
+    const reason = nonPublicReason(address);
+    if (reason) return `server_url host '${host}' resolves to ${address}, a ${reason}`;
+  }
   return null;
 }

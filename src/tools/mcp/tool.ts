@@ -15,6 +15,7 @@ import { mcpFunctionName, mcpFunctionPrefix } from './names.js';
 import { needsApproval, type McpEntry } from './policy.js';
 import { resultText } from './result-text.js';
 import type { McpToolInfo } from './source.js';
+import { pinnedFetch, publicOnlyAgent } from './pinned-fetch.js';
 
 /** Request-scoped state of one `mcp` entry (what `prepare` found). */
 interface McpState extends Discovery {
@@ -90,11 +91,18 @@ function functionOutput(callId: string, output: string): Item {
 }
 
 export function createMcpTool(settings: McpToolSettings): GatewayTool {
+  // One agent for the remote-MCP destination policy (public addresses only), shared by every
+  // request and closed at shutdown; none when URL checks are off (then sessions use plain fetch).
+  const agent = settings.remoteUrlChecks && settings.remoteEnabled && !settings.guardedFetch ? publicOnlyAgent() : null;
+  const withFetch: McpToolSettings = agent ? { ...settings, guardedFetch: pinnedFetch(agent) } : settings;
   return {
     kind: 'mcp',
+    async close() {
+      await agent?.close();
+    },
     async prepare(entry, ctx) {
       if (entry.type !== 'mcp') return {};
-      const found = await discover(entry, ctx, settings);
+      const found = await discover(entry, ctx, withFetch);
       const state: McpState = { ...found, entry, byFunction: new Map(found.tools.map((t) => [mcpFunctionName(entry.server_label, t.name), t])) };
       return { state, start: startFor(state, ctx.newId) };
     },

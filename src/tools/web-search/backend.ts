@@ -19,6 +19,8 @@ export interface Page {
 export interface WebSearchBackend {
   search(query: string, signal: AbortSignal): Promise<SearchResult[]>;
   openPage(url: string, signal: AbortSignal): Promise<Page>;
+  /** Release connection pools at shutdown. */
+  close?(): Promise<void>;
 }
 
 /** A failure whose message is safe and useful to show the model (and the operator). */

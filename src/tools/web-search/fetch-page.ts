@@ -1,14 +1,14 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
-import { Agent, request } from 'undici';
+import { request } from 'undici';
+import { pinnedAgent, type AddressCheck } from '../../net/pinned-lookup.js';
 import { blockedAddressReason, type AddressPolicy } from './address-policy.js';
 import { WebSearchError } from './backend.js';
 
 /**
  * Fetch a page the model asked for, without letting it reach the gateway's own network.
- * Every connection resolves its host through a guarded DNS lookup that refuses the connection
- * when ANY resolved address is not public, and connects to the address that was checked (so a
- * second, different DNS answer cannot slip in). IP-literal hosts never reach DNS, so they are
+ * Every connection resolves its host through the shared pinning lookup (`net/pinned-lookup.ts`),
+ * which refuses the connection when ANY resolved address is not public, and connects to the
+ * address that was checked (so a second, different DNS answer cannot slip in). IP-literal hosts never reach DNS, so they are
  * checked before each request; redirects are followed by hand so every hop is checked again.
  */
 
@@ -38,23 +38,11 @@ export type Hop = (url: URL, signal: AbortSignal) => Promise<HopResponse>;
 
 export class BlockedAddressError extends WebSearchError {}
 
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
-
-/** A `net.connect` lookup that resolves every address of a host and refuses non-public ones. */
-export function guardedLookup(policy: AddressPolicy) {
-  return (hostname: string, options: { family?: number | string; all?: boolean }, callback: LookupCallback): void => {
-    const family = options.family === 'IPv6' ? 6 : options.family === 'IPv4' ? 4 : Number(options.family ?? 0);
-    dnsLookup(hostname, { all: true, family: family === 4 || family === 6 ? family : 0 }, (err, addresses) => {
-      if (err) return callback(err, []);
-      const first = addresses[0];
-      if (!first) return callback(new WebSearchError(`${hostname} did not resolve to any address`), []);
-      for (const a of addresses) {
-        const reason = blockedAddressReason(a.address, policy);
-        if (reason) return callback(new BlockedAddressError(`${hostname} resolves to ${a.address} (${reason})`), []);
-      }
-      if (options.all) callback(null, addresses);
-      else callback(null, first.address, first.family);
-    });
+/** The web_search page policy as a connect-time check for the shared pinning lookup. */
+export function pageAddressCheck(policy: AddressPolicy): AddressCheck {
+  return (hostname, address) => {
+    const reason = blockedAddressReason(address, policy);
+    return reason ? new BlockedAddressError(`${hostname} resolves to ${address} (${reason})`) : null;
   };
 }
 
@@ -69,10 +57,13 @@ export function checkTarget(url: URL, policy: AddressPolicy): void {
   }
 }
 
-/** The production hop: undici through an agent whose connections use the guarded lookup. */
-export function guardedHop(policy: AddressPolicy): Hop {
-  const agent = new Agent({ connect: { lookup: guardedLookup(policy) as never }, keepAliveTimeout: 4_000 });
-  return async (url, signal) => {
+/**
+ * The production hop: undici through one agent (per tool, for its policy) whose connections
+ * use the shared pinning lookup. `close` releases its connections at shutdown.
+ */
+export function guardedHop(policy: AddressPolicy): Hop & { close(): Promise<void> } {
+  const agent = pinnedAgent(pageAddressCheck(policy));
+  const hop: Hop = async (url, signal) => {
     const res = await request(url, {
       dispatcher: agent,
       method: 'GET',
@@ -86,6 +77,7 @@ export function guardedHop(policy: AddressPolicy): Hop {
     // dump() reads a little then closes the connection: destroy() would raise an unhandled AbortError.
     return { status: res.statusCode, headers: res.headers, body: res.body, discard: () => void res.body.dump({ limit: 64 * 1024 }).catch(() => {}) };
   };
+  return Object.assign(hop, { close: () => agent.close() });
 }
 
 function header(h: HopResponse['headers'], name: string): string {

@@ -63,6 +63,9 @@ export function createWebSearchTool(backend: WebSearchBackend): GatewayTool {
 
   return {
     kind: 'web_search',
+    close: async () => {
+      await backend.close?.();
+    },
     modelTools(): ModelTool[] {
       return [MODEL_TOOL];
     },

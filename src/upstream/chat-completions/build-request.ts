@@ -8,7 +8,7 @@ import { applyPassThrough } from '../pass-through.js';
  * usage in the trailing chunk): the gateway's non-streaming mode simply consumes the stream.
  *
  * `max_output_tokens` is sent as `max_tokens`, the field every vLLM release and every
- * OpenAI-compatible server understands (the product contract names it). OpenAI's own reasoning
+ * OpenAI-compatible server understands (README, "API"). OpenAI's own reasoning
  * models want `max_completion_tokens` instead; the gateway targets self-hosted servers first.
  */
 export function buildChatRequest(req: TurnRequest, options: ConvertOptions = {}): ChatCompletionRequestBody {

@@ -16,8 +16,13 @@ const MAX_SEARCH_BYTES = 1024 * 1024;
  */
 export function createDuckDuckGoBackend(settings: WebSearchSettings, hop?: Hop): WebSearchBackend {
   const policy: AddressPolicy = { allowLoopback: settings.allowLoopback };
-  const pageHop = hop ?? guardedHop(policy);
+  // One agent for the page policy, reused by every page fetch and closed with the tool.
+  const guarded = hop ? null : guardedHop(policy);
+  const pageHop = hop ?? guarded!;
   return {
+    close: async () => {
+      await guarded?.close();
+    },
     async search(query: string, signal: AbortSignal): Promise<SearchResult[]> {
       const url = new URL(settings.ddgUrl);
       url.searchParams.set('q', query);
