@@ -1,6 +1,6 @@
 /**
  * Open streams at scale: N concurrent `stream: true` responses held open on ONE gateway process
- * (the upstream ticks a delta every 500 ms until released), with the gateway's RSS measured
+ * (the upstream sends a delta every BENCH_HOLD_TICK_MS, default here 2000 ms, until released), with the gateway's RSS measured
  * while they are all open. The load generator is this process (one undici Pool with N
  * connections); the fake upstream and the gateway are children.
  *
@@ -24,6 +24,8 @@ import { FIRST_TOKEN_MARK, HOLD_MODEL } from './support/tokens.js';
 
 const BATCH = 500;
 const HOLD_MS = 5000;
+/** Upstream delta interval of the held streams (set before the upstream child starts). */
+const TICK_MS = Number((process.env.BENCH_HOLD_TICK_MS ??= '2000'));
 
 function fdLimit(): number {
   try {
@@ -112,7 +114,7 @@ export async function measureStreams(wanted = Number(process.env.STREAMS ?? 10_0
     const { held } = await upstream.stats();
     if (held !== n - errors) fail(new Error(`upstream holds ${held} streams, expected ${n - errors}`));
     const rssOpen = rssMiB(gw.pid);
-    await sleep(HOLD_MS); // every stream keeps receiving a delta every 500 ms meanwhile
+    await sleep(HOLD_MS); // every stream keeps receiving a delta every TICK_MS meanwhile
     const rssOpenLater = rssMiB(gw.pid);
     await upstream.release();
     await Promise.all(finished);
@@ -131,14 +133,14 @@ export function renderStreams(r: StreamsResult): string {
   const perStream = ((Math.max(r.rssOpen, r.rssOpenLater) - r.rssIdle) * 1024) / r.opened;
   return [
     `${r.opened} concurrent SSE streams on one gateway process (asked for ${r.wanted}; fd limit ${r.fdLimit}, two sockets per stream in the gateway), ` +
-      `opened in ${(r.openMs / 1000).toFixed(1)} s in batches of ${BATCH}, held ${HOLD_MS / 1000} s with a delta every 500 ms, then released.`,
+      `opened in ${(r.openMs / 1000).toFixed(1)} s in batches of ${BATCH}, held ${HOLD_MS / 1000} s with a delta every ${TICK_MS} ms per stream, then released.`,
     '',
     table(
       ['measure', 'value'],
       [
         ['gateway RSS idle', mib(r.rssIdle)],
         ['gateway RSS, all streams open', mib(r.rssOpen)],
-        [`gateway RSS, after ${HOLD_MS / 1000} s more of deltas`, mib(r.rssOpenLater)],
+        [`gateway RSS, after ${HOLD_MS / 1000} s more of deltas (one per stream every ${TICK_MS} ms)`, mib(r.rssOpenLater)],
         ['RSS per open stream', `${perStream.toFixed(1)} KiB`],
         ['gateway RSS after all finished', mib(r.rssAfter)],
         ['streams ended with response.completed', `${r.completed} of ${r.opened}`],

@@ -55,6 +55,9 @@ describe('a store failure after a successful generation', () => {
       .map((b) => JSON.parse(b.split('\ndata: ')[1]!));
     expect(events.slice(-2).map((e) => e.type)).toEqual(['error', 'response.failed']);
     expect(events.at(-1).response.error.code).toBe('store_error');
+    // Settled as completed before the write failed: the failed response carries no completion time.
+    expect(events.at(-1).response.status).toBe('failed');
+    expect(events.at(-1).response.completed_at).toBeNull();
     expect(events.some((e) => e.type === 'response.completed')).toBe(false);
 
     const json = await fetch(`${gw.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'fake-model', input: 'hi' }) });

@@ -17,7 +17,8 @@ import { chunk, sendJson, sendSse, startFakeUpstream, textChunks, usageChunk, ty
 
 import { benchModel, benchToken, HOLD_MODEL } from './tokens.js';
 
-const HOLD_TICK_MS = 500;
+/** `BENCH_HOLD_TICK_MS` slows the held streams down (the 10,000-stream bench measures memory, not delta rate). */
+const HOLD_TICK_MS = Number(process.env.BENCH_HOLD_TICK_MS) || 500;
 
 interface Scenario {
   /** Pre-serialised SSE payloads: the upstream's own JSON cost stays out of the measurement. */

@@ -21,6 +21,7 @@ import { filterOutputForClient } from '../../engine/include-filter.js';
 import { prepareRequest, type PrepareDeps, type PreparedRequest } from '../../engine/prepare.js';
 import { ResponseRun, type EngineDeps } from '../../engine/run-response.js';
 import type { ConversationHistory, ResponseObject, StoreLogger } from '../../store/types.js';
+import { responsePrepareDeps } from './responses.js';
 
 export interface ResponsesWebSocketDeps {
   engine: EngineDeps;
@@ -75,12 +76,8 @@ class ResponsesConnection {
     private readonly principal: Principal,
     private readonly deps: ResponsesWebSocketDeps,
   ) {
-    const e = deps.engine;
     this.#prepareDeps = {
-      store: e.store,
-      newId: e.newId,
-      enabledBuiltins: e.tools.enabledKinds,
-      tools: e.tools,
+      ...responsePrepareDeps(deps.engine),
       localHistory: (id) => (this.#cache?.history.response.id === id ? this.#cache.history : null),
     };
   }

@@ -4,7 +4,7 @@ import { invalidRequest, notFound } from '../../api/errors.js';
 import type { Principal } from '../../api/principal.js';
 import { ID_PATTERN } from '../../api/ids.js';
 import { filterOutputForClient } from '../../engine/include-filter.js';
-import { prepareRequest } from '../../engine/prepare.js';
+import { prepareRequest, type PrepareDeps } from '../../engine/prepare.js';
 import { ResponseRun, type EngineDeps } from '../../engine/run-response.js';
 import { encodeSseEvent, SSE_DONE, withKeepAlive } from '../../engine/sse.js';
 import type { StreamEvent } from '../../engine/composer.js';
@@ -33,7 +33,12 @@ async function* sseBody(held: StreamEvent[][], rest: EventBatches | null, ended?
     for (const ev of batch) text += encodeSseEvent(ev);
     return text;
   };
-  for (const batch of held) if (batch.length) yield encode(batch);
+  // Taken out as they are sent: the generator lives as long as the stream, and the first
+  // batches (with the response snapshots of `response.created`) need not.
+  while (held.length) {
+    const batch = held.shift()!;
+    if (batch.length) yield encode(batch);
+  }
   if (rest) {
     for await (const batch of { [Symbol.asyncIterator]: () => rest }) if (batch.length) yield encode(batch);
   }
@@ -110,10 +115,9 @@ export interface ResponsesRouteDeps {
   keepAliveMs?: number;
 }
 
-export function registerResponsesRoutes(app: FastifyInstance, routeDeps: ResponsesRouteDeps): void {
-  const { engine: deps, runs, scope, logger } = routeDeps;
-  const keepAliveMs = routeDeps.keepAliveMs ?? 0;
-  const prepareDeps = {
+/** How a create body is prepared, the same for HTTP and WebSocket mode. */
+export function responsePrepareDeps(deps: EngineDeps): PrepareDeps {
+  return {
     store: deps.store,
     newId: deps.newId,
     enabledBuiltins: deps.tools.enabledKinds,
@@ -122,6 +126,12 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
     tools: deps.tools,
     ...(deps.limits ? { limits: deps.limits } : {}),
   };
+}
+
+export function registerResponsesRoutes(app: FastifyInstance, routeDeps: ResponsesRouteDeps): void {
+  const { engine: deps, runs, scope, logger } = routeDeps;
+  const keepAliveMs = routeDeps.keepAliveMs ?? 0;
+  const prepareDeps = responsePrepareDeps(deps);
 
   /** The caller's run (another key's is as absent as a missing one). */
   const ownRun = async (id: string, principal: Principal): Promise<RunRecord | null> => {
