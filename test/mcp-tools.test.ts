@@ -253,6 +253,71 @@ describe('remote MCP (server_url)', () => {
     }
   });
 
+  it('an authorization value that already names its scheme is sent as given, never as "Bearer Bearer"', async () => {
+    for (const [authorization, expected] of [
+      ['Bearer sekrit-token-123', 'Bearer sekrit-token-123'],
+      ['Basic dXNlcjpwYXNz', 'Basic dXNlcjpwYXNz'],
+      ['  sekrit-token-123 ', 'Bearer sekrit-token-123'],
+    ] as const) {
+      const secured = await startTestMcpHttpServer({ name: 'remote', requireAuth: expected });
+      try {
+        upstream.setChatHandler(callThenAnswer('mcp__remote__whoami', {}));
+        const tool = { type: 'mcp', server_label: 'remote', server_url: secured.url, authorization, require_approval: 'never' } as OpenAI.Responses.Tool;
+        const res = await gw.client.responses.create({ model: 'fake-model', input: 'who am i', tools: [tool] });
+        expect(res.output[1]).toMatchObject({ type: 'mcp_call', status: 'completed' });
+        expect(secured.requests.every((h) => h.authorization === expected)).toBe(true);
+      } finally {
+        await secured.close();
+      }
+    }
+  });
+
+  it('an mcp_approval_response naming an unknown approval id is a 400, with or without MCP tools', async () => {
+    const answer = { type: 'mcp_approval_response', approval_request_id: 'mcpr_unknown123', approve: true } as const;
+    await expect(gw.client.responses.create({ model: 'fake-model', input: [answer] })).rejects.toMatchObject({
+      status: 400,
+      param: 'input[0].approval_request_id',
+    });
+    const tool = { type: 'mcp', server_label: 'files', server_url: httpMcp.url, require_approval: 'never' } as OpenAI.Responses.Tool;
+    await expect(gw.client.responses.create({ model: 'fake-model', input: [{ role: 'user', content: 'x' }, answer], tools: [tool] })).rejects.toMatchObject({
+      status: 400,
+      param: 'input[1].approval_request_id',
+    });
+  });
+
+  it('tool-list paging is capped (VR_MCP_REMOTE_MAX_TOOL_LIST_PAGES): an endless list is a 422, not a hang', async () => {
+    const endless = await startTestMcpHttpServer({ toolsList: 'endless' });
+    const capped = await startMcpGateway({ upstream: await startFakeUpstream(), mcp: { remoteMaxListPages: 3 } });
+    try {
+      const tool = { type: 'mcp', server_label: 'endless', server_url: endless.url, require_approval: 'never' } as OpenAI.Responses.Tool;
+      const err = await capped.client.responses.create({ model: 'fake-model', input: 'x', tools: [tool] }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ status: 422, code: 'bad_input' });
+      expect((err as Error).message).toMatch(/more than 3 pages/);
+      expect(endless.listCalls.received).toBe(3);
+    } finally {
+      await capped.close();
+      await endless.close();
+    }
+  });
+
+  it('a client that disconnects during remote discovery cancels it', async () => {
+    const hanging = await startTestMcpHttpServer({ toolsList: 'hang' });
+    try {
+      const tool = { type: 'mcp', server_label: 'slow', server_url: hanging.url, require_approval: 'never' } as OpenAI.Responses.Tool;
+      const controller = new AbortController();
+      const pending = gw.client.responses.create({ model: 'fake-model', input: 'x', tools: [tool] }, { signal: controller.signal }).catch(() => undefined);
+      while (hanging.listCalls.received === 0) await new Promise((r) => setTimeout(r, 20));
+      controller.abort();
+      await pending;
+      // The gateway closes its session to the server (well before the 10 s tool timeout).
+      const started = Date.now();
+      while (hanging.listCalls.abandoned === 0 && Date.now() - started < 8_000) await new Promise((r) => setTimeout(r, 20));
+      expect(hanging.listCalls.abandoned).toBe(1);
+    } finally {
+      await hanging.close();
+    }
+  });
+
   it('a remote server whose discovery fails is a plain 422 bad_input, even for streams', async () => {
     const secured = await startTestMcpHttpServer({ requireAuth: 'Bearer right' });
     try {

@@ -150,6 +150,23 @@ function checkToolOutputs(history: Item[], input: Item[]): void {
   for (const id of calls) {
     if (!answered.has(id)) throw invalidRequest(`No tool output found for function call ${id}.`, 'input', 'invalid_value');
   }
+  checkApprovalResponses(history, input);
+}
+
+/**
+ * Every `mcp_approval_response` answers an `mcp_approval_request` of this conversation, whether
+ * or not the request lists the server again (an unknown id is the client's error, never a
+ * silent no-op).
+ */
+function checkApprovalResponses(history: Item[], input: Item[]): void {
+  const requests = new Set<string>();
+  for (const item of history) if (item.type === 'mcp_approval_request') requests.add(item.id);
+  input.forEach((item, i) => {
+    if (item.type === 'mcp_approval_request') requests.add(item.id);
+    if (item.type === 'mcp_approval_response' && !requests.has(item.approval_request_id)) {
+      throw invalidRequest(`No MCP approval request with id '${item.approval_request_id}' in this conversation.`, `input[${i}].approval_request_id`, 'invalid_value');
+    }
+  });
 }
 
 /**
@@ -172,7 +189,7 @@ async function referenceLookup(
 }
 
 /** validate → hydrate → tool preparation: every error here is a plain HTTP error, even for streaming requests. */
-export async function prepareRequest(deps: PrepareDeps, body: unknown, principal: Principal): Promise<PreparedRequest> {
+export async function prepareRequest(deps: PrepareDeps, body: unknown, principal: Principal, signal?: AbortSignal): Promise<PreparedRequest> {
   const req = validateCreateResponse(body, deps.limits);
   const parentId = req.previous_response_id ?? null;
   const conversation = await hydrateConversation(deps.store, req, principal);
@@ -190,6 +207,6 @@ export async function prepareRequest(deps: PrepareDeps, body: unknown, principal
   const input = conversation ? withDistinctIds(normalized, history, deps.newId) : normalized;
   if (deps.sealedBlobs) checkCompactions(input, deps.sealedBlobs);
   checkToolOutputs(history, input);
-  const preparations = deps.tools ? await deps.tools.prepare(tools, { history, input, newId: deps.newId, principal }) : new Map();
+  const preparations = deps.tools ? await deps.tools.prepare(tools, { history, input, newId: deps.newId, principal, ...(signal ? { signal } : {}) }) : new Map();
   return { req, history, input, tools, toolChoice, parentId, conversationId: conversation?.id ?? null, preparations, principal };
 }

@@ -119,15 +119,26 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
   return { app, upstream };
 }
 
+/**
+ * The address the server is really bound to (fastify's listen() names a loopback address even
+ * when bound to 0.0.0.0, and the port chosen for port 0 is only known now).
+ */
+function boundUrl(app: FastifyInstance): string {
+  const address = app.server.address();
+  if (!address || typeof address === 'string') return String(address);
+  const host = address.family === 'IPv6' || address.address.includes(':') ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
 export async function startGateway(deps: GatewayDeps): Promise<RunningGateway> {
   // Once per process, before the first request: every worker finds the same key in the store.
   const sealedBlobs = deps.sealedBlobs ?? (await loadSealingKey(process.env, deps.store, deps.observability?.logger ?? undefined)).blobs;
   const { app, upstream } = createGateway({ ...deps, sealedBlobs });
-  const url = await app.listen({ host: deps.serve.gatewayHost, port: deps.serve.gatewayPort });
+  await app.listen({ host: deps.serve.gatewayHost, port: deps.serve.gatewayPort });
   return {
     app,
     upstream,
-    url,
+    url: boundUrl(app),
     async close() {
       await app.close();
       await upstream.close();

@@ -66,8 +66,8 @@ describe('HelperProcess', () => {
 
   it('fails with a clear error and kills the child when health never answers', async () => {
     const port = await freePort();
-    const { h } = helper(port, [String(port), '60000'], { startupTimeoutMs: 500 });
-    await expect(h.start()).rejects.toThrow(/did not become healthy .* within 500 ms[\s\S]*fake helper up/);
+    const { h } = helper(port, [String(port), '60000'], { startupTimeoutMs: 2000 });
+    await expect(h.start()).rejects.toThrow(/did not become healthy .* within 2000 ms[\s\S]*fake helper up/);
     expect(h.pid).toBeUndefined();
   });
 

@@ -1,6 +1,7 @@
 // Supervision of a loopback helper process (code interpreter, MCP runtime): spawn it, wait for
 // its GET /health to answer 200, restart it with backoff if it dies, stop it gracefully.
 // Tool-agnostic on purpose: everything specific comes in through the options.
+import { PARENT_PIPE_ENV } from '../helpers/exit-with-parent.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface HelperProcessOptions {
@@ -63,8 +64,10 @@ export class HelperProcess {
 
   private async launch(): Promise<void> {
     const child = spawn(process.execPath, [...(this.opts.nodeArgs ?? []), this.opts.script, ...this.opts.args], {
-      env: this.opts.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin: a pipe never written to; it closes when this process dies, however it dies, and
+      // the helper then exits (helpers/exit-with-parent.ts).
+      env: { ...(this.opts.env ?? process.env), [PARENT_PIPE_ENV]: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child = child;
     this.tail.length = 0;

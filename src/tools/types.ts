@@ -64,6 +64,8 @@ export interface ToolPrepareContext {
   newId: IdGenerator;
   /** Who is calling (api/principal.ts). */
   principal: Principal;
+  /** Aborted when the client goes away: long preparation (remote MCP listings) stops with it. */
+  signal?: AbortSignal;
 }
 
 /** What a tool did before the response starts (e.g. MCP discovery). */

@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadEgressPolicyFile } from './egress-policy.js';
 import type { HelperLogger } from './logger.js';
 import { startCodeInterpreterServer } from './server.js';
+import { exitWithParent } from '../exit-with-parent.js';
 
 // One JSON object per line on stdout, so the supervisor can forward or parse it.
 const logger: HelperLogger = {
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  exitWithParent(stop);
 }
 
 main().catch((err: unknown) => {

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadMcpConfig, McpConfigError } from '../../config/mcp-config.js';
+import { exitWithParent } from '../exit-with-parent.js';
 import { McpSessions } from './sessions.js';
 import { startMcpRuntimeServer } from './server.js';
 
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  exitWithParent(stop);
 }
 
 main().catch((err: unknown) => {

@@ -140,8 +140,11 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
   };
 
   app.post('/v1/responses', async (request, reply) => {
+    // Armed before prepare: a client that leaves during tool discovery (remote MCP listings)
+    // cancels it instead of leaving it to run to its timeout.
+    const controller = abortOnDisconnect(reply);
     // validate → hydrate happen before any byte is sent: their errors are plain HTTP errors.
-    const prepared = await prepareRequest(prepareDeps, request.body, request.principal);
+    const prepared = await prepareRequest(prepareDeps, request.body, request.principal, controller.signal);
     // Lets the instrumented adapter label the model's tool calls with their tool type.
     const observation = scope?.current();
     if (observation) observation.requestTools = prepared.tools;
@@ -154,7 +157,6 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
       return sendSse(reply, followSse(runs, queued.id, -1, abortOnDisconnect(reply).signal), keepAliveMs);
     }
 
-    const controller = abortOnDisconnect(reply);
     const run = new ResponseRun(deps, prepared, controller.signal);
 
     if (prepared.req.stream) {

@@ -9,7 +9,7 @@ import type { McpApprovalRequestItem } from './items.js';
 import type { ToolPrepareContext } from '../types.js';
 import { isToolAllowed, type McpEntry } from './policy.js';
 import type { FetchLike } from './pinned-fetch.js';
-import { remoteSource } from './remote-source.js';
+import { DEFAULT_MAX_LIST_PAGES, remoteSource } from './remote-source.js';
 import { remoteUrlProblem, type Resolver } from './remote-url-check.js';
 import { RuntimeError, type McpRuntimeClient } from './runtime-client.js';
 import type { McpSource, McpToolInfo } from './source.js';
@@ -23,6 +23,8 @@ export interface McpToolSettings {
   remoteUrlChecks: boolean;
   /** Remote MCP operation timeout (`VR_MCP_HOSTED_TOOL_TIMEOUT_SEC`). */
   remoteTimeoutMs: number;
+  /** Pages of a remote server's tool list read at most (`VR_MCP_REMOTE_MAX_TOOL_LIST_PAGES`). */
+  remoteMaxListPages?: number;
   resolver?: Resolver;
   /** The fetch guarded remote sessions connect through (one pinned agent for the tool's lifetime). */
   guardedFetch?: FetchLike;
@@ -40,9 +42,19 @@ export interface Discovery {
   approved: McpApprovalRequestItem[];
 }
 
+/**
+ * `authorization` is usually a bare token (sent as `Bearer <token>`); a value that already
+ * names its scheme (`Bearer …`, `Basic …`, `Token …`: a word, whitespace, credentials) is sent
+ * as given, never as `Bearer Bearer …`.
+ */
+export function authorizationHeader(value: string): string {
+  const trimmed = value.trim();
+  return /^[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*\s+\S/.test(trimmed) ? trimmed : `Bearer ${trimmed}`;
+}
+
 function remoteHeaders(entry: McpEntry): Record<string, string> {
   const headers: Record<string, string> = { ...(entry.headers ?? {}) };
-  if (entry.authorization) headers.Authorization = `Bearer ${entry.authorization}`;
+  if (entry.authorization) headers.Authorization = authorizationHeader(entry.authorization);
   return headers;
 }
 
@@ -54,7 +66,7 @@ async function sourceFor(entry: McpEntry, ctx: ToolPrepareContext, s: McpToolSet
       if (problem) throw invalidRequest(`Remote MCP server refused: ${problem}.`, `${ctx.param}.server_url`, 'invalid_value');
     }
     const server = { url: entry.server_url, headers: remoteHeaders(entry), guarded: s.remoteUrlChecks, timeoutMs: s.remoteTimeoutMs };
-    return { source: remoteSource(server, s.remoteUrlChecks ? s.guardedFetch : undefined), remote: true };
+    return { source: remoteSource({ ...server, maxListPages: s.remoteMaxListPages ?? DEFAULT_MAX_LIST_PAGES }, s.remoteUrlChecks ? s.guardedFetch : undefined), remote: true };
   }
   if (!s.runtime) {
     throw invalidRequest(`No built-in MCP server '${entry.server_label}': this gateway has no --mcp-config; give a server_url for a remote server.`, `${ctx.param}.server_label`, 'invalid_value');
@@ -93,8 +105,10 @@ export async function discover(entry: McpEntry, ctx: ToolPrepareContext, s: McpT
   const previous = previousListing(entry.server_label, [...ctx.history, ...ctx.input]);
   if (previous) return { source, tools: allowed(previous), error: null, reused: true, approved };
   try {
-    return { source, tools: allowed(await source.listTools()), error: null, reused: false, approved };
+    return { source, tools: allowed(await source.listTools(ctx.signal)), error: null, reused: false, approved };
   } catch (err) {
+    // The client left: nobody is waiting for an error body.
+    if (ctx.signal?.aborted) throw err;
     const message = (err as Error).message;
     if (remote) {
       throw new ApiError(422, `Error retrieving tool list from MCP server '${entry.server_label}': ${message}`, 'invalid_request_error', `${ctx.param}.server_url`, 'bad_input');

@@ -15,6 +15,6 @@ export const mcpPlugin = defineToolPlugin({
   create: ({ env, helpers }) => {
     const settings = readMcpRequestSettings(env);
     if (!helpers.mcpRuntime && !settings.remoteEnabled) return null;
-    return createMcpTool({ runtime: helpers.mcpRuntime, remoteEnabled: settings.remoteEnabled, remoteUrlChecks: settings.remoteUrlChecks, remoteTimeoutMs: settings.toolTimeoutMs });
+    return createMcpTool({ runtime: helpers.mcpRuntime, remoteEnabled: settings.remoteEnabled, remoteUrlChecks: settings.remoteUrlChecks, remoteTimeoutMs: settings.toolTimeoutMs, remoteMaxListPages: settings.remoteMaxListPages });
   },
 });

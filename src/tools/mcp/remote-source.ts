@@ -18,7 +18,11 @@ export interface RemoteServer {
    */
   guarded: boolean;
   timeoutMs: number;
+  /** Tool-list pages read at most: a server that pages forever is an error, not a hang. */
+  maxListPages: number;
 }
+
+export const DEFAULT_MAX_LIST_PAGES = 20;
 
 async function withSession<T>(server: RemoteServer, fetchImpl: FetchLike | undefined, signal: AbortSignal | undefined, op: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ name: 'vllm-responses', version: '0.1.0' });
@@ -48,7 +52,11 @@ export function remoteSource(server: RemoteServer, fetchImpl?: FetchLike): McpSo
       return withSession(server, fetchImpl, signal, async (client) => {
         const tools: McpToolInfo[] = [];
         let cursor: string | undefined;
+        let pages = 0;
         do {
+          if (++pages > server.maxListPages) {
+            throw new Error(`the tool list has more than ${server.maxListPages} pages (VR_MCP_REMOTE_MAX_TOOL_LIST_PAGES)`);
+          }
           const page = await client.listTools(cursor ? { cursor } : undefined, { timeout: server.timeoutMs, signal });
           for (const t of page.tools) tools.push({ name: t.name, description: t.description ?? null, input_schema: t.inputSchema, annotations: t.annotations ?? null });
           cursor = page.nextCursor;

@@ -27,6 +27,7 @@ function mcpEnv(s: McpRequestSettings): NodeJS.ProcessEnv {
     VR_MCP_REQUEST_REMOTE_ENABLED: String(s.remoteEnabled),
     VR_MCP_REQUEST_REMOTE_URL_CHECKS: String(s.remoteUrlChecks),
     VR_MCP_HOSTED_TOOL_TIMEOUT_SEC: String(s.toolTimeoutMs / 1000),
+    VR_MCP_REMOTE_MAX_TOOL_LIST_PAGES: String(s.remoteMaxListPages),
   };
 }
 
@@ -42,7 +43,7 @@ export async function startMcpGateway(opts: {
     env: envSettings(),
     store: opts.store ?? null,
     mcpRuntimeUrl: opts.mcpRuntimeUrl ?? null,
-    toolEnv: mcpEnv({ remoteEnabled: true, remoteUrlChecks: false, toolTimeoutMs: 10_000, ...opts.mcp }),
+    toolEnv: mcpEnv({ remoteEnabled: true, remoteUrlChecks: false, toolTimeoutMs: 10_000, remoteMaxListPages: 20, ...opts.mcp }),
     observability: opts.observability,
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
