@@ -143,7 +143,7 @@ describe('chat completions adapter over HTTP', () => {
   it('maps a stream that stalls mid-way to 504 upstream_timeout', async () => {
     const { adapter } = await setup((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(readFixture('truncated-mid-stream.chunks.txt'));
+      res.write(readFixture('handwritten-truncated-mid-stream.chunks.txt'));
     }, { idleTimeoutMs: 150 });
     await expect(collect(adapter.streamTurn(turn()))).rejects.toMatchObject({ status: 504, code: 'upstream_timeout' });
   });
@@ -151,7 +151,7 @@ describe('chat completions adapter over HTTP', () => {
   it('turns an upstream that dies mid-stream (socket destroyed) into a 502 after the first deltas', async () => {
     const { adapter } = await setup(async (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(readFixture('truncated-mid-stream.chunks.txt'));
+      res.write(readFixture('handwritten-truncated-mid-stream.chunks.txt'));
       await new Promise((r) => setTimeout(r, 30));
       res.socket?.destroy();
     });
@@ -166,14 +166,14 @@ describe('chat completions adapter over HTTP', () => {
   });
 
   it('turns a stream that ends cleanly without finish or [DONE] into a 502 upstream_error', async () => {
-    const { adapter } = await setup((_req, res) => writeSse(res, readFixture('truncated-mid-stream.chunks.txt')));
+    const { adapter } = await setup((_req, res) => writeSse(res, readFixture('handwritten-truncated-mid-stream.chunks.txt')));
     await expect(collect(adapter.streamTurn(turn()))).rejects.toMatchObject({ status: 502, code: 'upstream_error' });
   });
 
   it('aborts the upstream request as soon as the turn signal fires', async () => {
     const { server, adapter } = await setup((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(readFixture('truncated-mid-stream.chunks.txt')); // then hold the stream open
+      res.write(readFixture('handwritten-truncated-mid-stream.chunks.txt')); // then hold the stream open
     });
     const controller = new AbortController();
     const seen: unknown[] = [];
@@ -193,7 +193,7 @@ describe('chat completions adapter over HTTP', () => {
   it('closes the upstream connection when the consumer stops iterating early', async () => {
     const { server, adapter } = await setup((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(readFixture('truncated-mid-stream.chunks.txt'));
+      res.write(readFixture('handwritten-truncated-mid-stream.chunks.txt'));
     });
     let accepted = false;
     for await (const batch of adapter.streamTurn(turn())) {

@@ -27,7 +27,7 @@ describe('tool-call quirks', () => {
   });
 
   it('vllm-tool-call-whole-arguments-first-chunk: id, name and all arguments in one chunk', async () => {
-    expect(await parse('vllm-tool-call-whole-arguments-first-chunk.chunks.txt')).toEqual([
+    expect(await parse('handwritten-vllm-tool-call-whole-arguments-first-chunk.chunks.txt')).toEqual([
       { type: 'tool_call.start', index: 0, call_id: 'chatcmpl-tool-5f1a', name: 'get_weather' },
       { type: 'tool_call.arguments.delta', index: 0, delta: '{"city": "Paris", "unit": "celsius"}' },
       { type: 'tool_call.done', index: 0 },
@@ -37,7 +37,7 @@ describe('tool-call quirks', () => {
   });
 
   it('vllm-parallel-tool-calls-interleaved: fragments of two calls interleaved by index', async () => {
-    const events = await parse('vllm-parallel-tool-calls-interleaved.chunks.txt');
+    const events = await parse('handwritten-vllm-parallel-tool-calls-interleaved.chunks.txt');
     expect(events.filter((e) => e.type === 'tool_call.start')).toEqual([
       { type: 'tool_call.start', index: 0, call_id: 'call_a', name: 'get_weather' },
       { type: 'tool_call.start', index: 1, call_id: 'call_b', name: 'get_time' },
@@ -52,7 +52,7 @@ describe('tool-call quirks', () => {
   });
 
   it('vllm-text-before-tool-calls: text first, then a call, finish_reason in an empty delta', async () => {
-    const events = await parse('vllm-text-before-tool-calls.chunks.txt');
+    const events = await parse('handwritten-vllm-text-before-tool-calls.chunks.txt');
     expect(events.slice(0, 3)).toEqual([
       { type: 'text.delta', delta: 'Let me check' },
       { type: 'text.delta', delta: ' the weather.' },
@@ -63,7 +63,7 @@ describe('tool-call quirks', () => {
   });
 
   it('vllm-empty-tool-calls-content-null: empty tool_calls arrays and null content are ignored', async () => {
-    expect(await parse('vllm-empty-tool-calls-content-null.chunks.txt')).toEqual([
+    expect(await parse('handwritten-vllm-empty-tool-calls-content-null.chunks.txt')).toEqual([
       { type: 'text.delta', delta: 'Hello' },
       { type: 'text.delta', delta: ' world' },
       { type: 'usage', usage: { input_tokens: 10, output_tokens: 3, cached_tokens: 0, reasoning_tokens: 0 } },
@@ -72,19 +72,19 @@ describe('tool-call quirks', () => {
   });
 
   it('tool-call-missing-id: a call without id gets a generated call_ id', async () => {
-    const events = await parse('tool-call-missing-id.chunks.txt');
+    const events = await parse('handwritten-tool-call-missing-id.chunks.txt');
     expect(events[0]).toEqual({ type: 'tool_call.start', index: 0, call_id: 'call_generated_0', name: 'get_weather' });
     expect(args(events, 0)).toBe('{}');
   });
 
   it('tool-call-missing-id: the default generator makes random call_ ids', async () => {
-    const events = await collect(parseChatCompletionChunks(fixtureBytes('tool-call-missing-id.chunks.txt')));
+    const events = await collect(parseChatCompletionChunks(fixtureBytes('handwritten-tool-call-missing-id.chunks.txt')));
     const start = events[0] as Extract<ModelEvent, { type: 'tool_call.start' }>;
     expect(start.call_id).toMatch(/^call_[0-9a-f]{32,}$/);
   });
 
   it('tool-call-missing-index: fragments without index continue the last call; a new id starts the next', async () => {
-    const events = await parse('tool-call-missing-index.chunks.txt');
+    const events = await parse('handwritten-tool-call-missing-index.chunks.txt');
     expect(events.filter((e) => e.type === 'tool_call.start')).toEqual([
       { type: 'tool_call.start', index: 0, call_id: 'call_x', name: 'a' },
       { type: 'tool_call.start', index: 1, call_id: 'call_y', name: 'b' },
@@ -94,7 +94,7 @@ describe('tool-call quirks', () => {
   });
 
   it('vllm-named-tool-choice-finish-stop: calls with finish_reason stop still finish as tool_calls', async () => {
-    const events = await parse('vllm-named-tool-choice-finish-stop.chunks.txt');
+    const events = await parse('handwritten-vllm-named-tool-choice-finish-stop.chunks.txt');
     expect(args(events, 0)).toBe('{"city": "Oslo"}');
     expect(events.at(-1)).toEqual({ type: 'finish', reason: 'tool_calls' });
     expect(events.at(-3)).toEqual({ type: 'tool_call.done', index: 0 });
@@ -111,19 +111,19 @@ describe('reasoning, refusal, logprobs, usage quirks', () => {
   ];
 
   it('vllm-reasoning-content-field: older vLLM sends reasoning_content', async () => {
-    expect(await parse('vllm-reasoning-content-field.chunks.txt')).toEqual(reasoningExpected);
+    expect(await parse('handwritten-vllm-reasoning-content-field.chunks.txt')).toEqual(reasoningExpected);
   });
 
   it('vllm-reasoning-field: current vLLM sends reasoning', async () => {
-    expect(await parse('vllm-reasoning-field.chunks.txt')).toEqual(reasoningExpected);
+    expect(await parse('handwritten-vllm-reasoning-field.chunks.txt')).toEqual(reasoningExpected);
   });
 
   it('vllm-reasoning-both-fields: both fields with the same text are never doubled', async () => {
-    expect(await parse('vllm-reasoning-both-fields.chunks.txt')).toEqual(reasoningExpected);
+    expect(await parse('handwritten-vllm-reasoning-both-fields.chunks.txt')).toEqual(reasoningExpected);
   });
 
   it('openai-refusal: refusal deltas become refusal events', async () => {
-    const events = await parse('openai-refusal.chunks.txt');
+    const events = await parse('handwritten-openai-refusal.chunks.txt');
     expect(events.slice(0, 2)).toEqual([
       { type: 'refusal.delta', delta: "I'm sorry," },
       { type: 'refusal.delta', delta: " I can't help with that." },
@@ -132,7 +132,7 @@ describe('reasoning, refusal, logprobs, usage quirks', () => {
   });
 
   it('vllm-logprobs: logprobs ride on text deltas, bytes default to [], empty-content logprobs are kept', async () => {
-    const events = await parse('vllm-logprobs.chunks.txt');
+    const events = await parse('handwritten-vllm-logprobs.chunks.txt');
     expect(events.slice(0, 2)).toEqual([
       {
         type: 'text.delta',

@@ -48,13 +48,13 @@ describe('parseChatCompletionChunks: text (OpenAI recordings)', () => {
 
 describe('parseChatCompletionChunks: broken streams', () => {
   it('throws 502 when the stream ends with neither finish_reason nor [DONE]', async () => {
-    const err = await parse('truncated-mid-stream.chunks.txt').catch((e: unknown) => e);
+    const err = await parse('handwritten-truncated-mid-stream.chunks.txt').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 502, code: 'upstream_error' });
   });
 
   it('throws 502 with the upstream message for a mid-stream error payload', async () => {
-    const err = await parse('vllm-mid-stream-error.chunks.txt').catch((e: unknown) => e);
+    const err = await parse('handwritten-vllm-mid-stream-error.chunks.txt').catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 502, code: 'upstream_error' });
     expect((err as Error).message).toContain('CUDA out of memory');
   });
@@ -67,7 +67,7 @@ describe('parseChatCompletionChunks: broken streams', () => {
   });
 
   it('accepts a finished stream whose [DONE] never came', async () => {
-    const events = await parse('finish-without-done.chunks.txt');
+    const events = await parse('handwritten-finish-without-done.chunks.txt');
     expect(events).toEqual([
       { type: 'text.delta', delta: 'ok' },
       { type: 'finish', reason: 'stop' },
@@ -75,7 +75,7 @@ describe('parseChatCompletionChunks: broken streams', () => {
   });
 
   it('infers the finish when [DONE] arrives without a finish_reason', async () => {
-    const events = await parse('done-without-finish-reason.chunks.txt');
+    const events = await parse('handwritten-done-without-finish-reason.chunks.txt');
     expect(events).toEqual([
       { type: 'text.delta', delta: 'ok' },
       { type: 'finish', reason: 'stop' },
