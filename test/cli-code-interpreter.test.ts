@@ -87,7 +87,8 @@ describe('--code-interpreter through the real CLI', () => {
 
   it('disabled: requests that use the tool get a 400 naming it', async () => {
     const port = await freePort();
-    const proc = spawnCli(serveArgs(port, ['--code-interpreter', 'disabled']), { VR_DB_PATH: `sqlite:///${join(dir, 'off.db')}` });
+    // A declared tool that is off is a 400 naming it (the default `omit` would leave it out).
+    const proc = spawnCli(serveArgs(port, ['--code-interpreter', 'disabled']), { VR_DB_PATH: `sqlite:///${join(dir, 'off.db')}`, VR_UNAVAILABLE_BUILTIN_TOOLS: 'reject' });
     try {
       await waitForHttp(`http://127.0.0.1:${port}/health`, proc);
       const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'x', maxRetries: 0 });

@@ -19,6 +19,8 @@ async function requestWithWebSearch(extra: string[]): Promise<{ status: number; 
     VR_DB_PATH: `sqlite:///${join(dir, `${port}.db`)}`,
     // Never leave loopback, even if the fake model did search.
     VR_WEB_SEARCH_DDG_URL: 'http://127.0.0.1:1/html/',
+    // A declared tool that is off is a 400 naming it (the default `omit` would leave it out).
+    VR_UNAVAILABLE_BUILTIN_TOOLS: 'reject',
   });
   try {
     await waitForHttp(`http://127.0.0.1:${port}/health`, proc);
