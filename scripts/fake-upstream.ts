@@ -2,6 +2,9 @@
  * A tiny OpenAI-compatible model server for trying the gateway without a GPU:
  * `npm run fake-upstream -- --port 8000`. It answers every chat completion with
  * "You said: <your last message>", streaming word by word, and lists one model, `fake-model`.
+ * Directives in a streaming request's last user message (`[[call NAME {json}]]`,
+ * `[[reasoning TEXT]]`, `[[fail]]`) make it call tools, reason or fail (README: "Trying it
+ * without a GPU"; implemented in test/support/fake-upstream.ts).
  * It also serves vLLM's `POST /tokenize` (a simple word count, see fakeTokenCount).
  */
 import { startFakeUpstream } from '../test/support/fake-upstream.js';

@@ -160,6 +160,28 @@ describe('web_search (duckduckgo_plus_fetch)', () => {
     expect(((await ddgGw.client.responses.retrieve(plain.id)).output[0] as any).action.sources).toBeUndefined();
   });
 
+  it('filters.allowed_domains scopes searches and refuses pages outside them', async () => {
+    script([{ action: 'search', query: 'rates' }, { action: 'open_page', url: `${pages.url}/article` }]);
+    const before = ddg.queries.length;
+    const r = await ddgGw.client.responses.create({
+      model: 'fake-model',
+      input: 'rates?',
+      tools: [{ type: 'web_search', filters: { allowed_domains: ['example.com'] } }] as any,
+      tool_choice: 'required',
+    });
+    expect(r.status).toBe('completed');
+    expect(ddg.queries.slice(before)).toEqual(['rates site:example.com']);
+    const [searched, opened] = toldInLastTurn();
+    // The fake engine's results are on 127.0.0.1: none survive the filter, and the page is refused.
+    expect(searched).not.toContain('127.0.0.1');
+    expect(opened).toContain('outside the allowed domains');
+    expect((r.output.filter((o) => o.type === 'web_search_call') as any[]).map((o) => o.status)).toEqual(['completed', 'failed']);
+    // Allowed: the same calls go through.
+    script([{ action: 'search', query: 'rates' }]);
+    await ddgGw.client.responses.create({ model: 'fake-model', input: 'rates?', tools: [{ type: 'web_search', filters: { allowed_domains: ['127.0.0.1'] } }] as any, tool_choice: 'required' });
+    expect(toldInLastTurn()[0]).toContain('/article');
+  });
+
   it('opens a page and finds in it within one request, fetching it once', async () => {
     const url = `${pages.url}/article`;
     script([

@@ -108,8 +108,48 @@ function lastUserText(body: any): string {
 }
 
 /** Default model: answers "You said: <last user message>" word by word. */
+/**
+ * Directives a user message may carry so the fake model can exercise the gateway's tools without
+ * a GPU (README: "Trying it without a GPU"):
+ * - `[[call NAME {json}]]` — call the offered function NAME with these arguments (once: after a
+ *   tool result, the model answers `Tool said: <result>`);
+ * - `[[reasoning TEXT]]` — stream TEXT as reasoning before the answer;
+ * - `[[fail]]` — die in the middle of the stream.
+ */
+const CALL = /\[\[call ([A-Za-z0-9_.:-]+) (\{.*?\})\]\]/s;
+const REASONING = /\[\[reasoning (.*?)\]\]/s;
+
+async function directiveAnswer(req: RecordedRequest, res: ServerResponse, text: string): Promise<boolean> {
+  const messages: any[] = Array.isArray(req.body?.messages) ? req.body.messages : [];
+  const last = messages.at(-1);
+  const reasoning = REASONING.exec(text)?.[1];
+  const head = reasoning ? [chunk({ role: 'assistant', content: null, reasoning_content: reasoning })] : [];
+  if (last?.role === 'tool') {
+    const result = typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
+    await sendSse(res, [...head, ...textChunks(`Tool said: ${result}`.split(/(?<= )/))]);
+    return true;
+  }
+  const call = CALL.exec(text);
+  const offered = (req.body?.tools ?? []).some((t: any) => t?.function?.name === call?.[1]);
+  if (call && offered) {
+    await sendSse(res, [...head, chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: `call_fake${chunkCounter++}`, type: 'function', function: { name: call[1], arguments: call[2] } }] }), chunk({}, 'tool_calls'), usageChunk(10, 5)]);
+    return true;
+  }
+  if (text.includes('[[fail]]')) {
+    await sendSse(res, [...head, ...textChunks(['This answer ', 'will ', 'break ', 'here'])], { dieAfter: head.length + 3 });
+    return true;
+  }
+  if (reasoning) {
+    await sendSse(res, [...head, ...textChunks(`You said: ${text.replace(REASONING, '').trim()}`.split(/(?<= )/))]);
+    return true;
+  }
+  return false;
+}
+
 export const echoHandler: ChatHandler = async (req, res) => {
-  const words = `You said: ${lastUserText(req.body)}`.split(/(?<= )/);
+  const said = lastUserText(req.body);
+  if (req.body?.stream && said.includes('[[') && (await directiveAnswer(req, res, said))) return;
+  const words = `You said: ${said}`.split(/(?<= )/);
   if (req.body?.stream) {
     await sendSse(res, textChunks(words));
     return;

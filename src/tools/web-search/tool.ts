@@ -5,6 +5,7 @@ import type { ModelTool } from '../../upstream/types.js';
 import type { CallPresenter, GatewayCall, GatewayTool, ToolRunContext } from '../types.js';
 import { actionArguments, MODEL_TOOL, parseAction, WEB_SEARCH_FUNCTION, type WebSearchAction } from './action.js';
 import type { Page, WebSearchBackend } from './backend.js';
+import { allowedDomains, scopedQuery, urlAllowed } from './domain-filter.js';
 import { failureText, findText, pageText, searchText } from './model-text.js';
 import { RequestPageCache } from './page-cache.js';
 
@@ -41,18 +42,22 @@ export function createWebSearchTool(backend: WebSearchBackend): GatewayTool {
   }
 
   /** Run one action: the model's text, and the sources to record for a search. */
-  async function perform(action: WebSearchAction, request: AbortSignal): Promise<{ text: string; sources?: { type: 'url'; url: string }[] }> {
+  async function perform(action: WebSearchAction, request: AbortSignal, domains: string[] | null): Promise<{ text: string; sources?: { type: 'url'; url: string }[] }> {
+    const openAllowed = (url: string) => {
+      if (!urlAllowed(url, domains)) throw new Error(`${url} is outside the allowed domains (${domains?.join(', ')})`);
+      return open(url, request);
+    };
     switch (action.type) {
       case 'search': {
-        const results = await backend.search(action.query, request);
+        const results = (await backend.search(scopedQuery(action.query, domains), request)).filter((r) => urlAllowed(r.url, domains));
         return { text: searchText(action.query, results), sources: results.map((r) => ({ type: 'url', url: r.url })) };
       }
       case 'open_page':
-        return { text: pageText(await open(action.url, request)) };
+        return { text: pageText(await openAllowed(action.url)) };
       case 'find_in_page':
         // A page not opened yet in this request is opened now rather than refused: the model
         // gets its answer in one step instead of being told to call open_page first.
-        return { text: findText(await open(action.url, request), action.pattern) };
+        return { text: findText(await openAllowed(action.url), action.pattern) };
     }
   }
 
@@ -88,7 +93,7 @@ export function createWebSearchTool(backend: WebSearchBackend): GatewayTool {
       } else {
         item.action = { ...parsed.action };
         try {
-          const { text, sources } = await perform(parsed.action, ctx.signal);
+          const { text, sources } = await perform(parsed.action, ctx.signal, allowedDomains((ctx.entry as { filters?: unknown }).filters));
           if (sources) item.action.sources = sources;
           item.model_output = text;
           item.status = 'completed';
