@@ -39,10 +39,6 @@ function readSseKeepAlive(raw: string | undefined): number {
   return n;
 }
 
-export function isTruthy(value: string | undefined): boolean {
-  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
-}
-
 export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
   const reasoning = (env.VR_REASONING_EVENTS ?? 'openai').trim().toLowerCase();
   if (reasoning !== 'openai' && reasoning !== 'openresponses') {

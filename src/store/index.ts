@@ -3,6 +3,7 @@
  * `backends.ts`), optionally wrap it in the Redis cache. The server calls
  * `createStoreFromEnv(process.env, logger)` then `await store.init()`.
  */
+import { readBooleanEnv } from '../observability/env-flags.js';
 import { parseDbUrl, resolveDbUrl } from './db-url.js';
 import { RedisCachedStore } from './redis-cache.js';
 import type { ResponseStore, StoreLogger } from './types.js';
@@ -60,7 +61,7 @@ export function storeOptionsFromEnv(env: Record<string, string | undefined>, log
     logger,
     sqliteLockTimeoutMs: parsePositiveInt('VR_SQLITE_LOCK_TIMEOUT_MS', env.VR_SQLITE_LOCK_TIMEOUT_MS, 5000, 600_000),
     cache: {
-      enabled: parseBool('VR_RESPONSE_STORE_CACHE', env.VR_RESPONSE_STORE_CACHE),
+      enabled: readBooleanEnv('VR_RESPONSE_STORE_CACHE', env.VR_RESPONSE_STORE_CACHE, false),
       host: env.VR_REDIS_HOST?.trim() || 'localhost',
       port: parsePositiveInt('VR_REDIS_PORT', env.VR_REDIS_PORT, 6379, 65535),
       ttlSeconds: parsePositiveInt('VR_RESPONSE_STORE_CACHE_TTL_SECONDS', env.VR_RESPONSE_STORE_CACHE_TTL_SECONDS, 3600),
@@ -70,13 +71,6 @@ export function storeOptionsFromEnv(env: Record<string, string | undefined>, log
 
 export function createStoreFromEnv(env: Record<string, string | undefined>, logger?: StoreLogger): ResponseStore {
   return createStore(storeOptionsFromEnv(env, logger));
-}
-
-function parseBool(name: string, raw: string | undefined): boolean {
-  const v = (raw ?? '').trim().toLowerCase();
-  if (v === '' || v === '0' || v === 'false' || v === 'no' || v === 'off') return false;
-  if (v === '1' || v === 'true' || v === 'yes' || v === 'on') return true;
-  throw new Error(`invalid ${name}=${JSON.stringify(raw)}: use 1/true or 0/false`);
 }
 
 function parsePositiveInt(name: string, raw: string | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {

@@ -1,4 +1,4 @@
-import { isTruthy } from '../../config/env.js';
+import { readBooleanEnv } from '../../observability/env-flags.js';
 
 /**
  * Where each web_search profile sends its requests, and the limits of page fetching. Every
@@ -47,7 +47,7 @@ export function readWebSearchSettings(env: NodeJS.ProcessEnv): WebSearchSettings
     ddgUrl: httpUrl('VR_WEB_SEARCH_DDG_URL', env.VR_WEB_SEARCH_DDG_URL, DEFAULT_DDG_URL),
     exaMcpUrl: httpUrl('VR_WEB_SEARCH_EXA_MCP_URL', env.VR_WEB_SEARCH_EXA_MCP_URL, DEFAULT_EXA_MCP_URL),
     exaApiKey: env.EXA_API_KEY?.trim() || null,
-    allowLoopback: isTruthy(env.VR_WEB_SEARCH_ALLOW_LOOPBACK_FOR_TESTS),
+    allowLoopback: readBooleanEnv('VR_WEB_SEARCH_ALLOW_LOOPBACK_FOR_TESTS', env.VR_WEB_SEARCH_ALLOW_LOOPBACK_FOR_TESTS, false),
     timeoutMs: positiveNumber('VR_WEB_SEARCH_TIMEOUT_SEC', env.VR_WEB_SEARCH_TIMEOUT_SEC, 15) * 1000,
     maxPageBytes: Math.floor(positiveNumber('VR_WEB_SEARCH_MAX_PAGE_BYTES', env.VR_WEB_SEARCH_MAX_PAGE_BYTES, 2 * 1024 * 1024)),
   };
