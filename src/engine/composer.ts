@@ -1,6 +1,7 @@
 import type { IdGenerator } from '../api/ids.js';
-import type { FunctionCallItem, Item, LogProb, MessageItem, ReasoningItem } from '../api/items.js';
+import type { Item, LogProb, MessageItem, ReasoningItem } from '../api/items.js';
 import type { ResponseResource, ResponseUsage } from '../api/response-object.js';
+import { functionCallPresenter } from '../tools/client/model-functions.js';
 import type { CallPresenter, ItemEventSink } from '../tools/types.js';
 import type { FinishReason, ModelEvent, ModelUsage } from '../model/events.js';
 
@@ -123,6 +124,7 @@ export class ResponseComposer {
     private readonly opts: ComposerOptions,
   ) {
     this.response = response;
+    this.functionPresenter = functionCallPresenter(opts.newId);
   }
 
   drain(): StreamEvent[] {
@@ -357,20 +359,9 @@ export class ResponseComposer {
 
   // ---- tool calls: announced strictly in call order; interleaved deltas are held back ----
 
-  private readonly functionPresenter: CallPresenter = {
-    createItem: (callId, name): FunctionCallItem => ({ type: 'function_call', id: this.opts.newId('fc'), call_id: callId, name, arguments: '', status: 'in_progress' }),
-    argumentsDelta: (item, delta, sink) => {
-      (item as FunctionCallItem).arguments += delta;
-      sink.event('response.function_call_arguments.delta', item, { delta });
-    },
-    argumentsDone: (item, args, sink) => {
-      const fc = item as FunctionCallItem;
-      fc.arguments = args;
-      fc.status = 'completed';
-      sink.event('response.function_call_arguments.done', item, { arguments: args });
-      return true;
-    },
-  };
+  /** Client functions: `function_call` items (gateway tools bring their own presenters). */
+  private readonly functionPresenter: CallPresenter;
+
 
   private readonly sink: ItemEventSink = { event: (type, item, payload) => this.itemEvent(type, item, payload) };
 

@@ -179,10 +179,17 @@ function customPresenter(newId: IdGenerator, name: string, namespace: string | u
   };
 }
 
-/** A namespaced function: a `function_call` naming the function and its namespace. */
-function namespacedFunctionPresenter(newId: IdGenerator, name: string, namespace: string): CallPresenter {
+/**
+ * How a `function_call` item is written while the model writes the call: the composer's
+ * presenter for client functions, and (with `as`) a namespaced function, whose item names the
+ * function and its namespace instead of the flattened name the model used.
+ */
+export function functionCallPresenter(newId: IdGenerator, as?: { name: string; namespace: string }): CallPresenter {
   return {
-    createItem: (callId): FunctionCallItem => ({ type: 'function_call', id: newId('fc'), call_id: callId, name, namespace, arguments: '', status: 'in_progress' }),
+    createItem: (callId, name): FunctionCallItem =>
+      as
+        ? { type: 'function_call', id: newId('fc'), call_id: callId, name: as.name, namespace: as.namespace, arguments: '', status: 'in_progress' }
+        : { type: 'function_call', id: newId('fc'), call_id: callId, name, arguments: '', status: 'in_progress' },
     argumentsDelta: (item, delta, sink) => {
       (item as FunctionCallItem).arguments += delta;
       sink.event('response.function_call_arguments.delta', item, { delta });
@@ -224,7 +231,7 @@ export function clientPresenterFor(name: string, tools: readonly RequestTool[], 
         if (!name.startsWith(prefix)) break;
         const inner = entry.tools.find((t) => t.name === name.slice(prefix.length));
         if (!inner) break;
-        return inner.type === 'custom' ? customPresenter(newId, inner.name, entry.name) : namespacedFunctionPresenter(newId, inner.name, entry.name);
+        return inner.type === 'custom' ? customPresenter(newId, inner.name, entry.name) : functionCallPresenter(newId, { name: inner.name, namespace: entry.name });
       }
       case 'local_shell':
         if (name !== LOCAL_SHELL.name) break;
