@@ -19,7 +19,7 @@ const weatherTool = {
 
 /** A code interpreter whose runs the test controls (no Pyodide needed). */
 let execute: CodeInterpreterClient['execute'] = async () => ({ status: 'success', stdout: 'ran', stderr: '', result: null, execution_time_ms: 1 }) as any;
-const fakeInterpreter: CodeInterpreterClient = { execute: (code: string, opts?: { signal?: AbortSignal }) => execute(code, opts), health: async () => ({}) } as any;
+const fakeInterpreter: CodeInterpreterClient = { execute: (code: string, opts?: { signal?: AbortSignal }) => execute(code, opts), health: async () => ({}), containerExists: async () => true } as any;
 
 let gw: TestGateway;
 beforeAll(async () => {
