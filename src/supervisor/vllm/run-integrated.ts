@@ -89,8 +89,11 @@ export async function runIntegrated(plan: IntegratedPlan, env: NodeJS.ProcessEnv
       serve,
       env: settings.env,
       store: opened,
+      // The helpers' per-start tokens, handed over in memory exactly as `serve` does (never argv).
       codeInterpreterUrl: codeInterpreter.url,
+      codeInterpreterToken: codeInterpreter.token,
       mcpRuntimeUrl: mcp.url,
+      mcpRuntimeToken: mcp.token,
       observability: observed.obs,
       fallbackProxy: { origin: vllm.url, aliasPrefix: VLLM_ALIAS_PREFIX },
     });
