@@ -10,23 +10,7 @@ import { WebSocket } from 'ws';
 import { sendSse, textChunks, type RecordedRequest } from './support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 import { eventSpecErrors } from './support/schemas.js';
-
-const TERMINAL = new Set(['response.completed', 'response.failed', 'response.incomplete']);
-
-/** Events of the next response on this connection, up to its terminal event (or an error event). */
-function nextResponse(ws: ResponsesWS): Promise<any[]> {
-  return new Promise((resolve) => {
-    const events: any[] = [];
-    const onEvent = (ev: any) => {
-      events.push(ev);
-      if (TERMINAL.has(ev.type) || (ev.type === 'error' && events.length === 1)) {
-        ws.off('event', onEvent);
-        resolve(events);
-      }
-    };
-    ws.on('event', onEvent);
-  });
-}
+import { nextResponse } from './support/ws-responses.js';
 
 function lastMessages(gw: TestGateway): string[] {
   const req = gw.upstream.requests.filter((r: RecordedRequest) => r.path === '/v1/chat/completions').at(-1)!;

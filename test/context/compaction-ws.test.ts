@@ -7,22 +7,7 @@ import { ResponsesWS } from 'openai/resources/responses/ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUMMARY_PREFIX } from '../../src/engine/compaction/prompt.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-
-const TERMINAL = new Set(['response.completed', 'response.failed', 'response.incomplete']);
-
-function nextResponse(ws: ResponsesWS): Promise<any[]> {
-  return new Promise((resolve) => {
-    const events: any[] = [];
-    const onEvent = (ev: any) => {
-      events.push(ev);
-      if (TERMINAL.has(ev.type) || (ev.type === 'error' && events.length === 1)) {
-        ws.off('event', onEvent);
-        resolve(events);
-      }
-    };
-    ws.on('event', onEvent);
-  });
-}
+import { nextResponse } from '../support/ws-responses.js';
 
 let gw: TestGateway;
 let ws: ResponsesWS;
