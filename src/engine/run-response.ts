@@ -433,7 +433,15 @@ export class ResponseRun {
     if (!threshold || !deps.tokenCounter) return;
     const counted = await deps.tokenCounter.count(req, this.signal);
     if (counted.tokens < threshold) return;
-    const done = await compact(deps, { model: req.model, items: [...conversation], keepTurns: deps.compactionKeepTurns ?? 2, sealKept: true, signal: this.signal });
+    const done = await compact(deps, {
+      model: req.model,
+      items: [...conversation],
+      keepTurns: deps.compactionKeepTurns ?? 2,
+      sealKept: true,
+      instructions: req.instructions,
+      params: req.params,
+      signal: this.signal,
+    });
     c.addItem(done.item);
     c.doneItem(done.item);
     yield* this.flush();

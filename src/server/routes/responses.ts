@@ -222,6 +222,14 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
   app.delete<{ Params: { response_id: string } }>('/v1/responses/:response_id', async (request) => {
     const id = request.params.response_id;
     checkId(id);
+    // A background run still going has no stored response yet: stop it first (as a cancel
+    // would), so the delete removes the response it records instead of racing it.
+    const run = await ownRun(id, request.principal);
+    if (run && runs && isLive(run)) {
+      await runs.runs.requestCancel(id);
+      runs.abortLocal(id);
+      await waitForEnd(runs, id, run);
+    }
     const deleted = deps.store ? await deps.store.delete(id, request.principal) : false;
     if (!deleted) throw responseNotFound(id);
     // Its background run record and event log go with it.
