@@ -73,6 +73,18 @@ function sendSse<T>(reply: FastifyReply, body: SseStream<T>): FastifyReply {
     .send(body);
 }
 
+/**
+ * `truncation: "auto"` left items out: the response object has no field for it (OpenAI reports
+ * nothing, and a field outside the schema would break strict clients), so HTTP clients learn it
+ * from this header. A stream sends its headers before later tool-loop turns, so for a stream it
+ * counts what the first turn left out; a JSON response counts every turn.
+ */
+export const TRUNCATED_ITEMS_HEADER = 'x-vllm-responses-truncated-items';
+
+function reportTruncation(reply: FastifyReply, run: ResponseRun): void {
+  if (run.truncatedItems > 0) void reply.header(TRUNCATED_ITEMS_HEADER, String(run.truncatedItems));
+}
+
 /** `starting_after`: a sequence number (-1 or more); absent = from the first event. */
 function parseStartingAfter(raw: string | undefined): number {
   if (raw === undefined || raw === '') return -1;
@@ -161,6 +173,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
         if (controller.signal.aborted) return reply;
         return reply.status(run.result.error.status).send(run.result.error.toBody());
       }
+      reportTruncation(reply, run);
       // The request line says how the stream ended (its HTTP status is 200 whatever happened).
       const markOutcome = () => {
         if (observation) observation.outcome = { responseId: run.result.response.id, status: run.result.response.status, errorCode: run.result.error?.code ?? null };
@@ -174,6 +187,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
     // The client left: the run was cancelled (and stored so); there is nobody to answer.
     if (controller.signal.aborted) return reply;
     const { response, error } = run.result;
+    reportTruncation(reply, run);
     if (error) return reply.status(error.status).send(error.toBody());
     return filterOutputForClient(response, prepared.req.include ?? []);
   });
