@@ -144,6 +144,8 @@ export interface GatewayStartOptions {
   /** Write a V8 CPU profile of the gateway into this directory (`node --cpu-prof`). */
   cpuProfDir?: string;
   timeoutMs?: number;
+  /** The CLI to run; default `BENCH_GATEWAY_CLI` or this checkout's build. */
+  cli?: string;
 }
 
 /**
@@ -151,7 +153,7 @@ export interface GatewayStartOptions {
  * `BENCH_GATEWAY_CLI=/other/checkout/dist/cli/main.js` benchmarks another build (before/after).
  */
 export async function startGatewayProcess(opts: GatewayStartOptions): Promise<GatewayProcess> {
-  const cli = process.env.BENCH_GATEWAY_CLI || CLI_PATH;
+  const cli = opts.cli ?? (process.env.BENCH_GATEWAY_CLI || CLI_PATH);
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm run bench does).`);
   const port = await freePort();
   const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
