@@ -5,6 +5,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANONYMOUS_PRINCIPAL } from '../src/api/principal.js';
 import type { ResponseStore } from '../src/store/types.js';
 import { sendSse, textChunks } from './support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
@@ -104,6 +105,19 @@ describe.each(storeBackends().slice(0, 2))('background responses on $name', (bac
     expect(events.at(-1).response.status).toBe('cancelled');
   });
 
+  it('deleting a running background response stops the run and deletes it', async () => {
+    slowWords(gw, 200, 20);
+    const abortsBefore = gw.upstream.aborts;
+    const r = await gw.client.responses.create({ model: 'fake-model', input: 'hi', background: true });
+    await until(() => gw.client.responses.retrieve(r.id), (x) => x.status === 'in_progress');
+    await gw.client.responses.delete(r.id);
+    await until(async () => gw.upstream.aborts, (n) => n > abortsBefore);
+    expect(gw.upstream.aborts).toBeGreaterThan(abortsBefore);
+    const gone = await gw.client.responses.retrieve(r.id).catch((e: unknown) => e);
+    expect(gone).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(await gw.client.responses.delete(r.id).catch((e: unknown) => e)).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
   it('follows OpenAI for the edge cases: store:false, foreground cancel/stream, unknown ids', async () => {
     const noStore = await gw.client.responses.create({ model: 'fake-model', input: 'hi', background: true, store: false }).catch((e: unknown) => e);
     expect(noStore).toBeInstanceOf(OpenAI.BadRequestError);
@@ -162,9 +176,28 @@ describe('background runs belong to the API key that created them', () => {
     const r = await a.responses.create({ model: 'fake-model', input: 'hi', background: true });
     await expect(b.responses.retrieve(r.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     await expect(b.responses.cancel(r.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(b.responses.delete(r.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     const res = await fetch(`${gw.url}/v1/responses/${r.id}?stream=true`, { headers: { authorization: 'Bearer key-b' } });
     expect(res.status).toBe(404);
     await res.arrayBuffer();
     expect((await a.responses.cancel(r.id)).status).toBe('cancelled');
+  });
+});
+
+describe('graceful shutdown with a background run still going', () => {
+  it('gives it VR_BACKGROUND_SHUTDOWN_GRACE_SEC, then stores it failed with gateway_shutdown', async () => {
+    const { store, cleanup } = await storeBackends()[0]!.open();
+    try {
+      const gw = await startTestGateway({ store, runSettings: { pollMs: 50, flushMs: 5, shutdownGraceMs: 300 } });
+      slowWords(gw, 500, 20);
+      const r = await gw.client.responses.create({ model: 'fake-model', input: 'hi', background: true });
+      await until(() => gw.client.responses.retrieve(r.id), (x) => x.status === 'in_progress');
+      await gw.close();
+      const stored = await store.get(r.id, ANONYMOUS_PRINCIPAL);
+      expect(stored?.status).toBe('failed');
+      expect((stored?.error as { code?: string } | null | undefined)?.code).toBe('gateway_shutdown');
+    } finally {
+      await cleanup();
+    }
   });
 });

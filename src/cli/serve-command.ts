@@ -55,6 +55,7 @@ Environment (deployment settings; see the README for every variable):
   VR_REASONING_EVENTS       openai (default) or openresponses
   VR_PYODIDE_CACHE_DIR      full Pyodide distribution for extra Python packages
   VR_WEB_SEARCH_*, VR_MCP_* web_search and MCP settings
+  VR_BACKGROUND_*, VR_WS_*  background runs (lease, poll, cancel wait, shutdown grace) and WebSocket mode
 Every limit flag above also reads its VR_* variable (the flag wins).
 `;
 

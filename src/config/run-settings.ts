@@ -13,6 +13,8 @@ export interface RunSettings {
   maxRuns: number;
   /** `VR_BACKGROUND_CANCEL_WAIT_MS` (10000): how long a cancel request waits for the run to stop. */
   cancelWaitMs: number;
+  /** `VR_BACKGROUND_SHUTDOWN_GRACE_SEC` (5): at graceful shutdown, how long running background runs get to finish before they fail. */
+  shutdownGraceMs: number;
   /** `VR_WS_IDLE_TIMEOUT_SEC` (600): a WebSocket with no client message for this long is closed. */
   wsIdleMs: number;
   /** `VR_WS_PING_INTERVAL_SEC` (30): pings; a connection that misses a pong is closed. */
@@ -42,6 +44,7 @@ export function readRunSettings(env: NodeJS.ProcessEnv): RunSettings {
     batchEvents: num(env, 'VR_BACKGROUND_BATCH_EVENTS', 256, { min: 1, max: 100_000, integer: true }),
     maxRuns: num(env, 'VR_BACKGROUND_MAX_RUNS', 256, { min: 1, max: 1_000_000, integer: true }),
     cancelWaitMs: num(env, 'VR_BACKGROUND_CANCEL_WAIT_MS', 10_000, { min: 0, max: 600_000, integer: true }),
+    shutdownGraceMs: Math.round(num(env, 'VR_BACKGROUND_SHUTDOWN_GRACE_SEC', 5, { min: 0, max: 86_400 }) * 1000),
     wsIdleMs: Math.round(num(env, 'VR_WS_IDLE_TIMEOUT_SEC', 600, { min: 1, max: 86_400 }) * 1000),
     wsPingMs: Math.round(num(env, 'VR_WS_PING_INTERVAL_SEC', 30, { min: 0.1, max: 3600 }) * 1000),
     wsMaxMessageBytes: num(env, 'VR_WS_MAX_MESSAGE_BYTES', 32 * 1024 * 1024, { min: 1024, max: 1024 * 1024 * 1024, integer: true }),

@@ -44,6 +44,14 @@ export interface EngineDeps {
   compactionKeepTurns?: number;
   /** Where the engine reports what no client will see (failed tool items, orphaned tool runs, store causes). */
   logger?: EngineLogger;
+  /** Counts context-management events (metrics); omitted = not counted. */
+  contextEvents?: ContextEvents;
+}
+
+/** What `truncation: "auto"` and automatic compaction did, for operators (the gateway wires it to metrics). */
+export interface ContextEvents {
+  /** One upstream turn's input was truncated: `droppedItems` items left out. */
+  truncated(droppedItems: number): void;
 }
 
 /** The slice of a pino logger the engine uses. */
@@ -177,6 +185,12 @@ export class ResponseRun {
    * too (the route holds `response.created` back), exactly as for a JSON request.
    */
   started = false;
+  /**
+   * Items `truncation: "auto"` has left out of this run's upstream turns so far (0 = nothing).
+   * Truncation happens before a turn is sent, so a stream knows the first turn's count before it
+   * begins: the HTTP route reports it in a response header (README, "Token counting and truncation").
+   */
+  truncatedItems = 0;
   private readonly composer: ResponseComposer;
   private readonly include: ReadonlySet<string>;
   /** How gateway tools report their items: straight into the composer. */
@@ -304,6 +318,8 @@ export class ResponseRun {
         if (fitted.dropped > 0) {
           // Dropped for good: later turns of this run start from the truncated history too.
           conversation.splice(0, conversation.length, ...fitted.items);
+          this.truncatedItems += fitted.dropped;
+          deps.contextEvents?.truncated(fitted.dropped);
           deps.logger?.warn({ response_id: c.response.id, dropped_items: fitted.dropped, input_tokens: fitted.tokens }, 'truncation auto: dropped the oldest items to fit the context');
         }
       }
@@ -439,7 +455,15 @@ export class ResponseRun {
     if (!threshold || !deps.tokenCounter) return;
     const counted = await deps.tokenCounter.count(req, this.signal);
     if (counted.tokens < threshold) return;
-    const done = await compact(deps, { model: req.model, items: [...conversation], keepTurns: deps.compactionKeepTurns ?? 2, sealKept: true, signal: this.signal });
+    const done = await compact(deps, {
+      model: req.model,
+      items: [...conversation],
+      keepTurns: deps.compactionKeepTurns ?? 2,
+      sealKept: true,
+      instructions: req.instructions,
+      params: req.params,
+      signal: this.signal,
+    });
     c.addItem(done.item);
     c.doneItem(done.item);
     yield* this.flush();
@@ -460,10 +484,14 @@ export class ResponseRun {
     }
   }
 
-  /** A finished turn (never a failed or cancelled one) joins its conversation, input then output. */
+  /**
+   * A finished turn (never a failed or cancelled one) joins its conversation, input then output.
+   * `store: false` persists nothing, conversation items included (as OpenAI): the conversation
+   * is read as history and left unchanged.
+   */
   private async appendToConversation(): Promise<void> {
     const { deps, prepared } = this;
-    if (!deps.store || !prepared.conversationId) return;
+    if (!deps.store || !prepared.conversationId || prepared.req.store === false) return;
     const items = [...prepared.input, ...this.result.response.output];
     await appendTurn(deps.store, prepared.conversationId, prepared.principal, items).catch((err: unknown) => {
       if (err instanceof ApiError) throw err;

@@ -40,6 +40,10 @@ export interface Metrics {
   readonly toolErrors: Counter<'tool_type'>;
   /** `mcp_server_startup_total{server_label,status}`; record it in ONE process (see docs). */
   readonly mcpServerStartup: Counter<'server_label' | 'status'>;
+  /** `truncations_total`: upstream turns whose input `truncation: "auto"` shortened. */
+  readonly truncations: Counter;
+  /** `truncated_items_total`: input items `truncation: "auto"` left out of upstream turns. */
+  readonly truncatedItems: Counter;
   /** `upstream_request_duration_seconds{api_kind}`: request sent → upstream response fully read. */
   readonly upstreamRequestDuration: Histogram<'api_kind'>;
   /** `upstream_time_to_first_token_seconds{api_kind}`: request sent → first content delta. */
@@ -114,6 +118,8 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
       'server_label',
       'status',
     ]),
+    truncations: counter('truncations_total', 'Upstream turns whose input truncation "auto" shortened to fit the context.', []),
+    truncatedItems: counter('truncated_items_total', 'Input items truncation "auto" left out of upstream turns.', []),
     upstreamRequestDuration: histogram(
       'upstream_request_duration_seconds',
       'Upstream model request duration in seconds (until the response is fully read), by API kind.',

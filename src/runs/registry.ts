@@ -89,7 +89,7 @@ export class RunRegistry {
   }
 
   /** Wait for live runs (bounded), then fail the rest: their clients can still read them. */
-  async close(graceMs = 5000): Promise<void> {
+  async close(graceMs = this.settings.shutdownGraceMs): Promise<void> {
     this.#closed = true;
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     const runs = [...this.#live.values()];

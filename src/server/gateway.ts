@@ -7,7 +7,8 @@ import { createTokenCounter } from '../upstream/token-counter.js';
 import { DEFAULT_SSE_KEEPALIVE_SECONDS, type EnvSettings } from '../config/env.js';
 import type { ServeOptions } from '../config/serve-options.js';
 import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
-import type { EngineDeps } from '../engine/run-response.js';
+import type { ContextEvents, EngineDeps } from '../engine/run-response.js';
+import type { Metrics } from '../observability/index.js';
 import type { ResponseStore } from '../store/types.js';
 import { readMcpRequestSettings } from '../config/mcp-settings.js';
 import { createMcpRuntimeClient } from '../tools/mcp/runtime-client.js';
@@ -71,6 +72,15 @@ function createAdapter(kind: ServeOptions['upstreamApiKind'], client: UpstreamCl
   return kind === 'responses' ? createResponsesAdapter(client, options) : createChatCompletionsAdapter(client, options);
 }
 
+function contextMetrics(metrics: Metrics): ContextEvents {
+  return {
+    truncated(droppedItems) {
+      metrics.truncations.inc();
+      metrics.truncatedItems.inc(droppedItems);
+    },
+  };
+}
+
 /** Composition root of one gateway process: wire upstream, store and tools into the app. */
 export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstream: UpstreamClient } {
   const limits = deps.serve.limits ?? DEFAULT_LIMITS;
@@ -114,6 +124,7 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     tokenCounter: createTokenCounter(upstream, { modelInfoTtlMs: context.modelInfoTtlMs, timeoutMs: context.tokenizeTimeoutMs }),
     compactionKeepTurns: context.compactionKeepTurns,
     ...(obs.logger ? { logger: obs.logger } : {}),
+    ...(obs.metrics ? { contextEvents: contextMetrics(obs.metrics) } : {}),
     limits,
   };
   const app = buildApp({ engine, upstream, runSettings: deps.runSettings, context, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, limits, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });

@@ -1,6 +1,7 @@
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { ApiError, upstreamTimeout } from '../api/errors.js';
+import { forwardableHeaders } from '../net/hop-by-hop.js';
 import { mapTransportError } from './map-transport-error.js';
 import { mapUpstreamHttpError } from './map-upstream-http-error.js';
 
@@ -224,19 +225,13 @@ export async function readBodyText(body: Readable, limit = MAX_ERROR_BODY_BYTES,
   return Buffer.concat(chunks).toString('utf8');
 }
 
-// Hop-by-hop headers belong to one connection (RFC 9110 §7.6.1) and undici refuses some of them
-// outright; `host` is the upstream's own. Passthrough callers can hand us the client's headers.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'expect', 'proxy-authorization', 'proxy-authenticate']);
+// Passthrough callers can hand us the client's headers: what belongs to the client's connection
+// (`net/hop-by-hop.ts`) never reaches the upstream, and undici refuses some of it outright.
+// A string/bytes body gets its length computed by undici; a stale client content-length (e.g.
+// after the body was re-serialised) would make undici reject the request.
+const RECOMPUTED_LENGTH: ReadonlySet<string> = new Set(['content-length']);
 
 function sanitizeHeaders(input: Record<string, string> | undefined, body: UpstreamRequestOptions['body']): Record<string, string> {
-  const out: Record<string, string> = {};
-  // A string/bytes body gets its length computed by undici; a stale client content-length
-  // (e.g. after the body was re-serialised) would make undici reject the request.
   const dropLength = typeof body === 'string' || body instanceof Uint8Array;
-  for (const [key, value] of Object.entries(input ?? {})) {
-    const lower = key.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || (dropLength && lower === 'content-length')) continue;
-    out[key] = value;
-  }
-  return out;
+  return forwardableHeaders(input ?? {}, { direction: 'request', drop: dropLength ? RECOMPUTED_LENGTH : undefined });
 }

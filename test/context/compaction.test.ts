@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSealingKey, SealedBlobs } from '../../src/crypto/sealed-blob.js';
-import { COMPACTION_INSTRUCTIONS, SUMMARY_PREFIX } from '../../src/engine/compaction/prompt.js';
+import { COMPACTION_PROMPT, SUMMARY_PREFIX } from '../../src/engine/compaction/prompt.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { startServe, type ServeProcess } from '../operations/support.js';
 
@@ -32,7 +32,9 @@ afterAll(async () => {
 });
 
 type Msg = { role: string; content: unknown };
-const lastChat = () => upstream.requests.filter((r) => r.path === '/v1/chat/completions').at(-1)!.body as { messages: Msg[] };
+type ChatBody = { messages: Msg[]; cache_salt?: string; tools?: unknown[] };
+const chats = () => upstream.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.body as ChatBody);
+const lastChat = () => chats().at(-1)!;
 
 async function chain(turns: string[]): Promise<string> {
   let prev: string | undefined;
@@ -52,9 +54,11 @@ describe('POST /v1/responses/compact', () => {
     // The two most recent turns are kept verbatim beside the compaction item.
     expect(kept.map((k) => k.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
     expect(compacted.usage.total_tokens).toBeGreaterThan(0);
-    // The summary call: the fixed prompt, then the older history, then the request to summarise.
+    // The summary call: the older history, then the fixed compaction prompt as the last user message.
     const summaryCall = lastChat();
-    expect(summaryCall.messages[0]).toMatchObject({ role: 'system', content: COMPACTION_INSTRUCTIONS });
+    expect(summaryCall.messages[0]).toMatchObject({ role: 'user', content: 'alpha secret one' });
+    expect(summaryCall.messages.at(-1)).toMatchObject({ role: 'user', content: COMPACTION_PROMPT });
+    expect(summaryCall.tools).toBeUndefined();
     expect(JSON.stringify(summaryCall.messages)).toContain('alpha secret one');
     expect(JSON.stringify(summaryCall.messages)).not.toContain('charlie three');
 
@@ -70,6 +74,31 @@ describe('POST /v1/responses/compact', () => {
     expect(JSON.stringify(continued)).toContain(SUMMARY_PREFIX.trim().slice(0, 30));
     expect(JSON.stringify(continued)).not.toContain('alpha secret one');
     expect(continued.at(-1)).toMatchObject({ role: 'user', content: 'echo five' });
+  });
+
+  it("sends the caller's instructions and prompt_cache_key upstream as the agent's own turns do", async () => {
+    const input = [
+      { role: 'developer' as const, content: 'house rules' },
+      { role: 'user' as const, content: 'old question' },
+      { role: 'assistant' as const, content: 'old answer' },
+      { role: 'user' as const, content: 'q2' },
+      { role: 'user' as const, content: 'q3' },
+    ];
+    const instructions = 'You are the billing agent.';
+    // An ordinary turn of that agent, then its compaction: same system prompt, same history prefix, same cache salt.
+    await client.responses.create({ model: 'fake-model', input: input.slice(0, 3), instructions, prompt_cache_key: 'agent-7' });
+    const ordinary = lastChat();
+    await client.responses.compact({ model: 'fake-model', input, instructions, prompt_cache_key: 'agent-7', prompt_cache_retention: '24h', service_tier: 'auto' });
+    const summary = lastChat();
+    expect(summary.cache_salt).toBe('agent-7');
+    expect(summary.messages[0]).toEqual({ role: 'system', content: instructions });
+    expect(summary.messages.slice(0, ordinary.messages.length)).toEqual(ordinary.messages);
+    expect(summary.messages.at(-1)).toEqual({ role: 'user', content: COMPACTION_PROMPT });
+    // Without a key nothing is salted; an unknown field is a 400 naming it.
+    await client.responses.compact({ model: 'fake-model', input });
+    expect(lastChat().cache_salt).toBeUndefined();
+    expect(lastChat().messages[0]).toEqual({ role: 'system', content: 'house rules' });
+    await expect(client.responses.compact({ model: 'fake-model', input, bogus: 1 } as never)).rejects.toMatchObject({ status: 400, error: { param: 'bogus' } });
   });
 
   it('compacts input (store: false style) and requires model', async () => {
@@ -107,14 +136,22 @@ describe('POST /v1/responses/compact', () => {
 describe('automatic compaction (context_management)', () => {
   it('compacts before the upstream call once the input reaches compact_threshold, and continues', async () => {
     const prev = await chain(['one one one one one one', 'two two two two two two', 'three three three three']);
+    const before = chats().length;
     const r = await client.responses.create({
       model: 'fake-model',
       input: 'four',
+      instructions: 'agent rules',
+      prompt_cache_key: 'auto-key',
       previous_response_id: prev,
       context_management: [{ type: 'compaction', compact_threshold: 20 }],
     } as never);
     const output = (r as unknown as { output: { type: string }[] }).output;
     expect(output.map((i) => i.type)).toEqual(['compaction', 'message']);
+    // The summary call was the agent's turn (its instructions and cache salt) ending with the compaction prompt.
+    const [summary, answer] = chats().slice(before);
+    expect(summary!.messages[0]).toEqual({ role: 'system', content: 'agent rules' });
+    expect(summary!.messages.at(-1)).toEqual({ role: 'user', content: COMPACTION_PROMPT });
+    expect([summary!.cache_salt, answer!.cache_salt]).toEqual(['auto-key', 'auto-key']);
     const answered = JSON.stringify(lastChat().messages);
     expect(answered).toContain(SUMMARY_PREFIX.trim().slice(0, 30));
     expect(answered).not.toContain('one one one');

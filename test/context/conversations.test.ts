@@ -98,6 +98,15 @@ describe('Conversations API', () => {
     await expect(alice.responses.create({ model: 'fake-model', input: 'x', conversation: 'conv_nope' })).rejects.toMatchObject({ status: 404 });
   });
 
+  it('store: false reads the conversation but appends nothing', async () => {
+    const conv = await alice.conversations.create({ items: [{ type: 'message', role: 'user', content: 'kept before' }] });
+    const r = await alice.responses.create({ model: 'fake-model', input: 'not kept', conversation: conv.id, store: false });
+    expect(r.conversation).toEqual({ id: conv.id });
+    const sent = upstream.requests.at(-1)!.body as { messages: { content: unknown }[] };
+    expect(sent.messages.map((m) => m.content)).toEqual(['kept before', 'not kept']);
+    expect(texts((await alice.conversations.items.list(conv.id)).data as never)).toEqual(['kept before']);
+  });
+
   it('a failed response is not appended', async () => {
     const conv = await alice.conversations.create();
     upstream.setChatHandler((_req, res) => sendJson(res, 500, { error: { message: 'boom', type: 'server_error', param: null, code: null } }));

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeTokenCount, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
+import { echoHandler, fakeTokenCount, sendSse, startFakeUpstream, textChunks, type FakeUpstream } from '../support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { startServe, type ServeProcess } from '../operations/support.js';
+import { jsonLines, startServe, type ServeProcess } from '../operations/support.js';
 
 const MAX_MODEL_LEN = 200;
 let upstream: FakeUpstream;
@@ -111,5 +111,37 @@ describe('truncation', () => {
     // Something was dropped (the oldest message first), yet the question is there.
     expect(JSON.stringify(sent.messages)).not.toContain('a0 ');
     expect(JSON.stringify(sent.messages)).toContain('c49');
+  });
+
+  it('reports what it left out: a response header (JSON and stream), usage of the truncated input, a log line and metrics', async () => {
+    // This upstream reports the prompt it was sent in its usage, as vLLM does.
+    upstream.setChatHandler((req, res) => sendSse(res, textChunks(['ok'], 'stop', [fakeTokenCount(req.body as never), 1])));
+    const droppedMetric = async () => Number(/^vllm_responses_truncated_items_total (\d+)/m.exec(await (await fetch(`${gw.origin}/metrics`)).text())?.[1] ?? 0);
+    try {
+      const input = Array.from({ length: 8 }, (_, i) => ({ role: i % 2 ? ('assistant' as const) : ('user' as const), content: words(20, `h${i}-`) }));
+      const body = { model: 'fake-model', input: [...input, { role: 'user' as const, content: 'now' }], truncation: 'auto' as const, max_output_tokens: 10 };
+      const metricBefore = await droppedMetric();
+      const { data, response } = await client.responses.create(body).withResponse();
+      const sent = sentChats().at(-1)!.body as { messages: unknown[] };
+      const dropped = body.input.length - sent.messages.length;
+      expect(dropped).toBeGreaterThan(0);
+      expect(response.headers.get('x-vllm-responses-truncated-items')).toBe(String(dropped));
+      expect(data.usage?.input_tokens).toBe(fakeTokenCount(sent));
+      expect(data.usage!.input_tokens + 10).toBeLessThanOrEqual(MAX_MODEL_LEN);
+      // The same request streamed: the header is there before the first event.
+      const streamed = await client.responses.create({ ...body, stream: true }).withResponse();
+      expect(streamed.response.headers.get('x-vllm-responses-truncated-items')).toBe(String(dropped));
+      let completed: { usage?: { input_tokens: number } | null } | null = null;
+      for await (const ev of streamed.data) if (ev.type === 'response.completed') completed = ev.response;
+      expect(completed?.usage?.input_tokens).toBe(fakeTokenCount(sent));
+      expect(await droppedMetric()).toBe(metricBefore + 2 * dropped);
+      const logged = jsonLines(gw.proc.output()).filter((l) => l.msg === 'truncation auto: dropped the oldest items to fit the context' && l.response_id === data.id);
+      expect(logged).toMatchObject([{ dropped_items: dropped, input_tokens: fakeTokenCount(sent) }]);
+      // Nothing left out: no header.
+      const fits = await client.responses.create({ ...body, input: 'short' }).withResponse();
+      expect(fits.response.headers.get('x-vllm-responses-truncated-items')).toBeNull();
+    } finally {
+      upstream.setChatHandler(echoHandler);
+    }
   });
 });

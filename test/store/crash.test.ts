@@ -5,16 +5,12 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { POSTGRES_URL, openStore, postgresBackend, sqliteBackend, type Backend, type BackendSpec } from './support/backends.js';
+import { databases, openStore, type BackendSpec } from '../support/stores.js';
 import { TEST_OWNER, turn } from './support/records.js';
 import { startWorker } from './support/spawn-worker.js';
 
 const KILLS = 6;
 const ITEMS_PER_RESPONSE = 40;
-
-const backends: [string, () => Backend][] = [['sqlite', sqliteBackend]];
-const postgresUrl = POSTGRES_URL;
-if (postgresUrl) backends.push(['postgres', () => postgresBackend(postgresUrl)]);
 
 interface Row {
   id: string;
@@ -49,7 +45,7 @@ async function inspect(spec: BackendSpec): Promise<{ rows: Row[]; integrity: str
   }
 }
 
-for (const [name, make] of backends) {
+for (const { name, create: make } of databases()) {
   describe(`crash safety on ${name}`, () => {
     it(`kill -9 a writer ${KILLS} times mid-write: no partial response, database intact`, async () => {
       const backend = make();

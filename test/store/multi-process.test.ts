@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { POSTGRES_URL, openStore, postgresBackend, sqliteBackend, type Backend, type BackendSpec } from './support/backends.js';
+import { databases, openStore, type BackendSpec } from '../support/stores.js';
 import { expectedItems, TEST_OWNER, turn } from './support/records.js';
 import { runTogether } from './support/spawn-worker.js';
 import type { ContinueResult } from './support/store-worker.js';
@@ -13,10 +13,6 @@ import { SQLITE_MIGRATIONS } from '../../src/store/migrations.js';
 
 const WORKERS = 4;
 const CONTINUATIONS = 500;
-
-const backends: [string, () => Backend][] = [['sqlite', sqliteBackend]];
-const postgresUrl = POSTGRES_URL;
-if (postgresUrl) backends.push(['postgres', () => postgresBackend(postgresUrl)]);
 
 /** Raw counts straight from the tables, bypassing the store. */
 async function countRows(spec: BackendSpec): Promise<{ migrations: number[]; responses: number; items: number; distinctItemIds: number }> {
@@ -47,7 +43,7 @@ async function countRows(spec: BackendSpec): Promise<{ migrations: number[]; res
   }
 }
 
-for (const [name, make] of backends) {
+for (const { name, create: make } of databases()) {
   describe(`multi-process store on ${name}`, () => {
     it(`${WORKERS} processes racing migrations on a fresh database all succeed, each version applied once`, async () => {
       const backend = make();

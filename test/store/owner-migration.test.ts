@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ANONYMOUS_PRINCIPAL, principalOf } from '../../src/api/principal.js';
 import { migrateSqlite, postgresMigrations, quoteIdent, SQLITE_MIGRATIONS } from '../../src/store/migrations.js';
 import { LEGACY_OWNER } from '../../src/store/owner.js';
-import { POSTGRES_URL, openStore, postgresBackend, sqliteBackend, type Backend } from './support/backends.js';
+import { POSTGRES_URL, openStore, postgresBackend, sqliteBackend, type Backend } from '../support/stores.js';
 
 const LEGACY_ROW = { id: 'resp_legacy0001', json: JSON.stringify({ id: 'resp_legacy0001', object: 'response', status: 'completed' }) };
 

@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { POSTGRES_URL, openStore, postgresBackend } from './support/backends.js';
+import { POSTGRES_URL, openStore, postgresBackend } from '../support/stores.js';
 import { describeStoreContract } from './support/store-contract.js';
 
 // Skipped only when VR_TEST_POSTGRES_URL is unset; set and unreachable fails in beforeAll.

@@ -4,31 +4,26 @@ import { RedisCachedStore } from '../../src/store/redis-cache.js';
 import { delegateConversations } from '../../src/store/delegate-conversations.js';
 import type { ResponseStore } from '../../src/store/types.js';
 import {
-  POSTGRES_URL,
   REDIS_URL,
   assertRedisReachable,
   cachedStore,
   deleteKeys,
+  databases,
   openStore,
-  postgresBackend,
   rawRedis,
-  recordingLogger,
   sqliteBackend,
+  recordingLogger,
   uniqueName,
   type Backend,
-} from './support/backends.js';
+} from '../support/stores.js';
 import { expectedItems, TEST_OWNER, turn } from './support/records.js';
 import { describeStoreContract } from './support/store-contract.js';
-
-const backends: [string, () => Backend][] = [['sqlite', sqliteBackend]];
-const postgresUrl = POSTGRES_URL;
-if (postgresUrl) backends.push(['postgres', () => postgresBackend(postgresUrl)]);
 
 describe.runIf(REDIS_URL)('redis cache', () => {
   const url = REDIS_URL!;
   beforeAll(() => assertRedisReachable(url));
 
-  for (const [name, make] of backends) {
+  for (const { name, create: make } of databases()) {
     describeStoreContract(`redis cache over ${name}`, async () => {
       const backend = make();
       const prefix = `${uniqueName('vr-test')}:`;

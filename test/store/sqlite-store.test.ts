@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SqliteResponseStore } from '../../src/store/sqlite-store.js';
-import { openStore, sqliteBackend } from './support/backends.js';
+import { openStore, sqliteBackend } from '../support/stores.js';
 import { TEST_OWNER, turn } from './support/records.js';
 import { describeStoreContract } from './support/store-contract.js';
 

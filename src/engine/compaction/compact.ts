@@ -7,14 +7,21 @@
  * user turn; a function call whose output is not in the older part moves the split back to
  * that call, so a call and its output are never separated and unresolved calls survive.
  * System and developer messages of the older part are kept verbatim (pinned) inside the blob.
+ *
+ * The summary call is the agent's own next turn with the compaction prompt as its last user
+ * message (prompt.ts says why): the caller's instructions, the older history as it was sent
+ * (pinned messages in place) and the request's pass-through parameters (`prompt_cache_key`
+ * becomes the upstream's cache salt). No tools: the model must answer in text.
  */
 import type { CompactionItem, Item } from '../../api/items.js';
 import type { IdGenerator } from '../../api/ids.js';
 import type { SealedBlobs } from '../../crypto/sealed-blob.js';
 import type { ModelUsage } from '../../model/events.js';
-import type { TurnRequest, UpstreamAdapter } from '../../upstream/types.js';
+import { defaultTurn } from '../../upstream/turn-request.js';
+import type { PassThroughParams } from '../../upstream/pass-through.js';
+import type { UpstreamAdapter } from '../../upstream/types.js';
 import { isPinned, sealCompaction } from './compaction-item.js';
-import { COMPACTION_INSTRUCTIONS, COMPACTION_REQUEST } from './prompt.js';
+import { COMPACTION_PROMPT } from './prompt.js';
 
 export interface CompactDeps {
   adapter: UpstreamAdapter;
@@ -28,8 +35,10 @@ export interface CompactRequest {
   keepTurns: number;
   /** Automatic compaction keeps the recent items inside the blob; the endpoint returns them beside it. */
   sealKept: boolean;
-  /** Extra fields of the summary turn (e.g. prompt_cache_key pass-through). */
-  base?: Partial<TurnRequest>;
+  /** The caller's instructions (the agent's system prompt), sent as on its ordinary turns. */
+  instructions: string | null;
+  /** The request's pass-through parameters (`prompt_cache_key`, `service_tier`, …). */
+  params: PassThroughParams;
   signal: AbortSignal;
 }
 
@@ -60,24 +69,9 @@ export function splitForCompaction(items: readonly Item[], keepTurns: number): n
 
 async function summarise(deps: CompactDeps, req: CompactRequest, older: Item[]): Promise<{ text: string; usage: ModelUsage }> {
   const usage: ModelUsage = { input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 };
-  if (older.length === 0) return { text: '', usage };
-  const ask: Item = { type: 'message', id: deps.newId('msg'), role: 'user', status: 'completed', content: [{ type: 'input_text', text: COMPACTION_REQUEST }] };
-  const turn: TurnRequest = {
-    model: req.model,
-    instructions: COMPACTION_INSTRUCTIONS,
-    items: [...older, ask],
-    tools: [],
-    toolChoice: 'auto',
-    parallelToolCalls: null,
-    maxOutputTokens: null,
-    params: {},
-    logprobs: false,
-    topLogprobs: null,
-    reasoningEffort: null,
-    responseFormat: null,
-    ...req.base,
-    signal: req.signal,
-  };
+  if (!older.some((it) => !isPinned(it))) return { text: '', usage };
+  const ask: Item = { type: 'message', id: deps.newId('msg'), role: 'user', status: 'completed', content: [{ type: 'input_text', text: COMPACTION_PROMPT }] };
+  const turn = defaultTurn({ model: req.model, instructions: req.instructions, items: [...older, ask], params: req.params, signal: req.signal });
   let text = '';
   for await (const batch of deps.adapter.streamTurn(turn)) {
     for (const ev of batch) {
@@ -93,7 +87,7 @@ export async function compact(deps: CompactDeps, req: CompactRequest): Promise<C
   const older = req.items.slice(0, split);
   const recent = req.items.slice(split);
   const pinned = older.filter(isPinned);
-  const { text, usage } = await summarise(deps, req, older.filter((it) => !isPinned(it)));
+  const { text, usage } = await summarise(deps, req, older);
   const item = sealCompaction(deps.sealedBlobs, deps.newId('cmp'), { pinned, summary: text, after: req.sealKept ? recent : [] });
   return { item, kept: req.sealKept ? [] : recent, usage };
 }

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { invalidRequest } from '../../api/errors.js';
-import { inputItemSchema } from '../../api/request-schema.js';
+import { createResponseSchema, inputItemSchema } from '../../api/request-schema.js';
 import { validateBody } from '../../api/validate-request.js';
 import { compact } from '../../engine/compaction/compact.js';
 import { prepareRequest } from '../../engine/prepare.js';
@@ -13,14 +13,13 @@ import { firstTurn, type EngineDeps } from '../../engine/run-response.js';
 import { fitToContext } from '../../engine/truncate.js';
 import type { UpstreamClient } from '../../upstream/http-client.js';
 
-/** `POST /v1/responses/compact` (the Open Responses CompactResponseMethodPublicBody). */
-const compactBodySchema = z.strictObject({
-  model: z.string().min(1),
-  input: z.union([z.string(), z.array(inputItemSchema)]).nullish(),
-  previous_response_id: z.string().nullish(),
-  instructions: z.string().nullish(),
-  prompt_cache_key: z.string().max(1024).nullish(),
-});
+/**
+ * `POST /v1/responses/compact` (the Open Responses CompactResponseMethodPublicBody, plus the
+ * fields the `openai` SDK's ResponseCompactParams adds), each field validated as on create.
+ */
+const compactBodySchema = createResponseSchema
+  .pick({ model: true, previous_response_id: true, instructions: true, prompt_cache_key: true, prompt_cache_retention: true, prompt_cache_options: true, service_tier: true })
+  .extend({ input: z.union([z.string(), z.array(inputItemSchema)]).nullish() });
 
 /** Fields of OpenAI's input_tokens body that change nothing for a self-hosted model. */
 const IGNORED_FOR_COUNTING = ['personality'];
@@ -59,11 +58,7 @@ export function registerContextRoutes(app: FastifyInstance, deps: EngineDeps, up
       throw invalidRequest("Provide 'input' and/or 'previous_response_id' to compact.", 'input', 'missing_required_parameter');
     }
     // Validation, hydration (with ownership), item references and compaction items exactly as on create.
-    const prepared = await prepareRequest(
-      prepareDeps,
-      { model: body.model, input: body.input ?? [], previous_response_id: body.previous_response_id, instructions: body.instructions, prompt_cache_key: body.prompt_cache_key },
-      request.principal,
-    );
+    const prepared = await prepareRequest(prepareDeps, { ...body, input: body.input ?? [] }, request.principal);
     const controller = new AbortController();
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));
@@ -74,7 +69,8 @@ export function registerContextRoutes(app: FastifyInstance, deps: EngineDeps, up
       items: turn.items,
       keepTurns: deps.compactionKeepTurns ?? 2,
       sealKept: false,
-      base: { params: turn.params },
+      instructions: turn.instructions,
+      params: turn.params,
       signal: controller.signal,
     });
     const { usage } = done;

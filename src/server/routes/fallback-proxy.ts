@@ -2,10 +2,10 @@
 // and vLLM's whole API. Every request no gateway route matched is forwarded to vLLM as it came:
 // method, path, query, headers (minus hop-by-hop), body bytes streamed both ways with
 // backpressure; a client that goes away aborts the forwarded request.
-import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Pool } from 'undici';
 import { ApiError } from '../../api/errors.js';
+import { forwardableHeaders } from '../../net/hop-by-hop.js';
 import { mapTransportError } from '../../upstream/map-transport-error.js';
 
 export interface FallbackProxyOptions {
@@ -22,9 +22,6 @@ export interface FallbackProxyOptions {
 // `PUT /v1/responses` is the gateway's 404, never silently vLLM's own Responses endpoint.
 const GATEWAY_PREFIXES = ['/v1/responses', '/v1/mcp'];
 
-// Headers that describe one connection, not the message (RFC 9110 §7.6.1); `host` is ours.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'proxy-authorization', 'proxy-authenticate', 'expect']);
-
 function ownedByGateway(path: string): boolean {
   return GATEWAY_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
 }
@@ -38,22 +35,6 @@ export function targetPath(url: string, aliasPrefix: string): string | null {
   return ownedByGateway(path) ? null : url;
 }
 
-export function forwardableHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  // `Connection: x-foo` also marks `x-foo` as hop-by-hop.
-  const listed = new Set(
-    String(headers.connection ?? '')
-      .split(',')
-      .map((h) => h.trim().toLowerCase())
-      .filter(Boolean),
-  );
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
-    out[name] = value;
-  }
-  return out;
-}
-
 function hasBody(request: FastifyRequest): boolean {
   const h = request.headers;
   return h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0');
@@ -64,7 +45,7 @@ async function forward(pool: Pool, path: string, request: FastifyRequest, reply:
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));
   });
-  const headers = forwardableHeaders(request.headers);
+  const headers = forwardableHeaders(request.headers, { direction: 'request' });
   let res: Awaited<ReturnType<Pool['request']>>;
   try {
     res = await pool.request({
@@ -79,7 +60,7 @@ async function forward(pool: Pool, path: string, request: FastifyRequest, reply:
     throw mapTransportError(err, controller.signal);
   }
   reply.status(res.statusCode);
-  for (const [name, value] of Object.entries(forwardableHeaders(res.headers))) reply.header(name, value);
+  for (const [name, value] of Object.entries(forwardableHeaders(res.headers, { direction: 'response' }))) reply.header(name, value);
   // Bytes go out as they arrive (SSE included); fastify pipes with backpressure.
   return reply.send(res.body);
 }

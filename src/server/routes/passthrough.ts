@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { forwardableHeaders } from '../../net/hop-by-hop.js';
 import type { UpstreamClient } from '../../upstream/http-client.js';
 
-// Connection-level headers describe one hop, not the message: never forward them.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer', 'content-length', 'host']);
+// The body reaches the client through the upstream client's size guard, which may end it early:
+// fastify frames it itself rather than promising the upstream's length.
+const RESTREAMED_LENGTH: ReadonlySet<string> = new Set(['content-length']);
 
 function forwardableRequestHeaders(request: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = {};
@@ -22,9 +24,7 @@ async function forward(client: UpstreamClient, request: FastifyRequest, reply: F
   // deadline (and the idle one, once bytes flow) applies to a forwarded request.
   const res = await client.request(request.method, path, { body, headers: forwardableRequestHeaders(request), signal: controller.signal, deadlines: { firstByteTimeoutMs: Number.MAX_SAFE_INTEGER } });
   reply.status(res.status);
-  for (const [name, value] of Object.entries(res.headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name.toLowerCase())) reply.header(name, value);
-  }
+  for (const [name, value] of Object.entries(forwardableHeaders(res.headers, { direction: 'response', drop: RESTREAMED_LENGTH }))) reply.header(name, value);
   // The upstream body stream is piped as bytes arrive (SSE included), with backpressure.
   return reply.send(res.body);
 }

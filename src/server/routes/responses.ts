@@ -85,6 +85,18 @@ function sendSse(reply: FastifyReply, body: AsyncGenerator<string, void, undefin
     .send(Readable.from(withKeepAlive(bindToCurrentContext(body), keepAliveMs), { objectMode: false, highWaterMark: 16 * 1024 }));
 }
 
+/**
+ * `truncation: "auto"` left items out: the response object has no field for it (OpenAI reports
+ * nothing, and a field outside the schema would break strict clients), so HTTP clients learn it
+ * from this header. A stream sends its headers before later tool-loop turns, so for a stream it
+ * counts what the first turn left out; a JSON response counts every turn.
+ */
+export const TRUNCATED_ITEMS_HEADER = 'x-vllm-responses-truncated-items';
+
+function reportTruncation(reply: FastifyReply, run: ResponseRun): void {
+  if (run.truncatedItems > 0) void reply.header(TRUNCATED_ITEMS_HEADER, String(run.truncatedItems));
+}
+
 /** `starting_after`: a sequence number (-1 or more); absent = from the first event. */
 function parseStartingAfter(raw: string | undefined): number {
   if (raw === undefined || raw === '') return -1;
@@ -173,6 +185,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
         if (controller.signal.aborted) return reply;
         return reply.status(run.result.error.status).send(run.result.error.toBody());
       }
+      reportTruncation(reply, run);
       // The request line says how the stream ended (its HTTP status is 200 whatever happened).
       const markOutcome = () => {
         if (observation) observation.outcome = { responseId: run.result.response.id, status: run.result.response.status, errorCode: run.result.error?.code ?? null };
@@ -186,6 +199,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
     // The client left: the run was cancelled (and stored so); there is nobody to answer.
     if (controller.signal.aborted) return reply;
     const { response, error, responseJson } = run.result;
+    reportTruncation(reply, run);
     if (error) return reply.status(error.status).send(error.toBody());
     // Stored: the body is the stored bytes (serialising the same object again would cost as much).
     if (responseJson !== undefined) return reply.type('application/json; charset=utf-8').send(responseJson);
@@ -236,6 +250,14 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
   app.delete<{ Params: { response_id: string } }>('/v1/responses/:response_id', async (request) => {
     const id = request.params.response_id;
     checkId(id);
+    // A background run still going has no stored response yet: stop it first (as a cancel
+    // would), so the delete removes the response it records instead of racing it.
+    const run = await ownRun(id, request.principal);
+    if (run && runs && isLive(run)) {
+      await runs.runs.requestCancel(id);
+      runs.abortLocal(id);
+      await waitForEnd(runs, id, run);
+    }
     const deleted = deps.store ? await deps.store.delete(id, request.principal) : false;
     if (!deleted) throw responseNotFound(id);
     // Its background run record and event log go with it.

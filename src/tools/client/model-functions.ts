@@ -18,7 +18,7 @@ import type { IdGenerator } from '../../api/ids.js';
 import type { ApplyPatchCallItem, CustomToolCallItem, FunctionCallItem, FunctionCallOutputContent, Item, LocalShellCallItem, ShellCallItem } from '../../api/items.js';
 import type { RequestTool } from '../../api/request-schema.js';
 import type { ModelTool } from '../../upstream/types.js';
-import { CodeArgStream } from '../code-interpreter/code-arg-stream.js';
+import { StringArgStream } from '../string-arg-stream.js';
 import type { CallPresenter } from '../types.js';
 
 type Entry<T extends string> = Extract<RequestTool, { type: T }>;
@@ -158,12 +158,12 @@ function finalInput(args: string): string {
 
 /** Custom tool input streams out of the `input` argument as the model writes it. */
 function customPresenter(newId: IdGenerator, name: string, namespace: string | undefined): CallPresenter {
-  const streams = new WeakMap<Item, CodeArgStream>();
+  const streams = new WeakMap<Item, StringArgStream>();
   return {
     createItem: (callId): CustomToolCallItem => ({ type: 'custom_tool_call', id: newId('ctc'), call_id: callId, name, input: '', status: 'in_progress', ...(namespace ? { namespace } : {}) }),
     argumentsDelta: (item, delta, sink) => {
       let stream = streams.get(item);
-      if (!stream) streams.set(item, (stream = new CodeArgStream(CUSTOM_INPUT)));
+      if (!stream) streams.set(item, (stream = new StringArgStream(CUSTOM_INPUT)));
       const text = stream.push(delta);
       if (!text) return;
       (item as CustomToolCallItem).input += text;

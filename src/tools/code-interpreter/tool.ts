@@ -4,7 +4,7 @@ import type { CodeInterpreterCallItem, CodeInterpreterOutput } from './items.js'
 import type { RequestTool } from '../../api/request-schema.js';
 import type { ModelTool } from '../../upstream/types.js';
 import type { CallPresenter, GatewayCall, GatewayTool, ToolPrepareContext, ToolPreparation, ToolRunContext } from '../types.js';
-import { CodeArgStream, finalCode } from './code-arg-stream.js';
+import { StringArgStream } from '../string-arg-stream.js';
 import { CODE_INTERPRETER_FUNCTION } from './spec.js';
 import type { CodeInterpreterClient, CodeInterpreterResult } from './client.js';
 
@@ -102,7 +102,7 @@ export function createCodeInterpreterTool(client: CodeInterpreterClient): Gatewa
       return { state: await chooseContainer(client, entry, ctx) };
     },
     presenter(newId, _entry, state): CallPresenter {
-      const stream = new CodeArgStream();
+      const stream = new StringArgStream('code');
       const container = state as ContainerChoice | undefined;
       return {
         createItem: (): CodeInterpreterCallItem => ({
@@ -155,4 +155,21 @@ export function createCodeInterpreterTool(client: CodeInterpreterClient): Gatewa
       ];
     },
   };
+}
+
+/**
+ * The code from the complete arguments: the `code` property of a JSON object, or the raw text
+ * when a model sent bare code instead of JSON (some small models do).
+ */
+function finalCode(args: string): string {
+  try {
+    const parsed: unknown = JSON.parse(args);
+    if (parsed && typeof parsed === 'object' && typeof (parsed as { code?: unknown }).code === 'string') {
+      return (parsed as { code: string }).code;
+    }
+    if (typeof parsed === 'string') return parsed;
+  } catch {
+    // not JSON: fall through
+  }
+  return args;
 }

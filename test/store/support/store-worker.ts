@@ -6,7 +6,7 @@
  */
 import { writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { openStore, type BackendSpec } from './backends.js';
+import { openStore, type BackendSpec } from '../../support/stores.js';
 import { assistantMessage, rid, TEST_OWNER, turn, userMessage } from './records.js';
 
 export type WorkerTask =

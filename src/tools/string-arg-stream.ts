@@ -1,17 +1,19 @@
 /**
- * Pulls the decoded value of one string property (`"code"`) out of a JSON object that arrives
- * in fragments, so the code can be streamed to the client as the model writes it. The model's
- * tool-call arguments look like `{"code": "import math\nprint(1)"}`, split anywhere.
+ * Pulls the decoded value of one string property out of a JSON object that arrives in
+ * fragments, so a tool can stream it to the client as the model writes it: code_interpreter's
+ * `{"code": "import math\nprint(1)"}` (`code_interpreter_call_code.delta`) and a custom tool's
+ * `{"input": "…"}` (`custom_tool_call_input.delta`), split anywhere. Shared by tools, so it lives
+ * beside the tool interfaces rather than in either tool's folder.
  *
- * It is deliberately forgiving: anything it cannot follow simply yields nothing, and the final
- * code is always taken from the complete arguments (`finalCode`).
+ * It is deliberately forgiving: anything it cannot follow simply yields nothing, and each caller
+ * takes the final value from the complete arguments.
  */
-export class CodeArgStream {
+export class StringArgStream {
   private state: 'seek' | 'in_value' | 'done' = 'seek';
   private pending = '';
   private escape = '';
 
-  constructor(private readonly key = 'code') {}
+  constructor(private readonly key: string) {}
 
   /** Feed a fragment; returns newly decoded characters of the value ('' if none). */
   push(fragment: string): string {
@@ -60,20 +62,3 @@ export class CodeArgStream {
 }
 
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '"': '"', '\\': '\\', '/': '/' };
-
-/**
- * The code from the complete arguments: the `code` property of a JSON object, or the raw text
- * when a model sent bare code instead of JSON (some small models do).
- */
-export function finalCode(args: string): string {
-  try {
-    const parsed: unknown = JSON.parse(args);
-    if (parsed && typeof parsed === 'object' && typeof (parsed as { code?: unknown }).code === 'string') {
-      return (parsed as { code: string }).code;
-    }
-    if (typeof parsed === 'string') return parsed;
-  } catch {
-    // not JSON: fall through
-  }
-  return args;
-}
