@@ -17,6 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connectInspector, type InspectorSession, type MemoryUsage } from './support/inspector.js';
 import { createPool } from './support/load.js';
 import { rssMiB, startGatewayProcess, startUpstreamChild } from './support/processes.js';
 import { sleep, table } from './support/stats.js';
@@ -46,6 +47,10 @@ export interface StreamsResult {
   rssOpen: number;
   rssOpenLater: number;
   rssAfter: number;
+  /** The gateway's `process.memoryUsage()` after a full GC (through the inspector): idle, all open, all finished. */
+  memIdle: MemoryUsage;
+  memOpen: MemoryUsage;
+  memAfter: MemoryUsage;
   fdLimit: number;
 }
 
@@ -54,7 +59,8 @@ export async function measureStreams(wanted = Number(process.env.STREAMS ?? 10_0
   const n = Math.min(wanted, Math.floor((limit - 200) / 2));
   const dir = mkdtempSync(join(tmpdir(), 'vr-streams-'));
   const upstream = await startUpstreamChild();
-  const gw = await startGatewayProcess({ upstreamUrl: upstream.url, dbPath: join(dir, 'bench.db') });
+  const gw = await startGatewayProcess({ upstreamUrl: upstream.url, dbPath: join(dir, 'bench.db'), inspect: true });
+  let inspector: InspectorSession | null = null;
   const pool = createPool(gw.url, n + 16);
   const body = JSON.stringify({ model: HOLD_MODEL, input: 'Say something.', stream: true });
   const mark = Buffer.from(FIRST_TOKEN_MARK);
@@ -69,7 +75,12 @@ export async function measureStreams(wanted = Number(process.env.STREAMS ?? 10_0
   try {
     // Warm the gateway (JIT, pools) with a few short streams first.
     await sleep(500);
+    if (!gw.inspectorUrl) throw new Error(`the gateway did not print its inspector URL:\n${gw.stderr()}`);
+    inspector = await connectInspector(gw.inspectorUrl);
+    const snapshots = process.env.BENCH_HEAP_SNAPSHOT_DIR;
     const rssIdle = rssMiB(gw.pid);
+    const memIdle = await inspector.memoryAfterGc();
+    if (snapshots) await inspector.heapSnapshot(join(snapshots, 'streams-idle.heapsnapshot'));
     const finished: Promise<void>[] = [];
     const t0 = performance.now();
     for (let i = 0; i < n; i += BATCH) {
@@ -116,11 +127,16 @@ export async function measureStreams(wanted = Number(process.env.STREAMS ?? 10_0
     const rssOpen = rssMiB(gw.pid);
     await sleep(HOLD_MS); // every stream keeps receiving a delta every TICK_MS meanwhile
     const rssOpenLater = rssMiB(gw.pid);
+    const memOpen = await inspector.memoryAfterGc();
+    if (snapshots) await inspector.heapSnapshot(join(snapshots, 'streams-open.heapsnapshot'));
     await upstream.release();
     await Promise.all(finished);
     await sleep(1000);
-    return { wanted, opened: n, errors, firstError, completed, openMs, rssIdle, rssOpen, rssOpenLater, rssAfter: rssMiB(gw.pid), fdLimit: limit };
+    const rssAfter = rssMiB(gw.pid);
+    const memAfter = await inspector.memoryAfterGc();
+    return { wanted, opened: n, errors, firstError, completed, openMs, rssIdle, rssOpen, rssOpenLater, rssAfter, memIdle, memOpen, memAfter, fdLimit: limit };
   } finally {
+    inspector?.close();
     await pool.destroy().catch(() => {});
     await gw.stop().catch(() => {});
     await upstream.stop().catch(() => {});
@@ -131,6 +147,8 @@ export async function measureStreams(wanted = Number(process.env.STREAMS ?? 10_0
 export function renderStreams(r: StreamsResult): string {
   const mib = (x: number) => `${x.toFixed(1)} MiB`;
   const perStream = ((Math.max(r.rssOpen, r.rssOpenLater) - r.rssIdle) * 1024) / r.opened;
+  const b = (x: number) => mib(x / 1048576);
+  const kib = (x: number) => `${(x / 1024 / r.opened).toFixed(1)} KiB`;
   return [
     `${r.opened} concurrent SSE streams on one gateway process (asked for ${r.wanted}; fd limit ${r.fdLimit}, two sockets per stream in the gateway), ` +
       `opened in ${(r.openMs / 1000).toFixed(1)} s in batches of ${BATCH}, held ${HOLD_MS / 1000} s with a delta every ${TICK_MS} ms per stream, then released.`,
@@ -143,6 +161,10 @@ export function renderStreams(r: StreamsResult): string {
         [`gateway RSS, after ${HOLD_MS / 1000} s more of deltas (one per stream every ${TICK_MS} ms)`, mib(r.rssOpenLater)],
         ['RSS per open stream', `${perStream.toFixed(1)} KiB`],
         ['gateway RSS after all finished', mib(r.rssAfter)],
+        ['live JS heap after a full GC: idle / all open / all finished', `${b(r.memIdle.heapUsed)} / ${b(r.memOpen.heapUsed)} / ${b(r.memAfter.heapUsed)}`],
+        ['live JS heap per open stream', kib(r.memOpen.heapUsed - r.memIdle.heapUsed)],
+        ['external (buffers) per open stream', kib(r.memOpen.external - r.memIdle.external)],
+        ['RSS after a full GC: idle / all open / all finished', `${b(r.memIdle.rss)} / ${b(r.memOpen.rss)} / ${b(r.memAfter.rss)}`],
         ['streams ended with response.completed', `${r.completed} of ${r.opened}`],
         ['errors', `${r.errors}${r.firstError ? ` (first: ${r.firstError})` : ''}`],
       ],

@@ -7,6 +7,7 @@ import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test/support/cli.js';
+import { inspectorUrlFrom } from './inspector.js';
 
 export const CLI_PATH = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const UPSTREAM_CHILD = fileURLToPath(new URL('./upstream-child.ts', import.meta.url));
@@ -133,6 +134,8 @@ export interface GatewayProcess {
   child: ChildProcess;
   /** The last lines the gateway wrote to stderr (startup and errors), for diagnostics. */
   stderr(): string;
+  /** The V8 inspector's `ws://` URL when started with `inspect` (see support/inspector.ts). */
+  inspectorUrl: string | null;
   /** SIGTERM (graceful drain; writes the CPU profile when profiling), SIGKILL after 10 s. */
   stop(): Promise<void>;
 }
@@ -143,6 +146,10 @@ export interface GatewayStartOptions {
   dbPath: string;
   /** Write a V8 CPU profile of the gateway into this directory (`node --cpu-prof`). */
   cpuProfDir?: string;
+  /** Open the V8 inspector on a free loopback port (memory readings, heap snapshots). */
+  inspect?: boolean;
+  /** More `node` flags (e.g. V8 heap options being evaluated). */
+  nodeFlags?: string[];
   timeoutMs?: number;
   /** The CLI to run; default `BENCH_GATEWAY_CLI` or this checkout's build. */
   cli?: string;
@@ -156,7 +163,11 @@ export async function startGatewayProcess(opts: GatewayStartOptions): Promise<Ga
   const cli = opts.cli ?? (process.env.BENCH_GATEWAY_CLI || CLI_PATH);
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm run bench does).`);
   const port = await freePort();
-  const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
+  const nodeArgs = [
+    ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
+    ...(opts.inspect ? ['--inspect=127.0.0.1:0'] : []),
+    ...(opts.nodeFlags ?? []),
+  ];
   const args = [
     ...nodeArgs,
     cli,
@@ -175,11 +186,12 @@ export async function startGatewayProcess(opts: GatewayStartOptions): Promise<Ga
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
+  const url = `http://127.0.0.1:${port}`;
+  const proc: GatewayProcess = { url, pid: child.pid!, child, stderr: () => err, inspectorUrl: null, stop: () => stopChild(child, 10_000) };
   child.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-8192);
+    if (opts.inspect && !proc.inspectorUrl) proc.inspectorUrl = inspectorUrlFrom(err);
   });
-  const url = `http://127.0.0.1:${port}`;
-  const proc: GatewayProcess = { url, pid: child.pid!, child, stderr: () => err, stop: () => stopChild(child, 10_000) };
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   try {
     for (;;) {

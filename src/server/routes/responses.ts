@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { invalidRequest, notFound } from '../../api/errors.js';
 import type { Principal } from '../../api/principal.js';
@@ -6,14 +5,14 @@ import { ID_PATTERN } from '../../api/ids.js';
 import { filterOutputForClient } from '../../engine/include-filter.js';
 import { prepareRequest, type PrepareDeps } from '../../engine/prepare.js';
 import { ResponseRun, type EngineDeps } from '../../engine/run-response.js';
-import { encodeSseEvent, SSE_DONE, withKeepAlive } from '../../engine/sse.js';
+import { encodeSseEvent } from '../../engine/sse.js';
 import type { StreamEvent } from '../../engine/composer.js';
 import { startBackgroundRun } from '../../runs/background.js';
 import { followRun, storedEventToSse } from '../../runs/follow.js';
 import type { RunRegistry } from '../../runs/registry.js';
-import { LIVE_RUN_STATUSES, type RunRecord, type RunStatus, type StoreLogger } from '../../store/types.js';
-import { bindToCurrentContext } from '../instrument/bind-iterable.js';
+import { LIVE_RUN_STATUSES, type RunRecord, type RunStatus, type StoredEvent, type StoreLogger } from '../../store/types.js';
 import type { RequestScope } from '../instrument/request-scope.js';
+import { SseStream } from './sse-stream.js';
 
 /** Abort the run as soon as the client goes away before the response is finished. */
 function abortOnDisconnect(reply: FastifyReply): AbortController {
@@ -27,23 +26,17 @@ function abortOnDisconnect(reply: FastifyReply): AbortController {
 type EventBatches = AsyncGenerator<StreamEvent[], void, undefined>;
 
 /** One string per event batch: a whole upstream read goes to the socket in one write. */
-async function* sseBody(held: StreamEvent[][], rest: EventBatches | null, ended?: () => void): AsyncGenerator<string, void, undefined> {
-  const encode = (batch: StreamEvent[]) => {
-    let text = '';
-    for (const ev of batch) text += encodeSseEvent(ev);
-    return text;
-  };
-  // Taken out as they are sent: the generator lives as long as the stream, and the first
-  // batches (with the response snapshots of `response.created`) need not.
-  while (held.length) {
-    const batch = held.shift()!;
-    if (batch.length) yield encode(batch);
-  }
-  if (rest) {
-    for await (const batch of { [Symbol.asyncIterator]: () => rest }) if (batch.length) yield encode(batch);
-  }
-  ended?.();
-  yield SSE_DONE;
+function encodeBatch(batch: StreamEvent[]): string {
+  let text = '';
+  for (const ev of batch) text += encodeSseEvent(ev);
+  return text;
+}
+
+/** One string per batch of a background run's stored events. */
+function encodeStoredBatch(batch: StoredEvent[]): string {
+  let text = '';
+  for (const ev of batch) text += storedEventToSse(ev.json);
+  return text;
 }
 
 /**
@@ -63,26 +56,21 @@ async function openStream(run: ResponseRun): Promise<{ held: StreamEvent[][]; re
 }
 
 /** A background run's stored events after `startingAfter`, live until its terminal event. */
-async function* followSse(runs: RunRegistry, id: string, startingAfter: number, signal: AbortSignal): AsyncGenerator<string, void, undefined> {
-  for await (const batch of followRun(runs, id, startingAfter, signal)) {
-    let text = '';
-    for (const ev of batch) text += storedEventToSse(ev.json);
-    yield text;
-  }
-  yield SSE_DONE;
+function followSse(runs: RunRegistry, id: string, startingAfter: number, signal: AbortSignal, keepAliveMs: number): SseStream<StoredEvent[]> {
+  return new SseStream(followRun(runs, id, startingAfter, signal), encodeStoredBatch, { keepAliveMs });
 }
 
 /**
- * Readable.from pulls from the generator only as fast as the socket drains: backpressure
- * reaches the upstream read (or the event-log read), and a disconnect destroys the stream,
- * ending the generator.
+ * The stream is piped into the response by fastify, which pulls only as fast as the socket
+ * drains: backpressure reaches the upstream read (or the event-log read), and a disconnect
+ * destroys the stream, ending its source (see sse-stream.ts).
  */
-function sendSse(reply: FastifyReply, body: AsyncGenerator<string, void, undefined>, keepAliveMs: number): FastifyReply {
+function sendSse<T>(reply: FastifyReply, body: SseStream<T>): FastifyReply {
   return reply
     .header('content-type', 'text/event-stream; charset=utf-8')
     .header('cache-control', 'no-cache')
     .header('x-accel-buffering', 'no')
-    .send(Readable.from(withKeepAlive(bindToCurrentContext(body), keepAliveMs), { objectMode: false, highWaterMark: 16 * 1024 }));
+    .send(body);
 }
 
 /**
@@ -166,7 +154,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
       const queued = await startBackgroundRun(runs, deps, prepared, request.principal, logger);
       if (!prepared.req.stream) return queued;
       // This request only follows the run: a disconnect stops the following, not the run.
-      return sendSse(reply, followSse(runs, queued.id, -1, abortOnDisconnect(reply).signal), keepAliveMs);
+      return sendSse(reply, followSse(runs, queued.id, -1, abortOnDisconnect(reply).signal, keepAliveMs));
     }
 
     const run = new ResponseRun(deps, prepared, controller.signal);
@@ -190,7 +178,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
       const markOutcome = () => {
         if (observation) observation.outcome = { responseId: run.result.response.id, status: run.result.response.status, errorCode: run.result.error?.code ?? null };
       };
-      return sendSse(reply, sseBody(held, rest, markOutcome), keepAliveMs);
+      return sendSse(reply, new SseStream(rest, encodeBatch, { held, keepAliveMs, onEnd: markOutcome }));
     }
 
     for await (const _ev of run.events()) {
@@ -220,7 +208,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
         }
         throw responseNotFound(id);
       }
-      return sendSse(reply, followSse(runs, id, startingAfter, abortOnDisconnect(reply).signal), keepAliveMs);
+      return sendSse(reply, followSse(runs, id, startingAfter, abortOnDisconnect(reply).signal, keepAliveMs));
     }
     const found = deps.store ? await deps.store.get(id, request.principal) : null;
     if (found) return found;
