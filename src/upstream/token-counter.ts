@@ -42,6 +42,36 @@ export function estimateTokens(rendered: unknown): number {
   return Math.ceil(Buffer.byteLength(JSON.stringify(rendered), 'utf8') / 4);
 }
 
+const TOKENS_KEY = '"tokens":[';
+
+/**
+ * `{count, max_model_len, tokens: [ids…], token_strs}` → count and max_model_len. The ids array
+ * is as long as the input (74,000 numbers for a 1,000-turn conversation) and the gateway never
+ * uses it, so when `count` is there it is cut out before parsing: parsing it would cost more CPU
+ * than everything else an input_tokens request does. An array of integers holds no brackets or
+ * quotes, so its end is the next `]`; anything unexpected falls back to parsing it all.
+ */
+export function parseTokenizeAnswer(text: string): { count: number; max_model_len: number | null } {
+  const at = text.indexOf(TOKENS_KEY);
+  const end = at < 0 ? -1 : text.indexOf(']', at + TOKENS_KEY.length);
+  const withoutIds = end > 0 ? parseObject(`${text.slice(0, at)}"tokens":null${text.slice(end + 1)}`) : null;
+  const parsed = typeof withoutIds?.count === 'number' ? withoutIds : parseObject(text);
+  if (!parsed) throw new ApiError(502, 'The upstream /tokenize answered with invalid JSON.', 'upstream_error', null, 'upstream_invalid_response');
+  const count = typeof parsed.count === 'number' ? parsed.count : Array.isArray(parsed.tokens) ? parsed.tokens.length : null;
+  if (count === null) throw new ApiError(502, 'The upstream /tokenize answer has no count.', 'upstream_error', null, 'upstream_invalid_response');
+  const len = parsed.max_model_len;
+  return { count, max_model_len: typeof len === 'number' && len > 0 ? len : null };
+}
+
+function parseObject(text: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
 export function createTokenCounter(client: UpstreamClient, opts: TokenCounterOptions): TokenCounter {
   const now = opts.clock ?? Date.now;
   let tokenizeMissingUntil = 0;
@@ -88,16 +118,9 @@ export function createTokenCounter(client: UpstreamClient, opts: TokenCounterOpt
         return { tokens: estimateTokens(rendered), exact: false };
       }
       if (res.status < 200 || res.status >= 300) throw mapUpstreamHttpError(res.status, text);
-      let parsed: { count?: unknown; tokens?: unknown; max_model_len?: unknown };
-      try {
-        parsed = JSON.parse(text) as typeof parsed;
-      } catch {
-        throw new ApiError(502, 'The upstream /tokenize answered with invalid JSON.', 'upstream_error', null, 'upstream_invalid_response');
-      }
-      const count = typeof parsed.count === 'number' ? parsed.count : Array.isArray(parsed.tokens) ? parsed.tokens.length : null;
-      if (count === null) throw new ApiError(502, 'The upstream /tokenize answer has no count.', 'upstream_error', null, 'upstream_invalid_response');
-      if (typeof parsed.max_model_len === 'number' && parsed.max_model_len > 0) reported.set(turn.model, parsed.max_model_len);
-      return { tokens: count, exact: true };
+      const parsed = parseTokenizeAnswer(text);
+      if (parsed.max_model_len !== null) reported.set(turn.model, parsed.max_model_len);
+      return { tokens: parsed.count, exact: true };
     },
 
     async maxModelLen(model, signal) {
