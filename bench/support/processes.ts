@@ -151,6 +151,8 @@ export interface GatewayStartOptions {
   /** More `node` flags (e.g. V8 heap options being evaluated). */
   nodeFlags?: string[];
   timeoutMs?: number;
+  /** The CLI to run; default `BENCH_GATEWAY_CLI` or this checkout's build. */
+  cli?: string;
 }
 
 /**
@@ -158,7 +160,7 @@ export interface GatewayStartOptions {
  * `BENCH_GATEWAY_CLI=/other/checkout/dist/cli/main.js` benchmarks another build (before/after).
  */
 export async function startGatewayProcess(opts: GatewayStartOptions): Promise<GatewayProcess> {
-  const cli = process.env.BENCH_GATEWAY_CLI || CLI_PATH;
+  const cli = opts.cli ?? (process.env.BENCH_GATEWAY_CLI || CLI_PATH);
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm run bench does).`);
   const port = await freePort();
   const nodeArgs = [

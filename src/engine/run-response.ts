@@ -4,7 +4,8 @@ import type { Item } from '../api/items.js';
 import { initialResponse, type ResponseResource } from '../api/response-object.js';
 import type { SealedBlobs } from '../crypto/sealed-blob.js';
 import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
-import type { ResponseStore } from '../store/types.js';
+import { encodeRecord, type EncodedRecord } from '../store/record-codec.js';
+import type { ResponseStore, StoredResponseRecord } from '../store/types.js';
 import type { TokenCounter } from '../upstream/token-counter.js';
 import { fitToContext } from './truncate.js';
 import { compact } from './compaction/compact.js';
@@ -64,6 +65,11 @@ export interface RunResult {
   response: ResponseResource;
   /** Set when the response failed: the error a JSON client receives (status kept). */
   error: ApiError | null;
+  /**
+   * The response as stored, serialised (set once it is stored): the same bytes as serialising
+   * `filterOutputForClient(response, include)`, so a JSON client is answered with them.
+   */
+  responseJson?: string;
 }
 
 function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps, gatewayRuns: number, maxToolCalls: number, signal: AbortSignal): TurnRequest {
@@ -483,10 +489,12 @@ export class ResponseRun {
   }
 
   /** A single output item larger than VR_MAX_STORED_ITEM_BYTES is not stored (the response fails). */
-  private checkStorable(items: Item[]): void {
+  private checkStorable(encoded: EncodedRecord): void {
     const max = this.deps.limits?.maxStoredItemBytes ?? DEFAULT_LIMITS.maxStoredItemBytes;
-    for (const item of items) {
-      const size = Buffer.byteLength(JSON.stringify(item));
+    for (const row of encoded.items) {
+      if (!row.isOutput) continue;
+      // The bytes that would be stored, serialised once for the check and the write alike.
+      const size = Buffer.byteLength(row.json);
       if (size > max) {
         throw new ApiError(502, `The model produced an output item of ${size} bytes, more than the ${max} bytes a stored item may hold; the response was not stored.`, 'upstream_error', null, 'output_too_large');
       }
@@ -513,21 +521,33 @@ export class ResponseRun {
     const { deps, prepared } = this;
     const response = this.result.response;
     if (!deps.store || prepared.req.store === false || this.stored) return;
-    this.checkStorable(response.output);
+    const record: StoredResponseRecord = {
+      id: response.id,
+      parentId: prepared.parentId,
+      owner: prepared.principal,
+      inputItems: prepared.input,
+      outputItems: response.output,
+      response: filterOutputForClient(response, prepared.req.include ?? []) as unknown as Record<string, unknown> & { id: string; status: string },
+      createdAt: response.created_at,
+    };
+    let encoded: EncodedRecord;
     try {
-      await deps.store.put({
-        id: response.id,
-        parentId: prepared.parentId,
-        owner: prepared.principal,
-        inputItems: prepared.input,
-        outputItems: response.output,
-        response: filterOutputForClient(response, prepared.req.include ?? []) as unknown as Record<string, unknown> & { id: string; status: string },
-        createdAt: response.created_at,
-      });
-      this.stored = true;
+      encoded = encodeRecord(record);
     } catch (err) {
-      deps.logger?.error({ response_id: response.id, err }, 'storing the response failed');
-      throw internalError('The response was generated but could not be stored; it is not available for retrieval or continuation.', 'store_error');
+      throw this.storeFailed(err);
     }
+    this.checkStorable(encoded);
+    try {
+      await deps.store.put({ ...record, encoded });
+      this.stored = true;
+      this.result.responseJson = encoded.responseJson;
+    } catch (err) {
+      throw this.storeFailed(err);
+    }
+  }
+
+  private storeFailed(err: unknown): ApiError {
+    this.deps.logger?.error({ response_id: this.result.response.id, err }, 'storing the response failed');
+    return internalError('The response was generated but could not be stored; it is not available for retrieval or continuation.', 'store_error');
   }
 }

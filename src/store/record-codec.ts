@@ -25,8 +25,13 @@ export interface EncodedRecord {
 /**
  * Serialise everything before a transaction opens, so the write lock is held only for the
  * inserts. Inputs come first (seq 0..n-1), then outputs: the order history replays them in.
+ * A record that carries its encoding (`record.encoded`) is not serialised again.
  */
 export function encodeRecord(record: StoredResponseRecord): EncodedRecord {
+  return record.encoded ?? encodeFresh(record);
+}
+
+function encodeFresh(record: StoredResponseRecord): EncodedRecord {
   if (typeof record.owner !== 'string' || record.owner === '') throw new InvalidRecordError(`response ${record.id} has no owner`);
   if (record.parentId === record.id) throw new InvalidRecordError(`response ${record.id} cannot be its own previous response`);
   const items: ItemRow[] = [];
@@ -69,4 +74,10 @@ export function decodeHistory(rows: readonly (readonly unknown[])[], seqColumn: 
 /** Lookups with ids no record can have (PostgreSQL rejects NUL bytes in text outright). */
 export function isImpossibleId(id: unknown): boolean {
   return typeof id !== 'string' || id.length === 0 || id.includes('\u0000');
+}
+
+/** The record's items (inputs, then outputs) as one JSON array, from their encoded bytes. */
+export function itemsArrayJson(encoded: EncodedRecord): string {
+  // Exactly JSON.stringify([...inputs, ...outputs]): elements joined by commas, no spaces.
+  return `[${encoded.items.map((row) => row.json).join(',')}]`;
 }

@@ -40,6 +40,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Item } from '../api/items.js';
+import { itemsArrayJson } from './record-codec.js';
 import type {
   ConversationHistory,
   ConversationRecord,
@@ -163,8 +164,10 @@ export class RedisCachedStore implements ResponseStore {
   async put(record: StoredResponseRecord): Promise<void> {
     await this.#inner.put(record);
     // Warming never delays the caller (the terminal SSE event waits on put).
-    const items = JSON.stringify([...record.inputItems, ...record.outputItems]);
-    this.#track(this.#fillPair(record.id, ownedJson(record.owner, record.response), record.parentId, items));
+    const encoded = record.encoded;
+    const items = encoded ? itemsArrayJson(encoded) : JSON.stringify([...record.inputItems, ...record.outputItems]);
+    const response = encoded ? ownedText(record.owner, encoded.responseJson) : ownedJson(record.owner, record.response);
+    this.#track(this.#fillPair(record.id, response, record.parentId, items));
   }
 
   async get(id: string, principal: string): Promise<ResponseObject | null> {
@@ -336,7 +339,11 @@ export class RedisCachedStore implements ResponseStore {
 
 /** `resp:` values: the owner principal (never contains a newline), a newline, the JSON. */
 function ownedJson(owner: string, value: unknown): string {
-  return `${owner}\n${JSON.stringify(value)}`;
+  return ownedText(owner, JSON.stringify(value));
+}
+
+function ownedText(owner: string, json: string): string {
+  return `${owner}\n${json}`;
 }
 
 /** An owned value, or null (a miss) for anything else, e.g. a value from before owners. */

@@ -157,16 +157,27 @@ export class SqliteResponseStore implements ResponseStore {
       st.insertResponse.run(rec.id, rec.parentId, rec.owner, rec.responseJson, rec.createdAt);
       for (const item of rec.items) st.insertItem.run(rec.id, item.seq, item.isOutput ? 1 : 0, item.itemId, item.json);
     };
-    // Called inside the batch's transaction, a transaction function runs in a savepoint.
-    const insertInSavepoint = db.transaction(insert);
-    const writeBatch = db.transaction((records: readonly EncodedRecord[]): (Error | null)[] =>
+    // The common case: every record of the batch goes in, with no per-record savepoint (two
+    // statements per record saved). A missing parent is found before the record writes
+    // anything, so it is that record's own error here too.
+    const writePlain = db.transaction((records: readonly EncodedRecord[]): (Error | null)[] =>
       records.map((rec) => {
-        if (records.length === 1) {
-          insert(rec); // alone in its transaction: its error rolls back the whole (one-record) batch
-          return null;
-        }
         try {
-          // One record's failure rolls back only that record.
+          insert(rec);
+          return null;
+        } catch (err) {
+          if (err instanceof ParentNotFoundError && records.length > 1) return err;
+          throw err;
+        }
+      }),
+    );
+    // Any other failure rolled the whole batch back: it is written again with each record in
+    // its own savepoint (a transaction function called inside a transaction), so one record's
+    // failure rolls back only that record.
+    const insertInSavepoint = db.transaction(insert);
+    const writeIsolated = db.transaction((records: readonly EncodedRecord[]): (Error | null)[] =>
+      records.map((rec) => {
+        try {
           insertInSavepoint(rec);
           return null;
         } catch (err) {
@@ -175,7 +186,15 @@ export class SqliteResponseStore implements ResponseStore {
         }
       }),
     );
-    this.#writeBatch = (records) => writeBatch.immediate(records);
+    this.#writeBatch = (records) => {
+      try {
+        return writePlain.immediate(records);
+      } catch (err) {
+        // Alone in its transaction, a record's error is the batch's; busy: the batch is retried.
+        if (records.length === 1 || isBusy(err)) throw err;
+        return writeIsolated.immediate(records);
+      }
+    };
     this.#conversations = new SqliteConversations(db, (fn) => this.#retry(() => db.transaction(fn).immediate()));
     this.#runs.attach(db);
   }

@@ -1,4 +1,5 @@
 import type { Item } from '../api/items.js';
+import type { EncodedRecord } from './record-codec.js';
 
 /** The stored response object exactly as the API returns it (`GET /v1/responses/{id}`). */
 export type ResponseObject = Record<string, unknown> & { id: string; status: string };
@@ -19,6 +20,12 @@ export interface StoredResponseRecord {
   response: ResponseObject;
   /** Unix seconds. */
   createdAt: number;
+  /**
+   * `encodeRecord` of this very record, when whoever built it has already serialised it (the
+   * engine does: it checks item sizes on these bytes and answers a JSON request with the
+   * response's): stores write these bytes instead of serialising everything again.
+   */
+  encoded?: EncodedRecord;
 }
 
 export interface ConversationHistory {

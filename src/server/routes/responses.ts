@@ -186,9 +186,11 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
     }
     // The client left: the run was cancelled (and stored so); there is nobody to answer.
     if (controller.signal.aborted) return reply;
-    const { response, error } = run.result;
+    const { response, error, responseJson } = run.result;
     reportTruncation(reply, run);
     if (error) return reply.status(error.status).send(error.toBody());
+    // Stored: the body is the stored bytes (serialising the same object again would cost as much).
+    if (responseJson !== undefined) return reply.type('application/json; charset=utf-8').send(responseJson);
     return filterOutputForClient(response, prepared.req.include ?? []);
   });
 
