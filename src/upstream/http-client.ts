@@ -1,4 +1,4 @@
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { ApiError, upstreamTimeout } from '../api/errors.js';
 import { forwardableHeaders } from '../net/hop-by-hop.js';
@@ -99,7 +99,15 @@ function guardBody(body: Readable, d: Required<RequestDeadlines>, abort: (reason
       cb();
     },
   });
-  pipeline(body, guarded, () => timers.clear());
+  // What `pipeline` would do, without its per-call AbortController (aborted, with a fresh
+  // DOMException, at the end of every single response): errors travel downstream, and a body
+  // whose reader stopped early is destroyed, so the upstream stops generating.
+  body.on('error', (err) => guarded.destroy(err));
+  guarded.on('close', () => {
+    timers.clear();
+    if (!body.destroyed) body.destroy();
+  });
+  body.pipe(guarded);
   return guarded;
 }
 
@@ -163,6 +171,16 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     else opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
     let phase: ReturnType<typeof setTimeout> | undefined;
     const total = setTimeout(() => abort(upstreamTimeout(`the answer took longer than ${d.totalTimeoutMs / 1000}s in total`)), d.totalTimeoutMs);
+    // The idle deadline is checked lazily: a body chunk only notes its time (one per token on a
+    // streaming answer, so re-creating a timer per chunk was a measurable share of the CPU);
+    // when the timer fires it aborts if the body has really been silent that long, or waits
+    // for the rest of the interval since the last chunk.
+    let lastChunkAt = -1;
+    const checkIdle = () => {
+      const quiet = performance.now() - lastChunkAt;
+      if (quiet >= d.idleTimeoutMs) abort(upstreamTimeout(`the answer stalled for ${d.idleTimeoutMs / 1000}s`));
+      else phase = setTimeout(checkIdle, d.idleTimeoutMs - quiet);
+    };
     const timers = {
       clear() {
         clearTimeout(total);
@@ -170,8 +188,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
         opts.signal?.removeEventListener('abort', onCallerAbort);
       },
       idle() {
-        clearTimeout(phase);
-        phase = setTimeout(() => abort(upstreamTimeout(`the answer stalled for ${d.idleTimeoutMs / 1000}s`)), d.idleTimeoutMs);
+        if (lastChunkAt < 0) {
+          // The first body chunk: the first-byte deadline gives way to the idle one.
+          clearTimeout(phase);
+          phase = setTimeout(checkIdle, d.idleTimeoutMs);
+        }
+        lastChunkAt = performance.now();
       },
     };
     phase = setTimeout(() => abort(upstreamTimeout(`no answer within ${d.firstByteTimeoutMs / 1000}s`)), d.firstByteTimeoutMs);
