@@ -106,8 +106,11 @@ describe('vllm-responses serve (real CLI process)', () => {
       '--code-interpreter-egress-policy',
       '--mcp-config',
       '--mcp-port',
+      '--max-body-bytes',
     ]) {
       expect(proc.output()).toContain(flag);
     }
+    // Each gateway tool's VR_* variables come from its plugin, after the gateway's own.
+    for (const name of ['VR_DB_PATH', 'VR_API_KEYS', 'VR_PYODIDE_CACHE_DIR', 'VR_WEB_SEARCH_*', 'VR_MCP_*']) expect(proc.output()).toContain(`  ${name} `);
   });
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServeCommand } from '../src/cli/serve-command.js';
 import { freePort, waitForHttp, type CliProcess } from './support/cli.js';
 import { alive, FAKE_VLLM_DIR, spawnVllm, VLLM_CLI_PATH } from './support/vllm-cli.js';
 
@@ -155,6 +156,14 @@ describe('vllm serve --responses (integrated mode)', () => {
     ]) {
       expect(out).toContain(`--responses-${flag} `);
     }
+    // Every `serve` option except those integrated mode decides itself (upstream, bind, workers),
+    // the limit flags and the gateway tools' (and their helpers') flags included.
+    const own = new Set(['--upstream', '--upstream-ready-timeout', '--upstream-ready-interval', '--gateway-host', '--gateway-port', '--gateway-workers']);
+    const serveFlags = buildServeCommand().options.map((o) => o.long!).filter((f) => !own.has(f));
+    expect(serveFlags).toContain('--max-body-bytes');
+    for (const flag of serveFlags) expect(out).toContain(`--responses-${flag.slice(2)} `);
+    // The VR_* variables, as `serve --help` lists them.
+    for (const name of ['VR_DB_PATH', 'VR_API_KEYS', 'VR_BACKGROUND_*', 'VR_PYODIDE_CACHE_DIR', 'VR_WEB_SEARCH_*', 'VR_MCP_*']) expect(out).toContain(`  ${name}`);
     expect(out).toMatch(/Every other option is passed to vLLM unchanged/);
     expect(out).not.toMatch(/fake-vllm/);
   });

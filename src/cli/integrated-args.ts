@@ -9,14 +9,7 @@ import { LIMIT_SPECS } from '../config/limits.js';
 /** `--responses-X` configures the gateway exactly like `vllm-responses serve --X` (gateway tools' flags too). */
 export const RESPONSES_FLAGS: readonly string[] = [
   'upstream-api-kind',
-  'code-interpreter',
-  'code-interpreter-port',
-  'code-interpreter-workers',
-  'code-interpreter-startup-timeout',
-  'code-interpreter-egress-policy',
   ...allGatewayToolPlugins.flatMap((tool) => tool.flags.map((f) => f.flag)),
-  'mcp-config',
-  'mcp-port',
   ...LIMIT_SPECS.map((spec) => spec.flag),
 ];
 

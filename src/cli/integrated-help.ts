@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { RESPONSES_FLAGS, DEFAULT_PUBLIC_HOST, DEFAULT_PUBLIC_PORT } from './integrated-args.js';
-import { buildServeCommand } from './serve-command.js';
+import { buildServeCommand, envHelp } from './serve-command.js';
 
 /**
  * `vllm serve --responses --help`. The --responses-* descriptions and defaults are read from
@@ -30,6 +30,7 @@ export function integratedHelp(): string {
     help.helpInformation() +
     '\nEvery other option is passed to vLLM unchanged (see `vllm serve --help`). --headless and\n' +
     '--api-server-count > 1 are not supported in integrated mode. Deployment settings (store, metrics,\n' +
-    'tracing, auth, logging) come from the VR_* environment variables, as for `vllm-responses serve`.\n'
+    'tracing, auth, logging) come from the VR_* environment variables, as for `vllm-responses serve`.\n' +
+    envHelp()
   );
 }

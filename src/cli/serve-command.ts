@@ -12,6 +12,7 @@ import {
 } from '../config/serve-options.js';
 import { LIMIT_SPECS, readLimits } from '../config/limits.js';
 import { allGatewayToolPlugins } from '../tools/catalog.js';
+import type { ToolEnvHelp } from '../tools/plugin.js';
 import { runServe } from '../supervisor/serve.js';
 
 /** Raw commander values: all strings, validated in one place by `toServeOptions`. */
@@ -26,38 +27,41 @@ export function toServeOptions(raw: RawServe): ServeOptions {
     gatewayHost: raw.gatewayHost ?? D.gatewayHost,
     gatewayPort: parsePort('--gateway-port', raw.gatewayPort ?? String(D.gatewayPort)),
     gatewayWorkers: parseCount('--gateway-workers', raw.gatewayWorkers ?? String(D.gatewayWorkers), 1, 256),
-    codeInterpreter: parseChoice('--code-interpreter', raw.codeInterpreter ?? D.codeInterpreter, ['spawn', 'external', 'disabled']),
-    codeInterpreterPort: parsePort('--code-interpreter-port', raw.codeInterpreterPort ?? String(D.codeInterpreterPort)),
-    codeInterpreterWorkers: parseCount('--code-interpreter-workers', raw.codeInterpreterWorkers ?? String(D.codeInterpreterWorkers), 0, 64),
-    codeInterpreterStartupTimeoutSec: parseSeconds('--code-interpreter-startup-timeout', raw.codeInterpreterStartupTimeout ?? String(D.codeInterpreterStartupTimeoutSec)),
-    codeInterpreterEgressPolicy: raw.codeInterpreterEgressPolicy ?? null,
-    mcpConfig: raw.mcpConfig ?? null,
-    mcpPort: parsePort('--mcp-port', raw.mcpPort ?? String(D.mcpPort)),
     // Flags over VR_* variables over defaults (config/limits.ts).
     limits: readLimits(process.env, Object.fromEntries(LIMIT_SPECS.map((spec) => [spec.flag, raw[camel(spec.flag)]]))),
   };
-  // Each gateway tool validates its own flags; their typed values join the options.
+  // Each gateway tool validates its own flags (its helper's too); their typed values join the options.
   return Object.assign(core, ...allGatewayToolPlugins.map((tool) => tool.readOptions(raw))) as ServeOptions;
 }
 
-/** The deployment settings that are environment variables, not flags (README: Environment). */
-const SERVE_ENV_HELP = `
-Environment (deployment settings; see the README for every variable):
-  VR_DB_PATH                store URL: sqlite:///file.db (default sqlite:///vllm_responses.db) or postgresql://…
-  VR_OPENAI_API_KEY         key sent to the upstream
-  VR_API_KEYS               client keys (comma-separated); set = every route needs Authorization: Bearer
-  VR_RESPONSE_STORE_CACHE   1 = Redis read-through cache (VR_REDIS_HOST, VR_REDIS_PORT, VR_RESPONSE_STORE_CACHE_TTL_SECONDS)
-  VR_LOG_LEVEL              trace … fatal, silent (default info); VR_LOG_TIMINGS, VR_LOG_MODEL_MESSAGES
-  VR_METRICS_ENABLED        default true; VR_METRICS_PATH (default /metrics)
-  VR_TRACING_ENABLED        OTLP tracing (VR_OPENTELEMETRY_HOST, VR_OPENTELEMETRY_PORT, VR_TRACING_SAMPLE_RATIO)
-  VR_SHUTDOWN_TIMEOUT_SEC   graceful drain limit (default 30)
-  VR_SSE_KEEPALIVE_SEC      idle stream keep-alive comment interval (default 10, 0 = off)
-  VR_REASONING_EVENTS       openai (default) or openresponses
-  VR_PYODIDE_CACHE_DIR      full Pyodide distribution for extra Python packages
-  VR_WEB_SEARCH_*, VR_MCP_* web_search and MCP settings
-  VR_BACKGROUND_*, VR_WS_*  background runs (lease, poll, cancel wait, shutdown grace) and WebSocket mode
-Every limit flag above also reads its VR_* variable (the flag wins).
-`;
+const CORE_ENV_HELP: readonly ToolEnvHelp[] = [
+  { name: 'VR_DB_PATH', description: 'store URL: sqlite:///file.db (default sqlite:///vllm_responses.db) or postgresql://…' },
+  { name: 'VR_OPENAI_API_KEY', description: 'key sent to the upstream' },
+  { name: 'VR_API_KEYS', description: 'client keys (comma-separated); set = every route needs Authorization: Bearer' },
+  { name: 'VR_RESPONSE_STORE_CACHE', description: '1 = Redis read-through cache (VR_REDIS_HOST, VR_REDIS_PORT, VR_RESPONSE_STORE_CACHE_TTL_SECONDS)' },
+  { name: 'VR_LOG_LEVEL', description: 'trace … fatal, silent (default info); VR_LOG_TIMINGS, VR_LOG_MODEL_MESSAGES' },
+  { name: 'VR_METRICS_ENABLED', description: 'default true; VR_METRICS_PATH (default /metrics)' },
+  { name: 'VR_TRACING_ENABLED', description: 'OTLP tracing (VR_OPENTELEMETRY_HOST, VR_OPENTELEMETRY_PORT, VR_TRACING_SAMPLE_RATIO)' },
+  { name: 'VR_SHUTDOWN_TIMEOUT_SEC', description: 'graceful drain limit (default 30)' },
+  { name: 'VR_SSE_KEEPALIVE_SEC', description: 'idle stream keep-alive comment interval (default 10, 0 = off)' },
+  { name: 'VR_REASONING_EVENTS', description: 'openai (default) or openresponses' },
+  { name: 'VR_BACKGROUND_*, VR_WS_*', description: 'background runs (lease, poll, cancel wait, shutdown grace) and WebSocket mode' },
+];
+
+/**
+ * The deployment settings that are environment variables, not flags (README: Environment): the
+ * gateway's own, then each gateway tool's. Shared by `serve --help` and `vllm serve --responses --help`.
+ */
+export function envHelp(): string {
+  const lines = [...CORE_ENV_HELP, ...allGatewayToolPlugins.flatMap((tool) => tool.env ?? [])];
+  return [
+    '',
+    'Environment (deployment settings; see the README for every variable):',
+    ...lines.map((l) => `  ${l.name.padEnd(25)} ${l.description}`),
+    'Every limit flag above also reads its VR_* variable (the flag wins).',
+    '',
+  ].join('\n');
+}
 
 function camel(flag: string): string {
   return flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -82,19 +86,11 @@ export function buildServeCommand(): Command {
   for (const tool of allGatewayToolPlugins) {
     for (const f of tool.flags) command.option(`--${f.flag} <${f.value}>`, f.description, f.default);
   }
-  command
-    .option('--code-interpreter <mode>', 'code interpreter runtime policy: spawn, external or disabled', D.codeInterpreter)
-    .option('--code-interpreter-port <port>', 'code interpreter helper port (loopback)', String(D.codeInterpreterPort))
-    .option('--code-interpreter-workers <n>', 'code interpreter calls run at once (one runtime process per container): 0 = default (2), N >= 1 = N', String(D.codeInterpreterWorkers))
-    .option('--code-interpreter-startup-timeout <seconds>', 'code interpreter readiness timeout', String(D.codeInterpreterStartupTimeoutSec))
-    .option('--code-interpreter-egress-policy <path>', 'JSON egress policy for HTTP requests made by Python code')
-    .option('--mcp-config <path>', 'built-in MCP servers config (mcpServers JSON); starts the MCP runtime helper')
-    .option('--mcp-port <port>', 'loopback port of the built-in MCP runtime', String(D.mcpPort));
   for (const spec of LIMIT_SPECS) {
     command.option(`--${spec.flag} <${spec.unit === 'count' ? 'n' : spec.unit}>`, `limit: ${spec.description} (default ${limitDefault(spec)}; env ${spec.env})`);
   }
   return command
-    .addHelpText('after', SERVE_ENV_HELP)
+    .addHelpText('after', envHelp())
     .action(async (raw: RawServe) => {
       const opts = toServeOptions(raw);
       const code = await runServe(opts);

@@ -6,9 +6,11 @@ import type { GatewayToolOptions } from '../tools/catalog.js';
 import type { Limits } from './limits.js';
 
 export type UpstreamApiKind = 'chat_completions' | 'responses';
-export type CodeInterpreterMode = 'spawn' | 'external' | 'disabled';
 
-/** Flags of the gateway itself and its helpers; each gateway tool adds its own (tools/catalog.ts). */
+/**
+ * Flags of the gateway itself; each gateway tool adds its own, including those of the helper
+ * process serving it (tools/<name>/index.ts, listed in tools/catalog.ts).
+ */
 export interface CoreServeOptions {
   upstream: string;
   upstreamApiKind: UpstreamApiKind;
@@ -17,13 +19,6 @@ export interface CoreServeOptions {
   gatewayHost: string;
   gatewayPort: number;
   gatewayWorkers: number;
-  codeInterpreter: CodeInterpreterMode;
-  codeInterpreterPort: number;
-  codeInterpreterWorkers: number;
-  codeInterpreterStartupTimeoutSec: number;
-  codeInterpreterEgressPolicy: string | null;
-  mcpConfig: string | null;
-  mcpPort: number;
   /** Resource limits (config/limits.ts); omitted = the defaults. */
   limits?: Limits;
 }
@@ -37,11 +32,6 @@ export const SERVE_DEFAULTS = {
   gatewayHost: '0.0.0.0',
   gatewayPort: 5969,
   gatewayWorkers: 1,
-  codeInterpreter: 'spawn',
-  codeInterpreterPort: 5970,
-  codeInterpreterWorkers: 0,
-  codeInterpreterStartupTimeoutSec: 600,
-  mcpPort: 5981,
 } as const;
 
 export class OptionError extends Error {}

@@ -98,6 +98,21 @@ function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps,
   };
 }
 
+/** Share of the input budget at which automatic compaction starts when the request names no threshold. */
+export const DEFAULT_COMPACT_SHARE = 0.8;
+
+/**
+ * `context_management: [{type: "compaction"}]` without `compact_threshold`: 80 % of what the
+ * context leaves for the input (`max_model_len` − `max_output_tokens`), so the summary call
+ * itself (that history plus the summary it writes) still fits. Unknown context size: null
+ * (nothing to measure against, so no automatic compaction).
+ */
+async function defaultCompactThreshold(counter: TokenCounter, req: TurnRequest, signal: AbortSignal): Promise<number | null> {
+  const limit = await counter.maxModelLen(req.model, signal);
+  if (limit === null) return null;
+  return Math.max(1, Math.floor(DEFAULT_COMPACT_SHARE * (limit - Math.max(req.maxOutputTokens ?? 1, 1))));
+}
+
 /** Why a gateway call was never run, as the model is told on replay. */
 export type NotRunReasons = ReadonlyMap<Item, string>;
 
@@ -451,8 +466,10 @@ export class ResponseRun {
    */
   private async *autoCompact(req: TurnRequest, conversation: Item[]): AsyncGenerator<StreamEvent[], void, undefined> {
     const { deps, prepared, composer: c } = this;
-    const threshold = prepared.req.context_management?.find((m) => m.type === 'compaction')?.compact_threshold;
-    if (!threshold || !deps.tokenCounter) return;
+    const entry = prepared.req.context_management?.find((m) => m.type === 'compaction');
+    if (!entry || !deps.tokenCounter) return;
+    const threshold = entry.compact_threshold ?? (await defaultCompactThreshold(deps.tokenCounter, req, this.signal));
+    if (threshold === null) return;
     const counted = await deps.tokenCounter.count(req, this.signal);
     if (counted.tokens < threshold) return;
     const done = await compact(deps, {

@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
 import type { ContextEvents, EngineDeps } from '../engine/run-response.js';
 import type { Metrics } from '../observability/index.js';
 import type { ResponseStore } from '../store/types.js';
-import { readMcpRequestSettings } from '../config/mcp-settings.js';
+import { readMcpRequestSettings } from '../tools/mcp/settings.js';
 import { createMcpRuntimeClient } from '../tools/mcp/runtime-client.js';
 import { allGatewayToolPlugins } from '../tools/catalog.js';
 import type { ToolHelpers } from '../tools/plugin.js';

@@ -1,7 +1,8 @@
 /**
  * How a gateway tool is switched on: its CLI flags (also accepted as `--responses-<flag>` in
- * integrated mode), how their values are validated into typed options, its start-up summary
- * line, and how one gateway process builds the tool (reading its own `VR_*` environment). With
+ * integrated mode; a tool served by a helper process owns the helper's flags too), how their
+ * values are validated into typed options, its `VR_*` variables as help lists them, its start-up
+ * summary line, and how one gateway process builds the tool (reading its own `VR_*` environment). With
  * its `spec` (the public API knowledge), this is everything the rest of the gateway knows about
  * a tool; `catalog.ts` lists one plugin per tool.
  */
@@ -17,6 +18,13 @@ export interface ToolFlag {
   value: string;
   description: string;
   default?: string;
+}
+
+/** One line of the `Environment` help of `serve --help` and `vllm serve --responses --help`. */
+export interface ToolEnvHelp {
+  /** A variable, or a family such as `VR_WEB_SEARCH_*`. */
+  name: string;
+  description: string;
 }
 
 /** Raw flag values as commander hands them over, by camelCase key. */
@@ -40,6 +48,8 @@ export interface ToolSetupContext<O> {
 export interface GatewayToolPlugin<O extends object = object> {
   readonly spec: GatewayToolSpec<ToolEntrySchema, ToolEntrySchema>;
   readonly flags: readonly ToolFlag[];
+  /** The tool's environment variables for help (the README documents each one). */
+  readonly env?: readonly ToolEnvHelp[];
   /** Validate the flags (throw an OptionError naming the flag); the result joins ServeOptions. */
   readOptions(raw: RawFlags): O;
   /** The tool's part of the start-up line, or null to say nothing (e.g. a helper's line covers it). */

@@ -1,7 +1,7 @@
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
-import { ApiError, upstreamTimeout } from '../api/errors.js';
 import { forwardableHeaders } from '../net/hop-by-hop.js';
+import { UpstreamExchange } from './exchange.js';
 import { mapTransportError } from './map-transport-error.js';
 import { mapUpstreamHttpError } from './map-upstream-http-error.js';
 
@@ -70,47 +70,6 @@ const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** The upstream sent more than one answer may hold. */
-export function upstreamOutputTooLarge(limit: number): ApiError {
-  return new ApiError(502, `The upstream model server sent more than ${limit} bytes in one answer; the answer was abandoned.`, 'upstream_error', null, 'upstream_output_too_large');
-}
-
-/**
- * Watches one response body against its deadlines and byte cap. The body passes through
- * unchanged; a broken rule aborts the request (undici then destroys the body with the reason,
- * an ApiError 504/502 that mapTransportError passes on as is).
- */
-function guardBody(body: Readable, d: Required<RequestDeadlines>, abort: (reason: ApiError) => void, timers: { clear(): void; idle(): void }): Readable {
-  let bytes = 0;
-  const guarded = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      bytes += chunk.length;
-      if (bytes > d.maxOutputBytes) {
-        const err = upstreamOutputTooLarge(d.maxOutputBytes);
-        abort(err);
-        cb(err);
-        return;
-      }
-      timers.idle();
-      cb(null, chunk);
-    },
-    flush(cb) {
-      timers.clear();
-      cb();
-    },
-  });
-  // What `pipeline` would do, without its per-call AbortController (aborted, with a fresh
-  // DOMException, at the end of every single response): errors travel downstream, and a body
-  // whose reader stopped early is destroyed, so the upstream stops generating.
-  body.on('error', (err) => guarded.destroy(err));
-  guarded.on('close', () => {
-    timers.clear();
-    if (!body.destroyed) body.destroy();
-  });
-  body.pipe(guarded);
-  return guarded;
-}
-
 export function normalizeBaseUrl(raw: string): URL {
   let url: URL;
   try {
@@ -161,57 +120,13 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     d.totalTimeoutMs = Math.min(d.totalTimeoutMs, MAX_TIMER_MS);
     d.firstByteTimeoutMs = Math.min(d.firstByteTimeoutMs, d.totalTimeoutMs);
     d.idleTimeoutMs = Math.min(d.idleTimeoutMs, d.totalTimeoutMs);
-    // One controller per request: the caller's abort and every deadline end it the same way.
-    const deadline = new AbortController();
-    const abort = (reason: ApiError) => {
-      if (!deadline.signal.aborted) deadline.abort(reason);
-    };
-    const onCallerAbort = () => deadline.abort(opts.signal?.reason);
-    if (opts.signal?.aborted) onCallerAbort();
-    else opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
-    let phase: ReturnType<typeof setTimeout> | undefined;
-    const total = setTimeout(() => abort(upstreamTimeout(`the answer took longer than ${d.totalTimeoutMs / 1000}s in total`)), d.totalTimeoutMs);
-    // The idle deadline is checked lazily: a body chunk only notes its time (one per token on a
-    // streaming answer, so re-creating a timer per chunk was a measurable share of the CPU);
-    // when the timer fires it aborts if the body has really been silent that long, or waits
-    // for the rest of the interval since the last chunk.
-    let lastChunkAt = -1;
-    const checkIdle = () => {
-      const quiet = performance.now() - lastChunkAt;
-      if (quiet >= d.idleTimeoutMs) abort(upstreamTimeout(`the answer stalled for ${d.idleTimeoutMs / 1000}s`));
-      else phase = setTimeout(checkIdle, d.idleTimeoutMs - quiet);
-    };
-    const timers = {
-      clear() {
-        clearTimeout(total);
-        clearTimeout(phase);
-        opts.signal?.removeEventListener('abort', onCallerAbort);
-      },
-      idle() {
-        if (lastChunkAt < 0) {
-          // The first body chunk: the first-byte deadline gives way to the idle one.
-          clearTimeout(phase);
-          phase = setTimeout(checkIdle, d.idleTimeoutMs);
-        }
-        lastChunkAt = performance.now();
-      },
-    };
-    phase = setTimeout(() => abort(upstreamTimeout(`no answer within ${d.firstByteTimeoutMs / 1000}s`)), d.firstByteTimeoutMs);
-    try {
-      const res = await pool.request({
-        method: method.toUpperCase() as 'GET',
-        path: `${opts.outsideApiBase ? basePath.slice(0, -'/v1'.length) : basePath}${path.startsWith('/') ? path : `/${path}`}`,
-        headers,
-        body: opts.body ?? null,
-        signal: deadline.signal,
-      });
-      return { status: res.statusCode, headers: res.headers, body: guardBody(res.body, d, abort, timers) };
-    } catch (err) {
-      timers.clear();
-      const reason: unknown = deadline.signal.aborted ? deadline.signal.reason : undefined;
-      if (reason instanceof ApiError && !opts.signal?.aborted) throw reason;
-      throw mapTransportError(err, opts.signal);
-    }
+    const path_ = `${opts.outsideApiBase ? basePath.slice(0, -'/v1'.length) : basePath}${path.startsWith('/') ? path : `/${path}`}`;
+    const body = opts.body ?? null;
+    return new Promise<UpstreamResponse>((resolve, reject) => {
+      // The exchange watches the deadlines and the byte cap from now on and is the body stream.
+      const exchange = new UpstreamExchange(d, opts.signal, body, { resolve, reject });
+      pool.dispatch({ method: method.toUpperCase() as 'GET', path: path_, headers, body }, exchange);
+    });
   }
 
   async function getModels(signal?: AbortSignal): Promise<unknown> {

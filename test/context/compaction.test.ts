@@ -165,6 +165,23 @@ describe('automatic compaction (context_management)', () => {
     expect(continued).toContain('three three');
   });
 
+  it('without compact_threshold compacts at 80 % of what the context leaves for the input', async () => {
+    const words = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}${i}`).join(' ');
+    // max_model_len 4096, max_output_tokens 3000: the threshold is 0.8 × 1096 = 876 tokens.
+    const recent = [
+      { role: 'user' as const, content: 'b' },
+      { role: 'assistant' as const, content: 'c' },
+      { role: 'user' as const, content: 'now' },
+    ];
+    const big = { model: 'fake-model', max_output_tokens: 3000, context_management: [{ type: 'compaction' }] };
+    const over = await client.responses.create({ ...big, input: [{ role: 'user', content: words(440, 'x') }, { role: 'assistant', content: words(440, 'y') }, ...recent] } as never);
+    expect((over as unknown as { output: { type: string }[] }).output.map((i) => i.type)).toEqual(['compaction', 'message']);
+    expect(JSON.stringify(lastChat().messages)).not.toContain('x439');
+    const under = await client.responses.create({ ...big, input: [{ role: 'user', content: words(400, 'x') }, { role: 'assistant', content: words(400, 'y') }, ...recent] } as never);
+    expect((under as unknown as { output: { type: string }[] }).output.map((i) => i.type)).toEqual(['message']);
+    expect(JSON.stringify(lastChat().messages)).toContain('x399');
+  });
+
   it('streams the compaction item as output_item.added / done before the answer', async () => {
     const prev = await chain(['uno uno uno uno uno', 'dos dos dos dos dos']);
     const stream = await client.responses.create({

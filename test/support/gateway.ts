@@ -21,8 +21,6 @@ export function serveOptions(upstream: string, overrides: Partial<ServeOptions> 
     ...SERVE_DEFAULTS,
     ...defaultToolOptions(),
     upstream,
-    codeInterpreterEgressPolicy: null,
-    mcpConfig: null,
     gatewayHost: '127.0.0.1',
     gatewayPort: 0,
     ...overrides,

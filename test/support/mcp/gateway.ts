@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
-import type { McpRequestSettings } from '../../../src/config/mcp-settings.js';
+import type { McpRequestSettings } from '../../../src/tools/mcp/settings.js';
 import { createGateway, type GatewayDeps } from '../../../src/server/gateway.js';
 import type { ResponseStore } from '../../../src/store/types.js';
 import { chunk, sendSse, usageChunk, type FakeUpstream, type RecordedRequest } from '../fake-upstream.js';

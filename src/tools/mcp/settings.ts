@@ -1,5 +1,5 @@
 /** The MCP environment variables a gateway worker reads (README, "MCP tools"). */
-import { readBooleanEnv } from '../observability/env-flags.js';
+import { readBooleanEnv } from '../../observability/env-flags.js';
 
 export interface McpRequestSettings {
   /** `VR_MCP_REQUEST_REMOTE_ENABLED` (true): requests may name remote servers (`server_url`). */

@@ -1,0 +1,181 @@
+/**
+ * One request to the upstream: the undici dispatch handler, the response body stream and the
+ * request's deadlines and byte cap, in one object.
+ *
+ * Why not `pool.request()` + a guarding Transform: a streaming answer lives as long as the
+ * model generates (minutes), and a gateway holds thousands at once. `pool.request` gives a
+ * handler, its own body stream and an abort listener; piping that through a Transform adds a
+ * second stream, `pipeline` state with its own AbortController, and four end-of-stream watchers
+ * with their closures: several KiB per open stream (bench/RESULTS.md, "10,000 open streams").
+ * Here one Readable is the body and receives undici's callbacks directly (Dispatcher's handler
+ * interface: onConnect / onHeaders / onData / onComplete / onError).
+ *
+ * Behaviour is that of the former pipeline: the body is the upstream's bytes unchanged,
+ * backpressure pauses the socket (`onData` returns false, `_read` resumes it), a broken
+ * deadline or the byte cap aborts the request and fails the body with an ApiError 504/502, the
+ * caller's abort fails it with the caller's reason, and destroying the body early aborts the
+ * request (the upstream sees its connection close).
+ */
+import { Readable } from 'node:stream';
+import { errors as undiciErrors, type Dispatcher } from 'undici';
+import { ApiError, upstreamTimeout } from '../api/errors.js';
+import { mapTransportError } from './map-transport-error.js';
+
+/** The deadlines and byte cap of one request (all required, already clamped to timer range). */
+export interface ExchangeLimits {
+  firstByteTimeoutMs: number;
+  idleTimeoutMs: number;
+  totalTimeoutMs: number;
+  maxOutputBytes: number;
+}
+
+export interface ExchangeHead {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
+/** The upstream sent more than one answer may hold. */
+export function upstreamOutputTooLarge(limit: number): ApiError {
+  return new ApiError(502, `The upstream model server sent more than ${limit} bytes in one answer; the answer was abandoned.`, 'upstream_error', null, 'upstream_output_too_large');
+}
+
+function noop(): void {}
+
+/** undici's raw header list (name, value, name, value…) as an object, as `pool.request` gives it. */
+export function parseRawHeaders(raw: (Buffer | string | string[])[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = String(raw[i]).toLowerCase();
+    const rawValue = raw[i + 1]!;
+    const value = Array.isArray(rawValue) ? rawValue.map(String) : rawValue.toString();
+    const seen = out[name];
+    if (seen === undefined) out[name] = value;
+    else out[name] = (Array.isArray(seen) ? seen : [seen]).concat(value);
+  }
+  // As undici does (nodejs/node#46528): a UTF-8 filename is passed on as its bytes.
+  const disposition = out['content-disposition'];
+  if ('content-length' in out && typeof disposition === 'string') out['content-disposition'] = Buffer.from(disposition).toString('latin1');
+  return out;
+}
+
+export class UpstreamExchange extends Readable implements Dispatcher.DispatchHandler {
+  private readonly limits: ExchangeLimits;
+  private readonly signal: AbortSignal | undefined;
+  private readonly requestBody: unknown;
+  /** Until the response head arrives (or the request fails). */
+  private settle: { resolve: (head: ExchangeHead) => void; reject: (err: unknown) => void } | null;
+  private abortUndici: ((reason?: Error) => void) | null = null;
+  private resumeUndici: (() => void) | null = null;
+  /** Why we ended the request ourselves (a deadline, the byte cap, the caller's abort). */
+  private reason: Error | null = null;
+  /** The exchange is over: completed, failed or abandoned. */
+  private over = false;
+  private bytes = 0;
+  private readonly total: NodeJS.Timeout;
+  /** First-byte deadline until the first body chunk, then the idle deadline (re-armed per chunk). */
+  private phase: NodeJS.Timeout;
+  private idling = false;
+  private readonly onCallerAbort = (): void => this.end_(this.signal!.reason instanceof Error ? this.signal!.reason : new undiciErrors.RequestAbortedError());
+
+  constructor(limits: ExchangeLimits, signal: AbortSignal | undefined, requestBody: unknown, settle: UpstreamExchange['settle']) {
+    // undici's own body streams buffer up to 64 KiB before pausing the socket.
+    super({ highWaterMark: 64 * 1024 });
+    this.limits = limits;
+    this.signal = signal;
+    this.requestBody = requestBody;
+    this.settle = settle;
+    this.total = setTimeout(() => this.end_(upstreamTimeout(`the answer took longer than ${limits.totalTimeoutMs / 1000}s in total`)), limits.totalTimeoutMs);
+    this.phase = setTimeout(() => this.end_(upstreamTimeout(`no answer within ${limits.firstByteTimeoutMs / 1000}s`)), limits.firstByteTimeoutMs);
+    if (signal?.aborted) this.onCallerAbort();
+    else signal?.addEventListener('abort', this.onCallerAbort, { once: true });
+  }
+
+  /** Ends the request for `reason` (first reason wins); undici then reports it through onError. */
+  private end_(reason: Error): void {
+    if (this.over) return;
+    this.reason ??= reason;
+    // Not connected yet: onConnect aborts as soon as undici hands over the abort function.
+    this.abortUndici?.(this.reason);
+  }
+
+  private stopWatching(): void {
+    clearTimeout(this.total);
+    clearTimeout(this.phase);
+    this.signal?.removeEventListener('abort', this.onCallerAbort);
+  }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    this.abortUndici = abort;
+    if (this.reason) abort(this.reason);
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    // 1xx informational answers are not the response.
+    if (statusCode < 200) return true;
+    this.resumeUndici = resume;
+    const settle = this.settle;
+    this.settle = null;
+    settle?.resolve({ status: statusCode, headers: parseRawHeaders(rawHeaders), body: this });
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limits.maxOutputBytes) {
+      this.end_(upstreamOutputTooLarge(this.limits.maxOutputBytes));
+      return false;
+    }
+    if (this.idling) this.phase.refresh();
+    else {
+      clearTimeout(this.phase);
+      this.idling = true;
+      this.phase = setTimeout(() => this.end_(upstreamTimeout(`the answer stalled for ${this.limits.idleTimeoutMs / 1000}s`)), this.limits.idleTimeoutMs);
+    }
+    return this.push(chunk);
+  }
+
+  onComplete(): void {
+    this.over = true;
+    this.stopWatching();
+    this.push(null);
+  }
+
+  onError(err: Error): void {
+    const wasOver = this.over;
+    this.over = true;
+    this.stopWatching();
+    const settle = this.settle;
+    this.settle = null;
+    if (settle) {
+      // No response head yet: the request itself fails. Our own deadline is reported as such
+      // unless the caller aborted (then the caller's reason, via mapTransportError).
+      const reason = this.reason;
+      settle.reject(reason instanceof ApiError && !this.signal?.aborted ? reason : mapTransportError(err, this.signal));
+    } else if (!wasOver && !this.destroyed) {
+      // After the head: the body fails with the reason (nobody may be reading it yet).
+      const reason = this.reason ?? err;
+      this.on('error', noop);
+      queueMicrotask(() => this.destroy(reason));
+    }
+    const body = this.requestBody;
+    if (body instanceof Readable && !body.destroyed) {
+      body.on('error', noop);
+      body.destroy(err);
+    }
+  }
+
+  override _read(): void {
+    this.resumeUndici?.();
+  }
+
+  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    this.stopWatching();
+    if (!this.over) {
+      // The reader left before the end: abort the request so the upstream stops generating.
+      this.over = true;
+      this.abortUndici?.(err ?? new undiciErrors.RequestAbortedError());
+    }
+    cb(err);
+  }
+}
