@@ -61,16 +61,15 @@ function followSse(runs: RunRegistry, id: string, startingAfter: number, signal:
 }
 
 /**
- * The stream is piped into the response by fastify, which pulls only as fast as the socket
- * drains: backpressure reaches the upstream read (or the event-log read), and a disconnect
- * destroys the stream, ending its source (see sse-stream.ts).
+ * The stream is returned to fastify, which pipes it into the response and pulls only as fast as
+ * the socket drains: backpressure reaches the upstream read (or the event-log read), and a
+ * disconnect destroys the stream, ending its source (see sse-stream.ts). Returned rather than
+ * `reply.send(stream)` + `return reply`: a returned reply is a thenable fastify waits on until
+ * the response ends, one more pending promise and end-of-stream watcher per open stream.
  */
-function sendSse<T>(reply: FastifyReply, body: SseStream<T>): FastifyReply {
-  return reply
-    .header('content-type', 'text/event-stream; charset=utf-8')
-    .header('cache-control', 'no-cache')
-    .header('x-accel-buffering', 'no')
-    .send(body);
+function sseResponse<T>(reply: FastifyReply, body: SseStream<T>): SseStream<T> {
+  void reply.header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache').header('x-accel-buffering', 'no');
+  return body;
 }
 
 /**
@@ -154,7 +153,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
       const queued = await startBackgroundRun(runs, deps, prepared, request.principal, logger);
       if (!prepared.req.stream) return queued;
       // This request only follows the run: a disconnect stops the following, not the run.
-      return sendSse(reply, followSse(runs, queued.id, -1, abortOnDisconnect(reply).signal, keepAliveMs));
+      return sseResponse(reply, followSse(runs, queued.id, -1, abortOnDisconnect(reply).signal, keepAliveMs));
     }
 
     const run = new ResponseRun(deps, prepared, controller.signal);
@@ -178,7 +177,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
       const markOutcome = () => {
         if (observation) observation.outcome = { responseId: run.result.response.id, status: run.result.response.status, errorCode: run.result.error?.code ?? null };
       };
-      return sendSse(reply, new SseStream(rest, encodeBatch, { held, keepAliveMs, onEnd: markOutcome }));
+      return sseResponse(reply, new SseStream(rest, encodeBatch, { held, keepAliveMs, onEnd: markOutcome }));
     }
 
     for await (const _ev of run.events()) {
@@ -208,7 +207,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
         }
         throw responseNotFound(id);
       }
-      return sendSse(reply, followSse(runs, id, startingAfter, abortOnDisconnect(reply).signal, keepAliveMs));
+      return sseResponse(reply, followSse(runs, id, startingAfter, abortOnDisconnect(reply).signal, keepAliveMs));
     }
     const found = deps.store ? await deps.store.get(id, request.principal) : null;
     if (found) return found;
