@@ -476,7 +476,6 @@ export class ResponseRun {
       model: req.model,
       items: [...conversation],
       keepTurns: deps.compactionKeepTurns ?? 2,
-      sealKept: true,
       instructions: req.instructions,
       params: req.params,
       signal: this.signal,

@@ -59,6 +59,9 @@ export interface UpstreamAdapter {
    * later batch is non-empty.
    * Throws ApiError for HTTP errors (status and message kept), transport failures
    * (502 upstream_unavailable / 504 upstream_timeout) and streams that end abnormally.
+   * Ending the iteration early (`return()`, a `break` out of `for await`) releases the upstream
+   * request. An iterable rather than an async generator, so hot paths can hand out iterators
+   * without a generator layer per read.
    */
-  streamTurn(req: TurnRequest): AsyncGenerator<ModelEvent[], void, undefined>;
+  streamTurn(req: TurnRequest): AsyncIterable<ModelEvent[]>;
 }

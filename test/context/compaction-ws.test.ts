@@ -41,7 +41,7 @@ describe('compaction over WebSocket mode', () => {
         { role: 'user', content: 'charlie three' },
       ],
     });
-    expect(compacted.output[0]).toMatchObject({ type: 'compaction' });
+    expect(compacted.output.at(-1)).toMatchObject({ type: 'compaction' });
     const first = await create({ input: [...(compacted.output as never[]), { role: 'user', content: 'delta four' }], store: false });
     expect(first.at(-1).type).toBe('response.completed');
     expect(lastChat()).toContain(SUMMARY_PREFIX.trim().slice(0, 30));

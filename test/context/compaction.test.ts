@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSealingKey, SealedBlobs } from '../../src/crypto/sealed-blob.js';
 import { COMPACTION_PROMPT, SUMMARY_PREFIX } from '../../src/engine/compaction/prompt.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
+import { responseSpecErrors, specErrors } from '../support/schemas.js';
 import { startServe, type ServeProcess } from '../operations/support.js';
 
 let upstream: FakeUpstream;
@@ -47,7 +48,11 @@ describe('POST /v1/responses/compact', () => {
     const prev = await chain(['alpha secret one', 'bravo two', 'charlie three']);
     const compacted = await client.responses.compact({ model: 'fake-model', previous_response_id: prev });
     expect(compacted.object).toBe('response.compaction');
-    const [item, ...kept] = compacted.output as { type: string; encrypted_content?: string; role?: string }[];
+    expect(specErrors('CompactResource', compacted)).toEqual([]);
+    // OpenAI's order: the items kept verbatim, then the compaction item.
+    const output = compacted.output as { type: string; encrypted_content?: string; role?: string }[];
+    const item = output.at(-1);
+    const kept = output.slice(0, -1);
     expect(item).toMatchObject({ type: 'compaction' });
     expect(item!.encrypted_content).toMatch(/^[A-Za-z0-9_-]{40,}$/);
     expect(item!.encrypted_content).not.toContain('alpha');
@@ -63,8 +68,12 @@ describe('POST /v1/responses/compact', () => {
     expect(JSON.stringify(summaryCall.messages)).not.toContain('charlie three');
 
     // A new chain from the output (no previous_response_id), then a continuation of it.
+    // The compaction item alone stands for everything: a client may drop what precedes it.
+    await client.responses.create({ model: 'fake-model', input: [item as never, { role: 'user', content: 'delta four' }] });
+    const fromItemAlone = lastChat().messages;
     const next = await client.responses.create({ model: 'fake-model', input: [...(compacted.output as never[]), { role: 'user', content: 'delta four' }] });
     expect(next.output_text).toBe('You said: delta four');
+    expect(lastChat().messages).toEqual(fromItemAlone);
     const sent = JSON.stringify(lastChat().messages);
     expect(sent).toContain(SUMMARY_PREFIX.trim().slice(0, 30));
     expect(sent).not.toContain('alpha secret one');
@@ -113,7 +122,7 @@ describe('POST /v1/responses/compact', () => {
       ],
     });
     // The two most recent user turns stay (VR_COMPACTION_KEEP_TURNS=2); the first is summarised.
-    expect(compacted.output.map((i) => i.type)).toEqual(['compaction', 'message', 'message', 'message']);
+    expect(compacted.output.map((i) => i.type)).toEqual(['message', 'message', 'message', 'compaction']);
     expect(JSON.stringify(lastChat().messages)).toContain('old question');
     expect(JSON.stringify(compacted.output)).not.toContain('old question');
     await expect(client.responses.compact({ input: 'x' } as never)).rejects.toMatchObject({ status: 400, error: { param: 'model' } });
@@ -122,7 +131,7 @@ describe('POST /v1/responses/compact', () => {
 
   it('rejects a tampered or foreign compaction blob with a 400 naming the field', async () => {
     const compacted = await client.responses.compact({ model: 'fake-model', input: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }] });
-    const item = compacted.output[0] as { type: 'compaction'; id: string; encrypted_content: string };
+    const item = compacted.output.at(-1) as { type: 'compaction'; id: string; encrypted_content: string };
     const blob = item.encrypted_content;
     const tampered = `${blob.slice(0, 30)}${blob[30] === 'A' ? 'B' : 'A'}${blob.slice(31)}`;
     for (const bad of [tampered, new SealedBlobs(generateSealingKey()).seal('compaction', { v: 1, pinned: [], summary: 'forged', after: [] }), 'not-a-blob']) {
@@ -147,6 +156,7 @@ describe('automatic compaction (context_management)', () => {
     } as never);
     const output = (r as unknown as { output: { type: string }[] }).output;
     expect(output.map((i) => i.type)).toEqual(['compaction', 'message']);
+    expect(responseSpecErrors(r)).toEqual([]);
     // The summary call was the agent's turn (its instructions and cache salt) ending with the compaction prompt.
     const [summary, answer] = chats().slice(before);
     expect(summary!.messages[0]).toEqual({ role: 'system', content: 'agent rules' });

@@ -78,6 +78,39 @@ describe('Conversations API', () => {
     await expect(alice.conversations.items.create(conv.id, { items: [{ type: 'bogus' } as never] })).rejects.toMatchObject({ status: 400 });
   });
 
+  it('pages newest first by default (after / has_more / first_id / last_id), takes include, and enforces metadata limits', async () => {
+    const conv = await alice.conversations.create({ items: Array.from({ length: 5 }, (_, i) => ({ type: 'message' as const, role: 'user' as const, content: `p${i}` })) });
+    const all = await alice.conversations.items.list(conv.id, { order: 'asc' });
+    const ids = all.data.map((i) => i.id!);
+    // The wire shape (the SDK's page object keeps only data / has_more).
+    const raw = async (query: string) => (await fetch(`${gw.origin}/v1/conversations/${conv.id}/items?${query}`, { headers: { authorization: `Bearer ${KEYS[0]}` } })).json();
+    expect(await raw('order=asc')).toMatchObject({ object: 'list', first_id: ids[0], last_id: ids[4], has_more: false });
+    expect(await raw('limit=2')).toMatchObject({ object: 'list', first_id: ids[4], last_id: ids[3], has_more: true });
+    const first = await alice.conversations.items.list(conv.id, { limit: 2 });
+    expect(first.data.map((i) => i.id)).toEqual([ids[4], ids[3]]);
+    expect(first.has_more).toBe(true);
+    const second = await alice.conversations.items.list(conv.id, { limit: 2, after: ids[3] });
+    expect(second.data.map((i) => i.id)).toEqual([ids[2], ids[1]]);
+    const last = await alice.conversations.items.list(conv.id, { limit: 2, after: ids[1] });
+    expect(last.data.map((i) => i.id)).toEqual([ids[0]]);
+    expect(last.has_more).toBe(false);
+    // The SDK's auto-paging in the default order walks every item once.
+    const walked: string[] = [];
+    for await (const item of alice.conversations.items.list(conv.id, { limit: 2 })) walked.push(item.id!);
+    expect(walked).toEqual([...ids].reverse());
+    await expect(alice.conversations.items.list(conv.id, { limit: 0 })).rejects.toMatchObject({ status: 400, error: { param: 'limit' } });
+    await expect(alice.conversations.items.list(conv.id, { limit: 101 })).rejects.toMatchObject({ status: 400, error: { param: 'limit' } });
+    expect((await alice.conversations.items.list(conv.id, { include: ['message.output_text.logprobs'] })).data).toHaveLength(5);
+    await expect(alice.conversations.items.list(conv.id, { include: ['bogus' as never] })).rejects.toMatchObject({ status: 400, error: { param: 'include' } });
+    // Metadata: at most 16 pairs, keys up to 64 and values up to 512 characters.
+    const sixteen = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`k${i}`, 'v']));
+    expect((await alice.conversations.update(conv.id, { metadata: sixteen })).metadata).toEqual(sixteen);
+    await expect(alice.conversations.update(conv.id, { metadata: { ...sixteen, k16: 'v' } })).rejects.toMatchObject({ status: 400 });
+    await expect(alice.conversations.create({ metadata: { ['k'.repeat(65)]: 'v' } })).rejects.toMatchObject({ status: 400 });
+    await expect(alice.conversations.create({ metadata: { k: 'v'.repeat(513) } })).rejects.toMatchObject({ status: 400 });
+    expect((await alice.conversations.create({ metadata: { ['k'.repeat(64)]: 'v'.repeat(512) } })).object).toBe('conversation');
+  });
+
   it('`conversation` on create: history in, the turn appended, response carries it', async () => {
     const conv = await alice.conversations.create({ items: [{ type: 'message', role: 'developer', content: 'be terse' }] });
     const first = await alice.responses.create({ model: 'fake-model', input: 'first question', conversation: conv.id });

@@ -6,7 +6,10 @@
  * already replayed as function calls). It is split at the start of the `keepTurns`-th last
  * user turn; a function call whose output is not in the older part moves the split back to
  * that call, so a call and its output are never separated and unresolved calls survive.
- * System and developer messages of the older part are kept verbatim (pinned) inside the blob.
+ * System and developer messages of the older part are kept verbatim (pinned) inside the blob,
+ * and so are the recent items: the item alone stands for the whole history, which is what lets
+ * the endpoint return it after the recent items (OpenAI's order) and lets clients drop
+ * everything before the latest compaction item.
  *
  * The summary call is the agent's own next turn with the compaction prompt as its last user
  * message (prompt.ts says why): the caller's instructions, the older history as it was sent
@@ -33,8 +36,6 @@ export interface CompactRequest {
   model: string;
   items: Item[];
   keepTurns: number;
-  /** Automatic compaction keeps the recent items inside the blob; the endpoint returns them beside it. */
-  sealKept: boolean;
   /** The caller's instructions (the agent's system prompt), sent as on its ordinary turns. */
   instructions: string | null;
   /** The request's pass-through parameters (`prompt_cache_key`, `service_tier`, …). */
@@ -44,8 +45,8 @@ export interface CompactRequest {
 
 export interface Compacted {
   item: CompactionItem;
-  /** Items returned beside the compaction item (empty when sealed inside it). */
-  kept: Item[];
+  /** The items kept verbatim (sealed inside `item` too): the endpoint shows them before it. */
+  recent: Item[];
   usage: ModelUsage;
 }
 
@@ -88,6 +89,6 @@ export async function compact(deps: CompactDeps, req: CompactRequest): Promise<C
   const recent = req.items.slice(split);
   const pinned = older.filter(isPinned);
   const { text, usage } = await summarise(deps, req, older);
-  const item = sealCompaction(deps.sealedBlobs, deps.newId('cmp'), { pinned, summary: text, after: req.sealKept ? recent : [] });
-  return { item, kept: req.sealKept ? [] : recent, usage };
+  const item = sealCompaction(deps.sealedBlobs, deps.newId('cmp'), { pinned, summary: text, after: recent });
+  return { item, recent, usage };
 }

@@ -3,7 +3,8 @@
  * a sealed blob (crypto/sealed-blob.ts, purpose "compaction") holding
  *   { v: 1, pinned: Item[], summary: string, after: Item[] }
  * and opens, for the upstream, into: the pinned system/developer messages, one user message with
- * the summary, then `after` (the recent items automatic compaction keeps inside the blob).
+ * the summary, then `after` (the recent items kept verbatim, which the endpoint also returns
+ * before the item).
  *
  * The latest compaction item in a history replaces everything before it (except system and
  * developer messages, which are never compacted away): that is how a chain continued with

@@ -24,7 +24,16 @@ export function instrumentAdapter(inner: UpstreamAdapter, apiKind: ApiKind, tool
 
   const toolType = (name: string): string => tools.resolve(name, scope.current()?.requestTools ?? [])?.tool.kind ?? 'function';
 
-  async function* streamTurn(req: TurnRequest): AsyncGenerator<ModelEvent[], void, undefined> {
+  /**
+   * An iterator around the inner one rather than an async generator: a generator would add two
+   * promise hops per upstream read (per token on a fast upstream) just to look at the batches.
+   */
+  function streamTurn(req: TurnRequest): AsyncIterable<ModelEvent[]> {
+    // Nothing starts (no span, no request) until the caller iterates, as with a generator.
+    return { [Symbol.asyncIterator]: () => observed(req) };
+  }
+
+  function observed(req: TurnRequest): AsyncIterator<ModelEvent[]> {
     const span = tracer.startSpan(`upstream ${apiKind}`, {
       kind: SpanKind.CLIENT,
       attributes: { 'vr.upstream.api_kind': apiKind, 'gen_ai.request.model': req.model },
@@ -35,31 +44,51 @@ export function instrumentAdapter(inner: UpstreamAdapter, apiKind: ApiKind, tool
     }
     const started = performance.now();
     let firstToken = true;
-    try {
-      for await (const batch of inner.streamTurn({ ...req, headers })) {
-        for (const ev of batch) {
-          if (firstToken && isGenerated(ev)) {
-            firstToken = false;
-            const ms = performance.now() - started;
-            metrics?.upstreamTimeToFirstToken.observe({ api_kind: apiKind }, ms / 1000);
-            span.addEvent('first_token');
-            const timings = scope.current()?.timings;
-            if (timings && timings.upstream_first_token_ms === undefined) timings.upstream_first_token_ms = ms;
-          }
-          if (ev.type === 'tool_call.start') metrics?.toolCallsRequested.inc({ tool_type: toolType(ev.name) });
-        }
-        yield batch;
-      }
-    } catch (error) {
-      markSpanError(span, error);
-      throw error;
-    } finally {
-      // Also reached when the consumer stops early (client gone): the call ended then too.
+    let ended = false;
+    // Also reached when the consumer stops early (client gone): the call ended then too.
+    const end = () => {
+      if (ended) return;
+      ended = true;
       const ms = performance.now() - started;
       metrics?.upstreamRequestDuration.observe({ api_kind: apiKind }, ms / 1000);
       scope.add('upstream_ms', ms);
       span.end();
-    }
+    };
+    const observe = (batch: ModelEvent[]) => {
+      for (const ev of batch) {
+        if (firstToken && isGenerated(ev)) {
+          firstToken = false;
+          const ms = performance.now() - started;
+          metrics?.upstreamTimeToFirstToken.observe({ api_kind: apiKind }, ms / 1000);
+          span.addEvent('first_token');
+          const timings = scope.current()?.timings;
+          if (timings && timings.upstream_first_token_ms === undefined) timings.upstream_first_token_ms = ms;
+        }
+        if (ev.type === 'tool_call.start') metrics?.toolCallsRequested.inc({ tool_type: toolType(ev.name) });
+      }
+    };
+    const onResult = (r: IteratorResult<ModelEvent[]>) => {
+      if (r.done) end();
+      else observe(r.value);
+      return r;
+    };
+    const onError = (error: unknown): never => {
+      markSpanError(span, error);
+      end();
+      throw error;
+    };
+    const turn = inner.streamTurn({ ...req, headers })[Symbol.asyncIterator]();
+    return {
+      next: () => turn.next().then(onResult, onError),
+      return: async () => {
+        try {
+          await turn.return?.();
+        } finally {
+          end();
+        }
+        return { done: true, value: undefined };
+      },
+    };
   }
   return { streamTurn };
 }

@@ -68,7 +68,6 @@ export function registerContextRoutes(app: FastifyInstance, deps: EngineDeps, up
       model: body.model,
       items: turn.items,
       keepTurns: deps.compactionKeepTurns ?? 2,
-      sealKept: false,
       instructions: turn.instructions,
       params: turn.params,
       signal: controller.signal,
@@ -78,7 +77,9 @@ export function registerContextRoutes(app: FastifyInstance, deps: EngineDeps, up
       id: deps.newId('resp'),
       object: 'response.compaction',
       created_at: deps.clock(),
-      output: [done.item, ...done.kept],
+      // OpenAI's order: the items kept verbatim, then the compaction item (which holds them too,
+      // so a client may keep only what follows the latest compaction item).
+      output: [...done.recent, done.item],
       usage: {
         input_tokens: usage.input_tokens,
         input_tokens_details: { cached_tokens: usage.cached_tokens },
