@@ -3,8 +3,15 @@
  *
  * Input items are normalised into these shapes (ids assigned, string content expanded into
  * parts) so that the store, the upstream adapters and the composer all speak one language.
- * Shapes follow OpenAI's Responses API (what the official SDKs parse).
+ * Shapes follow OpenAI's Responses API (what the official SDKs parse). Each type is derived from
+ * the zod schema that accepts the item as input (`api/request-schema.ts`, `tools/client/schemas.ts`,
+ * each gateway tool's `items.ts`), plus what normalisation guarantees; only what the gateway
+ * produces in more detail than it accepts (output_text annotations and logprobs, tool-built
+ * function outputs) is written out here.
  */
+import type { z } from 'zod';
+import type * as client from '../tools/client/schemas.js';
+import type * as core from './request-schema.js';
 
 export interface LogProbTop { token: string; logprob: number; bytes: number[] }
 export interface LogProb extends LogProbTop { top_logprobs: LogProbTop[] }
@@ -13,112 +20,37 @@ export interface UrlCitation { type: 'url_citation'; url: string; title: string;
 export type Annotation = UrlCitation;
 
 export type ContentPart =
-  | { type: 'input_text'; text: string }
-  | { type: 'input_image'; image_url?: string | null; file_id?: string | null; detail: 'auto' | 'low' | 'high' }
-  | { type: 'input_file'; file_data?: string; file_url?: string; filename?: string; file_id?: string | null }
+  | z.output<typeof core.inputText>
+  | z.output<typeof core.inputImage>
+  | z.output<typeof core.inputFile>
   | { type: 'output_text'; text: string; annotations: Annotation[]; logprobs?: LogProb[] }
-  | { type: 'refusal'; refusal: string };
+  | z.output<typeof core.refusal>;
 
 export type ItemStatus = 'in_progress' | 'completed' | 'incomplete';
 
-export interface MessageItem {
-  type: 'message';
-  id: string;
-  role: 'user' | 'system' | 'developer' | 'assistant';
-  status: ItemStatus;
-  content: ContentPart[];
-  phase?: 'commentary' | 'final_answer';
-}
+/**
+ * What normalisation guarantees over an item's accepted input shape: an id and a status
+ * (stored and emitted items always carry both).
+ */
+type Normalised<T extends { id?: unknown; status?: unknown }, S = NonNullable<T['status']>> = Omit<T, 'id' | 'status'> & { id: string; status: S };
 
-export interface ReasoningItem {
-  type: 'reasoning';
-  id: string;
-  summary: { type: 'summary_text'; text: string }[];
-  content?: { type: 'reasoning_text'; text: string }[];
-  encrypted_content?: string | null;
-  status?: ItemStatus;
-}
+/** A message; string content is expanded into parts when it is normalised. */
+export type MessageItem = Omit<Normalised<z.output<typeof core.messageItem>>, 'type' | 'content'> & { type: 'message'; content: ContentPart[] };
 
-export interface FunctionCallItem {
-  type: 'function_call';
-  id: string;
-  call_id: string;
-  name: string;
-  arguments: string;
-  status: ItemStatus;
-  /** The `namespace` tool this function belongs to (the model saw `<namespace>__<name>`). */
-  namespace?: string;
-}
+export type ReasoningItem = Omit<z.output<typeof core.reasoningItem>, 'id'> & { id: string };
+
+export type FunctionCallItem = Normalised<z.output<typeof core.functionCallItem>>;
 
 /** A call to a client `custom` tool: freeform (or grammar-constrained) text input. */
-export interface CustomToolCallItem {
-  type: 'custom_tool_call';
-  id: string;
-  call_id: string;
-  name: string;
-  input: string;
-  status: ItemStatus;
-  namespace?: string;
-}
-
-export interface CustomToolCallOutputItem {
-  type: 'custom_tool_call_output';
-  id: string;
-  call_id: string;
-  output: FunctionCallOutputContent;
-  status: ItemStatus;
-}
-
-export interface LocalShellCallItem {
-  type: 'local_shell_call';
-  id: string;
-  call_id: string;
-  action: { type: 'exec'; command: string[]; env: Record<string, string>; timeout_ms?: number | null; user?: string | null; working_directory?: string | null };
-  status: ItemStatus;
-}
-
+export type CustomToolCallItem = Normalised<z.output<typeof client.customToolCallItem>>;
+export type CustomToolCallOutputItem = Normalised<z.output<typeof client.customToolCallOutputItem>>;
+export type LocalShellCallItem = Normalised<z.output<typeof client.localShellCallItem>>;
 /** `id` names the call it answers (OpenAI's shape); `call_id` when the client sent one. */
-export interface LocalShellCallOutputItem {
-  type: 'local_shell_call_output';
-  id: string;
-  call_id?: string | null;
-  output: string;
-  status: ItemStatus;
-}
-
-export interface ShellCallItem {
-  type: 'shell_call';
-  id: string;
-  call_id: string;
-  action: { commands: string[]; timeout_ms?: number | null; max_output_length?: number | null };
-  environment: unknown;
-  status: ItemStatus;
-}
-
-export interface ShellCallOutputItem {
-  type: 'shell_call_output';
-  id: string;
-  call_id: string;
-  output: { stdout: string; stderr: string; outcome?: { type: 'exit'; exit_code: number } | { type: 'timeout' } }[];
-  max_output_length?: number | null;
-  status: ItemStatus;
-}
-
-export interface ApplyPatchCallItem {
-  type: 'apply_patch_call';
-  id: string;
-  call_id: string;
-  operation: { type: 'create_file' | 'update_file'; path: string; diff: string } | { type: 'delete_file'; path: string };
-  status: 'in_progress' | 'completed';
-}
-
-export interface ApplyPatchCallOutputItem {
-  type: 'apply_patch_call_output';
-  id: string;
-  call_id: string;
-  status: 'completed' | 'failed';
-  output?: string | null;
-}
+export type LocalShellCallOutputItem = Normalised<z.output<typeof client.localShellCallOutputItem>>;
+export type ShellCallItem = Normalised<z.output<typeof client.shellCallItem>>;
+export type ShellCallOutputItem = Normalised<z.output<typeof client.shellCallOutputItem>>;
+export type ApplyPatchCallItem = Normalised<z.output<typeof client.applyPatchCallItem>>;
+export type ApplyPatchCallOutputItem = Normalised<z.output<typeof client.applyPatchCallOutputItem>>;
 
 /** Calls the client executes and answers, and their answers (besides function calls). */
 export type ClientToolItem =
@@ -135,13 +67,8 @@ export type FunctionCallOutputContent =
   | string
   | ({ type: 'input_text'; text: string } | { type: 'input_image'; image_url?: string | null; detail?: string } | { type: 'input_file'; [k: string]: unknown })[];
 
-export interface FunctionCallOutputItem {
-  type: 'function_call_output';
-  id: string;
-  call_id: string;
-  output: FunctionCallOutputContent;
-  status: ItemStatus;
-}
+/** `output` is wider than the accepted input: gateway-built outputs carry parts as tools produced them. */
+export type FunctionCallOutputItem = Omit<Normalised<z.output<typeof core.functionCallOutputItem>>, 'output'> & { output: FunctionCallOutputContent };
 
 /**
  * Item types of gateway tools, by item type. Each tool declares its own in its folder
@@ -154,11 +81,7 @@ export interface GatewayToolItems {}
 export type GatewayToolItem = GatewayToolItems[keyof GatewayToolItems];
 
 /** Compacted history (POST /v1/responses/compact, automatic compaction): an opaque sealed blob. */
-export interface CompactionItem {
-  type: 'compaction';
-  id: string;
-  encrypted_content: string;
-}
+export type CompactionItem = Omit<z.output<typeof core.compactionItem>, 'id'> & { id: string };
 
 export type Item = MessageItem | ReasoningItem | FunctionCallItem | FunctionCallOutputItem | CompactionItem | ClientToolItem | GatewayToolItem;
 

@@ -10,14 +10,14 @@ import { clientToolChoiceSchemas, clientToolEntrySchemas, clientToolItemSchemas 
 
 const detail = z.enum(['auto', 'low', 'high']);
 
-const inputText = z.object({ type: z.literal('input_text'), text: z.string() });
-const inputImage = z.object({
+export const inputText = z.object({ type: z.literal('input_text'), text: z.string() });
+export const inputImage = z.object({
   type: z.literal('input_image'),
   image_url: z.string().nullish(),
   file_id: z.string().nullish(),
   detail: detail.default('auto'),
 });
-const inputFile = z.object({
+export const inputFile = z.object({
   type: z.literal('input_file'),
   file_data: z.string().optional(),
   file_url: z.string().optional(),
@@ -30,11 +30,11 @@ const outputText = z.object({
   annotations: z.array(z.any()).default([]),
   logprobs: z.array(z.any()).optional(),
 });
-const refusal = z.object({ type: z.literal('refusal'), refusal: z.string() });
+export const refusal = z.object({ type: z.literal('refusal'), refusal: z.string() });
 
 const contentPart = z.discriminatedUnion('type', [inputText, inputImage, inputFile, outputText, refusal]);
 
-const messageItem = z.object({
+export const messageItem = z.object({
   type: z.literal('message').optional(),
   id: z.string().optional(),
   role: z.enum(['user', 'system', 'developer', 'assistant']),
@@ -43,7 +43,7 @@ const messageItem = z.object({
   phase: z.enum(['commentary', 'final_answer']).nullish(),
 });
 
-const functionCallItem = z.object({
+export const functionCallItem = z.object({
   type: z.literal('function_call'),
   id: z.string().optional(),
   call_id: z.string().min(1),
@@ -53,7 +53,7 @@ const functionCallItem = z.object({
   namespace: z.string().nullish(),
 });
 
-const functionCallOutputItem = z.object({
+export const functionCallOutputItem = z.object({
   type: z.literal('function_call_output'),
   id: z.string().nullish(),
   call_id: z.string().min(1),
@@ -61,7 +61,7 @@ const functionCallOutputItem = z.object({
   status: z.enum(['in_progress', 'completed', 'incomplete']).nullish(),
 });
 
-const reasoningItem = z.object({
+export const reasoningItem = z.object({
   type: z.literal('reasoning'),
   id: z.string().optional(),
   summary: z.array(z.object({ type: z.literal('summary_text'), text: z.string() })).default([]),
@@ -72,7 +72,7 @@ const reasoningItem = z.object({
 
 const itemReference = z.object({ type: z.literal('item_reference'), id: z.string() });
 
-const compactionItem = z.object({
+export const compactionItem = z.object({
   type: z.literal('compaction'),
   id: z.string().nullish(),
   encrypted_content: z.string().min(1).max(10 * 1024 * 1024),
