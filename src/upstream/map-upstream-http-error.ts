@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { z } from 'zod';
 import { ApiError } from '../api/errors.js';
 
 /**
@@ -74,6 +75,23 @@ interface ParsedError {
   code: string | null;
 }
 
+// The error bodies servers send, as one loose description: OpenAI `{"error": {message, param,
+// code}}`, vLLM `{"object": "error", message, code: <number>}` or `{"error": "text"}`, FastAPI
+// `{"detail": "text" | [{msg}, …]}`. A field of another type reads as absent (error path: cost
+// does not matter, forgiveness does).
+const optionalString = z.string().optional().catch(undefined);
+const errorFields = z.object({
+  message: optionalString,
+  param: optionalString,
+  // vLLM puts the numeric HTTP status in `code`; only string codes are OpenAI-style codes.
+  code: optionalString,
+  detail: z.union([z.string(), z.array(z.unknown())]).optional().catch(undefined),
+});
+const errorBody = errorFields.extend({
+  error: z.union([z.string(), errorFields]).optional().catch(undefined),
+});
+const detailEntry = z.object({ msg: z.string() });
+
 function parseErrorBody(text: string): ParsedError {
   const trimmed = text.trim();
   let json: unknown;
@@ -82,22 +100,21 @@ function parseErrorBody(text: string): ParsedError {
   } catch {
     return { message: '', param: null, code: null };
   }
-  if (!isRecord(json)) return { message: '', param: null, code: null };
-  const inner = isRecord(json.error) ? json.error : json;
-  if (typeof json.error === 'string') return { message: json.error, param: null, code: null };
-  const message = typeof inner.message === 'string' ? inner.message : (detailMessage(inner.detail) ?? '');
-  return {
-    message,
-    param: typeof inner.param === 'string' ? inner.param : null,
-    // vLLM puts the numeric HTTP status in `code`; only string codes are OpenAI-style codes.
-    code: typeof inner.code === 'string' ? inner.code : null,
-  };
+  const parsed = errorBody.safeParse(json);
+  if (!parsed.success) return { message: '', param: null, code: null };
+  const body = parsed.data;
+  if (typeof body.error === 'string') return { message: body.error, param: null, code: null };
+  const inner = body.error ?? body;
+  return { message: inner.message ?? detailMessage(inner.detail) ?? '', param: inner.param ?? null, code: inner.code ?? null };
 }
 
-function detailMessage(detail: unknown): string | undefined {
+function detailMessage(detail: string | unknown[] | undefined): string | undefined {
   if (typeof detail === 'string') return detail;
   if (Array.isArray(detail)) {
-    const parts = detail.map((d) => (isRecord(d) && typeof d.msg === 'string' ? d.msg : JSON.stringify(d)));
+    const parts = detail.map((d) => {
+      const entry = detailEntry.safeParse(d);
+      return entry.success ? entry.data.msg : JSON.stringify(d);
+    });
     return parts.join('; ');
   }
   return undefined;
@@ -121,8 +138,4 @@ function typeFor(status: number): string {
   if (status === 429) return 'rate_limit_error';
   if (status >= 500) return 'upstream_error';
   return 'invalid_request_error';
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSealingKey, SealedBlobs } from '../../src/crypto/sealed-blob.js';
 import { COMPACTION_PROMPT, SUMMARY_PREFIX } from '../../src/engine/compaction/prompt.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
+import { responseSpecErrors, specErrors } from '../support/schemas.js';
 import { startServe, type ServeProcess } from '../operations/support.js';
 
 let upstream: FakeUpstream;
@@ -47,6 +48,7 @@ describe('POST /v1/responses/compact', () => {
     const prev = await chain(['alpha secret one', 'bravo two', 'charlie three']);
     const compacted = await client.responses.compact({ model: 'fake-model', previous_response_id: prev });
     expect(compacted.object).toBe('response.compaction');
+    expect(specErrors('CompactResource', compacted)).toEqual([]);
     // OpenAI's order: the items kept verbatim, then the compaction item.
     const output = compacted.output as { type: string; encrypted_content?: string; role?: string }[];
     const item = output.at(-1);
@@ -154,6 +156,7 @@ describe('automatic compaction (context_management)', () => {
     } as never);
     const output = (r as unknown as { output: { type: string }[] }).output;
     expect(output.map((i) => i.type)).toEqual(['compaction', 'message']);
+    expect(responseSpecErrors(r)).toEqual([]);
     // The summary call was the agent's turn (its instructions and cache salt) ending with the compaction prompt.
     const [summary, answer] = chats().slice(before);
     expect(summary!.messages[0]).toEqual({ role: 'system', content: 'agent rules' });

@@ -1,6 +1,7 @@
 import { ApiError } from '../../api/errors.js';
 import type { LogProb } from '../../api/items.js';
 import type { FinishReason, ModelEvent, ModelUsage } from '../../model/events.js';
+import { parseChatChunk, type ChatChoice, type ChatChunk, type ChatDelta, type ChatToolCallDelta } from './chunk-schema.js';
 import { mapFinishReason } from './map-finish-reason.js';
 import { mapLogprobs } from './map-logprobs.js';
 import { mapUsage } from './map-usage.js';
@@ -42,27 +43,27 @@ export function createChunkInterpreter(generateCallId: () => string): ChunkInter
   // Logprobs that came with an empty content delta ride along with the next text delta.
   let heldLogprobs: LogProb[] = [];
 
-  function chunk(raw: unknown): ModelEvent[] {
-    if (!isRecord(raw)) throw malformed('a chunk that is not a JSON object');
+  function chunk(input: unknown): ModelEvent[] {
+    const raw = parseChatChunk(input);
+    if (!raw) throw malformed('a chunk that is not a JSON object');
     throwIfErrorPayload(raw);
-    if (isRecord(raw.usage)) usage = mapUsage(raw.usage);
+    if (raw.usage) usage = mapUsage(raw.usage);
     const events: ModelEvent[] = [];
-    const choices = Array.isArray(raw.choices) ? raw.choices : [];
-    for (const choice of choices) {
+    for (const choice of raw.choices ?? []) {
       // We always ask for one choice; ignore others should a server send n > 1.
-      if (!isRecord(choice) || (typeof choice.index === 'number' && choice.index !== 0)) continue;
+      if (!choice || (typeof choice.index === 'number' && choice.index !== 0)) continue;
       interpretChoice(choice, events);
     }
     return events;
   }
 
-  function interpretChoice(choice: Record<string, unknown>, events: ModelEvent[]): void {
-    const delta = isRecord(choice.delta) ? choice.delta : {};
+  function interpretChoice(choice: ChatChoice, events: ModelEvent[]): void {
+    const delta: ChatDelta = choice.delta ?? {};
     const reasoning = pickReasoning(delta);
     if (reasoning) events.push({ type: 'reasoning.delta', delta: reasoning });
 
     const logprobs = mapLogprobs(choice.logprobs);
-    const content = typeof delta.content === 'string' ? delta.content : '';
+    const content = delta.content ?? '';
     if (content) {
       const all = heldLogprobs.length ? [...heldLogprobs, ...logprobs] : logprobs;
       heldLogprobs = [];
@@ -71,21 +72,19 @@ export function createChunkInterpreter(generateCallId: () => string): ChunkInter
       heldLogprobs.push(...logprobs);
     }
 
-    if (typeof delta.refusal === 'string' && delta.refusal) events.push({ type: 'refusal.delta', delta: delta.refusal });
+    if (delta.refusal) events.push({ type: 'refusal.delta', delta: delta.refusal });
 
-    if (Array.isArray(delta.tool_calls)) {
-      for (const tc of delta.tool_calls) if (isRecord(tc)) interpretToolCall(tc, events);
-    }
+    for (const tc of delta.tool_calls ?? []) if (tc) interpretToolCall(tc, events);
 
-    if (typeof choice.finish_reason === 'string' && choice.finish_reason && finishReason === null) {
+    if (choice.finish_reason && finishReason === null) {
       finishReason = mapFinishReason(choice.finish_reason);
       closeCalls(events);
     }
   }
 
-  function interpretToolCall(tc: Record<string, unknown>, events: ModelEvent[]): void {
-    const fn = isRecord(tc.function) ? tc.function : {};
-    const id = typeof tc.id === 'string' && tc.id ? tc.id : null;
+  function interpretToolCall(tc: ChatToolCallDelta, events: ModelEvent[]): void {
+    const fn = tc.function ?? {};
+    const id = tc.id || null;
     const index = resolveIndex(tc.index, id);
     let state = calls.get(index);
     if (!state) {
@@ -96,8 +95,8 @@ export function createChunkInterpreter(generateCallId: () => string): ChunkInter
     if (state.done) return; // late fragments after finish: the call was already reported complete
     // Some servers repeat the id and the full name on every fragment; the first one wins.
     if (id && !state.id) state.id = id;
-    if (typeof fn.name === 'string' && fn.name && !state.name) state.name = fn.name;
-    const args = typeof fn.arguments === 'string' ? fn.arguments : isRecord(fn.arguments) ? JSON.stringify(fn.arguments) : '';
+    if (fn.name && !state.name) state.name = fn.name;
+    const args = typeof fn.arguments === 'string' ? fn.arguments : fn.arguments ? JSON.stringify(fn.arguments) : '';
     if (!state.started && state.name) {
       state.started = true;
       events.push({ type: 'tool_call.start', index, call_id: state.id ?? generateCallId(), name: state.name });
@@ -113,7 +112,7 @@ export function createChunkInterpreter(generateCallId: () => string): ChunkInter
    * `index` is required by the spec but some servers omit it: a fragment with a new id starts a
    * new call, anything else continues the last one.
    */
-  function resolveIndex(rawIndex: unknown, id: string | null): number {
+  function resolveIndex(rawIndex: number | null | undefined, id: string | null): number {
     if (typeof rawIndex === 'number' && Number.isInteger(rawIndex) && rawIndex >= 0) return rawIndex;
     if (id) {
       for (const state of calls.values()) if (state.id === id) return state.index;
@@ -166,15 +165,13 @@ export function createChunkInterpreter(generateCallId: () => string): ChunkInter
  * vLLM has named the reasoning field `reasoning_content` (older) and `reasoning` (current), and
  * during the transition sent both with the same text. Take one, never both.
  */
-function pickReasoning(delta: Record<string, unknown>): string {
-  const a = typeof delta.reasoning === 'string' ? delta.reasoning : '';
-  const b = typeof delta.reasoning_content === 'string' ? delta.reasoning_content : '';
-  return a || b;
+function pickReasoning(delta: ChatDelta): string {
+  return delta.reasoning || delta.reasoning_content || '';
 }
 
 /** OpenAI sends `{"error":{…}}` mid-stream; vLLM `{"object":"error",…}` or `{"error":{…}}`. */
-function throwIfErrorPayload(raw: Record<string, unknown>): void {
-  const err = isRecord(raw.error) ? raw.error : raw.object === 'error' ? raw : typeof raw.error === 'string' ? { message: raw.error } : null;
+function throwIfErrorPayload(raw: ChatChunk): void {
+  const err: { message?: unknown } | null = raw.error && typeof raw.error === 'object' ? raw.error : raw.object === 'error' ? raw : typeof raw.error === 'string' ? { message: raw.error } : null;
   if (!err) return;
   const message = typeof err.message === 'string' && err.message ? err.message : 'unknown error';
   throw new ApiError(502, `The upstream model server failed while streaming: ${message}`, 'upstream_error', null, 'upstream_error');
@@ -182,8 +179,4 @@ function throwIfErrorPayload(raw: Record<string, unknown>): void {
 
 export function malformed(what: string): ApiError {
   return new ApiError(502, `The upstream model server sent ${what}.`, 'upstream_error', null, 'upstream_error');
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

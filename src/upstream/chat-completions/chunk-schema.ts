@@ -1,0 +1,74 @@
+/**
+ * The shape of a `chat.completion.chunk` as the interpreter reads it, as a zod schema: the one
+ * description of which fields it reads and their types (fields it does not read are dropped).
+ *
+ * Real servers differ and misbehave field by field, and the interpreter has always been forgiving
+ * per field: a field of the wrong type reads as absent instead of failing the stream. The schema is
+ * built twice from this one description, both once at start-up:
+ * - `strict`: every field `.nullish()`. zod compiles plain objects into a fast parser, so a
+ *   well-formed chunk (every chunk of every server we know) costs ~0.1 µs (bench/interpret-chunks.ts);
+ * - `forgiving`: every field also `.catch`es to undefined (a list entry to null), so it never
+ *   rejects an object. It runs only when `strict` rejected a chunk, i.e. some field has an
+ *   unexpected type; it is much slower (~5 µs), and that path is rare.
+ * A chunk that is not a JSON object fails both (`parseChatChunk` returns null).
+ */
+import { z } from 'zod';
+
+function buildChunkSchema(forgiving: boolean) {
+  // One field: absent, null or of type `t`; when forgiving, anything else also reads as absent.
+  const field = <T extends z.ZodType>(t: T) => (forgiving ? t.nullish().catch(undefined) : t.nullish());
+  // One list entry: when forgiving, an entry of the wrong shape reads as null (skipped).
+  const entry = <T extends z.ZodType>(t: T) => (forgiving ? t.nullable().catch(null) : t);
+  const record = z.record(z.string(), z.unknown());
+
+  const toolCallDelta = z.object({
+    index: field(z.number()),
+    id: field(z.string()),
+    function: field(
+      z.object({
+        name: field(z.string()),
+        // Some servers send the arguments as an object instead of a JSON string.
+        arguments: field(z.union([z.string(), record])),
+      }),
+    ),
+  });
+  const delta = z.object({
+    content: field(z.string()),
+    refusal: field(z.string()),
+    reasoning: field(z.string()),
+    reasoning_content: field(z.string()),
+    tool_calls: field(z.array(entry(toolCallDelta))),
+  });
+  const choice = z.object({
+    index: field(z.number()),
+    delta: field(delta),
+    finish_reason: field(z.string()),
+    /** map-logprobs.ts checks its own shape. */
+    logprobs: z.unknown().optional(),
+  });
+  return z.object({
+    choices: field(z.array(entry(choice))),
+    usage: field(record),
+    /** OpenAI's mid-stream `{"error": {…}}` (or a bare string); vLLM's `{"object": "error", "message": …}`. */
+    error: field(z.union([record, z.string()])),
+    object: z.unknown().optional(),
+    message: z.unknown().optional(),
+  });
+}
+
+const strict = buildChunkSchema(false);
+// Same fields, each at worst absent: its output fits the strict schema's type.
+const forgiving = buildChunkSchema(true) as unknown as typeof strict;
+
+export type ChatChunk = z.output<typeof strict>;
+export type ChatChoice = NonNullable<NonNullable<ChatChunk['choices']>[number]>;
+export type ChatDelta = NonNullable<ChatChoice['delta']>;
+export type ChatToolCallDelta = NonNullable<NonNullable<ChatDelta['tool_calls']>[number]>;
+
+/** The chunk as the interpreter reads it, or null when it is not a JSON object. */
+export function parseChatChunk(input: unknown): ChatChunk | null {
+  const fast = strict.safeParse(input);
+  if (fast.success) return fast.data;
+  const slow = forgiving.safeParse(input);
+  return slow.success ? slow.data : null;
+}
