@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSealingKey, SealedBlobs } from '../../src/crypto/sealed-blob.js';
 import { COMPACTION_PROMPT, SUMMARY_PREFIX } from '../../src/engine/compaction/prompt.js';
-import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
+import { fakeTokenCount, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { responseSpecErrors, specErrors } from '../support/schemas.js';
 import { startServe, type ServeProcess } from '../operations/support.js';
 
@@ -108,6 +108,22 @@ describe('POST /v1/responses/compact', () => {
     expect(lastChat().cache_salt).toBeUndefined();
     expect(lastChat().messages[0]).toEqual({ role: 'system', content: 'house rules' });
     await expect(client.responses.compact({ model: 'fake-model', input, bogus: 1 } as never)).rejects.toMatchObject({ status: 400, error: { param: 'bogus' } });
+  });
+
+  it('compacts a history longer than the context: the summary call leaves out the oldest items instead of failing', async () => {
+    const words = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}${i}`).join(' ');
+    // Eight ~600-token turns (max_model_len 4096): far more than the model can read at once.
+    const input = Array.from({ length: 8 }, (_, i) => ({ role: i % 2 ? ('assistant' as const) : ('user' as const), content: words(600, `w${i}-`) }));
+    const compacted = await client.responses.compact({ model: 'fake-model', input: [...input, { role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }, { role: 'user', content: 'now' }] });
+    expect(compacted.output.at(-1)).toMatchObject({ type: 'compaction' });
+    const summary = lastChat() as ChatBody & { max_tokens?: number };
+    // The summary may take a fifth of the context; the history got the rest, newest items kept.
+    expect(summary.max_tokens).toBe(Math.floor(4096 * 0.2));
+    expect(fakeTokenCount(summary) + summary.max_tokens!).toBeLessThanOrEqual(4096);
+    const sent = JSON.stringify(summary.messages);
+    expect(sent).not.toContain('w0-0 ');
+    expect(sent).toContain('w7-599');
+    expect(summary.messages.at(-1)).toEqual({ role: 'user', content: COMPACTION_PROMPT });
   });
 
   it('compacts input (store: false style) and requires model', async () => {

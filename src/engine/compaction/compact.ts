@@ -22,7 +22,9 @@ import type { SealedBlobs } from '../../crypto/sealed-blob.js';
 import type { ModelUsage } from '../../model/events.js';
 import { defaultTurn } from '../../upstream/turn-request.js';
 import type { PassThroughParams } from '../../upstream/pass-through.js';
-import type { UpstreamAdapter } from '../../upstream/types.js';
+import type { TokenCounter } from '../../upstream/token-counter.js';
+import type { TurnRequest, UpstreamAdapter } from '../../upstream/types.js';
+import { fitToContext } from '../truncate.js';
 import { isPinned, sealCompaction } from './compaction-item.js';
 import { COMPACTION_PROMPT } from './prompt.js';
 
@@ -30,7 +32,18 @@ export interface CompactDeps {
   adapter: UpstreamAdapter;
   sealedBlobs: SealedBlobs;
   newId: IdGenerator;
+  /** Knows the model's context: the summary call is made to fit it (omitted = sent as is). */
+  tokenCounter?: TokenCounter;
+  logger?: { warn(obj: object, msg: string): void };
 }
+
+/**
+ * Share of the model's context the summary may take (its `max_tokens`). The history sent to be
+ * summarised gets the rest: when it is longer — the very situation compaction is for — its
+ * oldest items are left out of the summary call (as `truncation: "auto"` would) rather than the
+ * compaction failing with context_length_exceeded.
+ */
+export const SUMMARY_SHARE = 0.2;
 
 export interface CompactRequest {
   model: string;
@@ -72,7 +85,7 @@ async function summarise(deps: CompactDeps, req: CompactRequest, older: Item[]):
   const usage: ModelUsage = { input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 };
   if (!older.some((it) => !isPinned(it))) return { text: '', usage };
   const ask: Item = { type: 'message', id: deps.newId('msg'), role: 'user', status: 'completed', content: [{ type: 'input_text', text: COMPACTION_PROMPT }] };
-  const turn = defaultTurn({ model: req.model, instructions: req.instructions, items: [...older, ask], params: req.params, signal: req.signal });
+  const turn = await fitSummaryCall(deps, defaultTurn({ model: req.model, instructions: req.instructions, items: [...older, ask], params: req.params, signal: req.signal }));
   let text = '';
   for await (const batch of deps.adapter.streamTurn(turn)) {
     for (const ev of batch) {
@@ -81,6 +94,17 @@ async function summarise(deps: CompactDeps, req: CompactRequest, older: Item[]):
     }
   }
   return { text: text.trim(), usage };
+}
+
+async function fitSummaryCall(deps: CompactDeps, turn: TurnRequest): Promise<TurnRequest> {
+  if (!deps.tokenCounter) return turn;
+  const limit = await deps.tokenCounter.maxModelLen(turn.model, turn.signal);
+  if (limit === null) return turn;
+  const capped = { ...turn, maxOutputTokens: Math.max(1, Math.floor(limit * SUMMARY_SHARE)) };
+  const fitted = await fitToContext(capped, deps.tokenCounter, turn.signal);
+  if (fitted.dropped === 0) return capped;
+  deps.logger?.warn({ dropped_items: fitted.dropped, input_tokens: fitted.tokens }, 'compaction: the history to summarise exceeds the context; its oldest items were left out of the summary call');
+  return { ...capped, items: fitted.items };
 }
 
 export async function compact(deps: CompactDeps, req: CompactRequest): Promise<Compacted> {
