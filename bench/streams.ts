@@ -9,7 +9,10 @@
  *
  * Each open stream costs the gateway two sockets (client side and upstream side), so N is
  * capped at (RLIMIT_NOFILE − 200) / 2 of this process (children inherit it); raise it with
- * `ulimit -n` before the run where the hard limit allows. Every stream must deliver its first
+ * `ulimit -n` before the run where the hard limit allows. `BENCH_UPSTREAM_HTTP2=1` runs the fake
+ * upstream as cleartext HTTP/2 and the gateway with `VR_UPSTREAM_HTTP2=1`: upstream streams share
+ * connections (100 each once connected; a burst opens up to one per request while none is ready,
+ * so up to BATCH), and N is capped at RLIMIT_NOFILE − 200 − BATCH − N/100 instead. Every stream must deliver its first
  * delta, keep receiving deltas while held, and end with `response.completed` once released:
  * any HTTP error, early end or missing terminal event is counted as an error.
  */
@@ -52,11 +55,15 @@ export interface StreamsResult {
   memOpen: MemoryUsage;
   memAfter: MemoryUsage;
   fdLimit: number;
+  http2: boolean;
 }
 
 export async function measureStreams(wanted = Number(process.env.STREAMS ?? 10_000)): Promise<StreamsResult> {
   const limit = fdLimit();
-  const n = Math.min(wanted, Math.floor((limit - 200) / 2));
+  const http2 = process.env.BENCH_UPSTREAM_HTTP2 === '1';
+  // The gateway child inherits this environment.
+  if (http2) process.env.VR_UPSTREAM_HTTP2 = '1';
+  const n = Math.min(wanted, http2 ? Math.floor(((limit - 200 - BATCH) * 100) / 101) : Math.floor((limit - 200) / 2));
   const dir = mkdtempSync(join(tmpdir(), 'vr-streams-'));
   const upstream = await startUpstreamChild();
   const gw = await startGatewayProcess({ upstreamUrl: upstream.url, dbPath: join(dir, 'bench.db'), inspect: true });
@@ -134,7 +141,7 @@ export async function measureStreams(wanted = Number(process.env.STREAMS ?? 10_0
     await sleep(1000);
     const rssAfter = rssMiB(gw.pid);
     const memAfter = await inspector.memoryAfterGc();
-    return { wanted, opened: n, errors, firstError, completed, openMs, rssIdle, rssOpen, rssOpenLater, rssAfter, memIdle, memOpen, memAfter, fdLimit: limit };
+    return { wanted, opened: n, errors, firstError, completed, openMs, rssIdle, rssOpen, rssOpenLater, rssAfter, memIdle, memOpen, memAfter, fdLimit: limit, http2 };
   } finally {
     inspector?.close();
     await pool.destroy().catch(() => {});
@@ -150,7 +157,8 @@ export function renderStreams(r: StreamsResult): string {
   const b = (x: number) => mib(x / 1048576);
   const kib = (x: number) => `${(x / 1024 / r.opened).toFixed(1)} KiB`;
   return [
-    `${r.opened} concurrent SSE streams on one gateway process (asked for ${r.wanted}; fd limit ${r.fdLimit}, two sockets per stream in the gateway), ` +
+    `${r.opened} concurrent SSE streams on one gateway process (asked for ${r.wanted}; fd limit ${r.fdLimit}, ` +
+      `${r.http2 ? 'HTTP/2 upstream: one client socket per stream, upstream streams share connections' : 'two sockets per stream in the gateway'}), ` +
       `opened in ${(r.openMs / 1000).toFixed(1)} s in batches of ${BATCH}, held ${HOLD_MS / 1000} s with a delta every ${TICK_MS} ms per stream, then released.`,
     '',
     table(

@@ -84,6 +84,8 @@ async function handle(req: RecordedRequest, res: ServerResponse): Promise<void> 
 
 async function main(): Promise<void> {
   const upstream = await startFakeUpstream({
+    // BENCH_UPSTREAM_HTTP2=1: cleartext HTTP/2, for a gateway run with VR_UPSTREAM_HTTP2=1.
+    http2: process.env.BENCH_UPSTREAM_HTTP2 === '1',
     models: [benchModel(20), benchModel(500), HOLD_MODEL],
     handler: (req, res) => {
       // The fake records every request for tests; a bench sends hundreds of thousands.

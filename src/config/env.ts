@@ -6,6 +6,8 @@ import { readBooleanEnv } from '../observability/env-flags.js';
  */
 export interface EnvSettings {
   upstreamApiKey: string | null;
+  /** `VR_UPSTREAM_HTTP2` (default off): HTTP/2 to the upstream (h2c for http://), many streams per connection. */
+  upstreamHttp2?: boolean;
   /** Client API keys; empty = no auth. */
   apiKeys: string[];
   reasoningEvents: 'openai' | 'openresponses';
@@ -50,6 +52,7 @@ export function readEnvSettings(env: NodeJS.ProcessEnv): EnvSettings {
   }
   return {
     upstreamApiKey: env.VR_OPENAI_API_KEY?.trim() || null,
+    upstreamHttp2: readBooleanEnv('VR_UPSTREAM_HTTP2', env.VR_UPSTREAM_HTTP2, false),
     apiKeys: (env.VR_API_KEYS ?? '')
       .split(',')
       .map((k) => k.trim())

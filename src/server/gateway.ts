@@ -87,6 +87,7 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
   const upstream = createUpstreamClient({
     baseUrl: deps.serve.upstream,
     apiKey: deps.env.upstreamApiKey,
+    http2: deps.env.upstreamHttp2 ?? false,
     connectTimeoutMs: limits.upstreamConnectTimeoutMs,
     firstByteTimeoutMs: limits.upstreamFirstByteTimeoutMs,
     idleTimeoutMs: limits.upstreamIdleTimeoutMs,

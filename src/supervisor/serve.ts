@@ -173,7 +173,7 @@ export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = proc
     return 1;
   }
 
-  const probe = createUpstreamClient({ baseUrl: opts.upstream, apiKey: settings.env.upstreamApiKey });
+  const probe = createUpstreamClient({ baseUrl: opts.upstream, apiKey: settings.env.upstreamApiKey, http2: settings.env.upstreamHttp2 ?? false });
   logger.info(`waiting for upstream ${probe.baseUrl} (timeout ${opts.upstreamReadyTimeoutSec}s)`);
   try {
     await waitForUpstream(probe, {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { Pool } from 'undici';
+import { buildConnector, Pool } from 'undici';
 import { forwardableHeaders } from '../net/hop-by-hop.js';
 import { UpstreamExchange } from './exchange.js';
 import { mapTransportError } from './map-transport-error.js';
@@ -20,6 +20,13 @@ export interface UpstreamClientOptions {
   totalTimeoutMs?: number;
   /** Bytes one response body may carry. */
   maxOutputBytes?: number;
+  /**
+   * Speak HTTP/2 to the upstream (`VR_UPSTREAM_HTTP2`): cleartext h2 with prior knowledge for
+   * `http://`, ALPN for `https://`. Up to H2_STREAMS_PER_CONNECTION concurrent requests share one
+   * connection, so thousands of open streams need tens of upstream sockets instead of thousands.
+   * vLLM itself speaks HTTP/1.1; this is for upstreams (or proxies in front of them) that speak h2.
+   */
+  http2?: boolean;
 }
 
 /** Per-request overrides of the client's deadlines. */
@@ -69,6 +76,8 @@ const DEFAULT_TOTAL_TIMEOUT_MS = 1_200_000;
 const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Concurrent requests on one HTTP/2 upstream connection (fewer if the server's SETTINGS say so). */
+export const H2_STREAMS_PER_CONNECTION = 100;
 
 export function normalizeBaseUrl(raw: string): URL {
   let url: URL;
@@ -95,11 +104,24 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   // One pool per upstream origin: keep-alive connections are reused across requests, and the
   // pool size is unbounded so that many concurrent streams never queue behind each other.
   // Header and body deadlines are enforced per request below (first byte, idle, total).
-  const pool = new Pool(base.origin, {
-    connect: { timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
-    headersTimeout: 0,
-    bodyTimeout: 0,
-  });
+  const connectTimeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  // `useH2c` (h2 with prior knowledge on a plain socket) is read by undici's connector
+  // (lib/core/connect.js) but missing from its type declarations.
+  const h2Connector: buildConnector.BuildOptions & { useH2c: boolean } = { timeout: connectTimeout, allowH2: true, useH2c: base.protocol === 'http:' };
+  const pool = new Pool(
+    base.origin,
+    options.http2
+      ? {
+          // Pool does not pass `useH2c` on to its connector: build the connector ourselves.
+          connect: buildConnector(h2Connector),
+          allowH2: true,
+          pipelining: H2_STREAMS_PER_CONNECTION,
+          maxConcurrentStreams: H2_STREAMS_PER_CONNECTION,
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        }
+      : { connect: { timeout: connectTimeout }, headersTimeout: 0, bodyTimeout: 0 },
+  );
   const defaults: Required<RequestDeadlines> = {
     firstByteTimeoutMs: options.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
@@ -107,6 +129,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
   };
   const authHeader = options.apiKey ? `Bearer ${options.apiKey}` : null;
+  const http2 = options.http2 === true;
 
   async function request(method: string, path: string, opts: UpstreamRequestOptions = {}): Promise<UpstreamResponse> {
     const headers = sanitizeHeaders(opts.headers, opts.body);
@@ -125,7 +148,11 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     return new Promise<UpstreamResponse>((resolve, reject) => {
       // The exchange watches the deadlines and the byte cap from now on and is the body stream.
       const exchange = new UpstreamExchange(d, opts.signal, body, { resolve, reject });
-      pool.dispatch({ method: method.toUpperCase() as 'GET', path: path_, headers, body }, exchange);
+      // Over HTTP/2, undici sends a request it deems non-idempotent (any POST) only on a connection
+      // with nothing else in flight, i.e. one connection per open stream again. Declared
+      // idempotent, POSTs share connections; undici never re-sends a request on its own, and a
+      // connection that fails fails each of its requests (a 502, as over HTTP/1.1).
+      pool.dispatch({ method: method.toUpperCase() as 'GET', path: path_, headers, body, ...(http2 ? { idempotent: true } : {}) }, exchange);
     });
   }
 

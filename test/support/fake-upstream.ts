@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createH2cServer, type Http2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -23,6 +24,8 @@ export interface FakeUpstream {
   requests: RecordedRequest[];
   /** Chat-completions requests whose client went away before the answer was finished. */
   aborts: number;
+  /** HTTP/2 connections (sessions) accepted so far; 0 for an HTTP/1.1 upstream. */
+  h2Sessions: number;
   setChatHandler(handler: ChatHandler): void;
   /** Answers `POST /v1/responses` (the native Responses transport); default 404. */
   setResponsesHandler(handler: ChatHandler): void;
@@ -193,6 +196,11 @@ export interface FakeUpstreamOptions {
   maxModelLen?: number;
   /** Serve vLLM's `POST /tokenize` (default true). */
   tokenize?: boolean;
+  /**
+   * Speak cleartext HTTP/2 (prior knowledge) instead of HTTP/1.1, for `VR_UPSTREAM_HTTP2`. Handlers
+   * get node:http2's compatibility request/response, which has the same API as node:http's.
+   */
+  http2?: boolean;
 }
 
 export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
@@ -202,7 +210,7 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
   const state = { aborts: 0 };
   const requests: RecordedRequest[] = [];
 
-  const server: Server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
@@ -253,8 +261,23 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
       }
       sendJson(res, 404, { error: { message: `no route ${req.method} ${path}`, type: 'invalid_request_error', param: null, code: null } });
     });
-  });
-  server.keepAliveTimeout = 60_000;
+  };
+  const sessions = new Set<Http2Session>();
+  let h2Sessions = 0;
+  let server: Server;
+  if (opts.http2) {
+    // Streams per connection well above the gateway's 100, so the client's own limit decides.
+    const h2 = createH2cServer({ settings: { maxConcurrentStreams: 1000 } }, listener as never);
+    h2.on('session', (session: Http2Session) => {
+      sessions.add(session);
+      h2Sessions++;
+      session.on('close', () => sessions.delete(session));
+    });
+    server = h2 as unknown as Server;
+  } else {
+    server = createServer(listener);
+    server.keepAliveTimeout = 60_000;
+  }
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -264,6 +287,9 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
     get aborts() {
       return state.aborts;
     },
+    get h2Sessions() {
+      return h2Sessions;
+    },
     setChatHandler(h) {
       handler = h;
     },
@@ -272,7 +298,8 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
     },
     close: () =>
       new Promise<void>((resolve) => {
-        server.closeAllConnections();
+        if (opts.http2) for (const session of sessions) session.destroy();
+        else server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
