@@ -152,7 +152,7 @@ export async function runContextBench(): Promise<string> {
         row('`POST /v1/responses` with `conversation` (hydrate + upstream + append)', turn),
       ]),
       '',
-      'Compaction round trip of a 50-turn input (101 items) against a plain turn with the same input; each makes one upstream call. "Upstream time" is the gateway\'s own `upstream_request_duration_seconds` per request; the overhead is mean wall time minus it, i.e. what the gateway adds beyond the upstream\'s summary time:',
+      'Compaction round trip of a 50-turn input (101 items) against a plain turn with the same input; each makes one upstream call. "Upstream time" is the gateway\'s own `upstream_request_duration_seconds` per request; the overhead is mean wall time minus it, i.e. what the gateway adds beyond the upstream\'s summary time (for compact this includes the `/tokenize` round trip that sizes the summary call to the context, which that metric does not count):',
       '',
       table(
         [...header, 'upstream time / req', 'overhead / req'],

@@ -221,9 +221,12 @@ function cpuTable(round: LoadRound): string {
     fmtMs(per(ph, 'upstream'), 3),
     fmtMs(per(ph, 'client'), 3),
     `${busy2(ph).toFixed(2)} of ${cpus().length}`,
+    // A load generator that needs most of a core is what bounds that row's req/s (its ratios
+    // then understate the gateway or the proxy), whatever the gateway could do.
+    `${(ph.cpu.client / ph.elapsedMs).toFixed(2)}${ph.cpu.client / ph.elapsedMs > 0.8 ? ' (saturated: req/s is its limit)' : ''}`,
   ];
   return table(
-    ['c=64 phase', 'gateway (or proxy) CPU / request', 'upstream CPU / request', 'load generator CPU / request', 'cores busy (all processes)'],
+    ['c=64 phase', 'gateway (or proxy) CPU / request', 'upstream CPU / request', 'load generator CPU / request', 'cores busy (all processes)', 'load generator cores'],
     [
       row('JSON, direct', round.json64.direct, null),
       row('JSON, raw proxy', round.json64.proxy, 'proxy'),

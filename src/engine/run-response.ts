@@ -346,7 +346,9 @@ export class ResponseRun {
           yield this.composer.drain();
           continue;
         }
-        yield* this.flush();
+        // Once per upstream read (per token on a fast upstream): flush() inlined, no generator.
+        const out = c.drain();
+        if (out.length) yield out;
       }
       const outcome = c.endTurn();
       yield* this.flush();
