@@ -107,11 +107,17 @@ describe('slow and greedy clients', () => {
   });
 
   it('a response that streams longer than the request timeout is not cut', async () => {
-    // Six chunks 120 ms apart: longer than the 600 ms request timeout, within the upstream deadlines.
-    gw.upstream.setChatHandler((_req, res) => sendSse(res, textChunks(['slow ', 'but ', 'fine']), { delayMs: 120 }));
-    const r = await post({ model: 'fake-model', input: 'hi', stream: true });
-    expect(r.status).toBe(200);
-    expect(r.text).toContain('event: response.completed');
+    // Its own gateway with wide upstream deadlines, so only the request timeout is close: six
+    // chunks 120 ms apart last twice the 300 ms request timeout (a loaded machine only widens that).
+    const wide = await startTestGateway({ serve: { limits: { ...limits, requestTimeoutMs: 300, upstreamIdleTimeoutMs: 10_000, upstreamTotalTimeoutMs: 60_000 } } });
+    try {
+      wide.upstream.setChatHandler((_req, res) => sendSse(res, textChunks(['slow ', 'but ', 'fine']), { delayMs: 120 }));
+      const res = await fetch(`${wide.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'fake-model', input: 'hi', stream: true }) });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('event: response.completed');
+    } finally {
+      await wide.close();
+    }
   });
 
   it('caps the request body bytes being received at once (503 server_busy)', async () => {
