@@ -1,6 +1,7 @@
 import { ApiError } from '../../api/errors.js';
 import type { LogProb } from '../../api/items.js';
 import type { FinishReason, ModelEvent, ModelUsage } from '../../model/events.js';
+import { parseResponsesEvent, type ResponsesEventLogprob, type ResponsesEventResponse, type ResponsesEventUsage } from './event-schema.js';
 
 /**
  * The state machine that turns an upstream's native Responses stream events into model events.
@@ -40,17 +41,13 @@ function jsonStringPiece(text: string): string {
   return JSON.stringify(text).slice(1, -1);
 }
 
-function isRecord(v: unknown): v is Record<string, any> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function upstreamFailed(message: string): ApiError {
   return new ApiError(502, `The upstream model server failed: ${message}`, 'upstream_error', null, 'upstream_error');
 }
 
-function usageOf(raw: unknown): ModelUsage | null {
-  if (!isRecord(raw)) return null;
-  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+function usageOf(raw: ResponsesEventUsage | null | undefined): ModelUsage | null {
+  if (!raw) return null;
+  const n = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
   return {
     input_tokens: n(raw.input_tokens),
     output_tokens: n(raw.output_tokens),
@@ -59,14 +56,12 @@ function usageOf(raw: unknown): ModelUsage | null {
   };
 }
 
-function logprobsOf(raw: unknown): LogProb[] | undefined {
-  if (!Array.isArray(raw) || raw.length === 0) return undefined;
-  return raw.filter(isRecord).map((lp) => ({
-    token: String(lp.token ?? ''),
-    logprob: Number(lp.logprob ?? 0),
-    bytes: Array.isArray(lp.bytes) ? lp.bytes : [],
-    top_logprobs: Array.isArray(lp.top_logprobs) ? lp.top_logprobs.filter(isRecord).map((t) => ({ token: String(t.token ?? ''), logprob: Number(t.logprob ?? 0), bytes: Array.isArray(t.bytes) ? t.bytes : [] })) : [],
-  }));
+function logprobsOf(raw: (ResponsesEventLogprob | null)[] | null | undefined): LogProb[] | undefined {
+  if (!raw || raw.length === 0) return undefined;
+  const top = (t: Omit<ResponsesEventLogprob, 'top_logprobs'>) => ({ token: String(t.token ?? ''), logprob: Number(t.logprob ?? 0), bytes: t.bytes ?? [] });
+  return raw
+    .filter((lp) => lp !== null)
+    .map((lp) => ({ ...top(lp), top_logprobs: (lp.top_logprobs ?? []).filter((t) => t !== null).map(top) }));
 }
 
 export interface InterpreterOptions {
@@ -83,11 +78,11 @@ export function createResponsesEventInterpreter(options: InterpreterOptions = {}
   const held: ModelEvent[] = [];
 
   /** Calls and text as the terminal response says they were (see the file comment). */
-  function reconcile(response: Record<string, any>, out: ModelEvent[]): void {
-    const output: unknown[] | null = Array.isArray(response.output) ? response.output : null;
-    const terminalCalls = (output ?? []).filter((it): it is Record<string, any> => isRecord(it) && it.type === 'function_call');
+  function reconcile(response: ResponsesEventResponse, out: ModelEvent[]): void {
+    const output = response.output ?? null;
+    const terminalCalls = (output ?? []).filter((it) => it?.type === 'function_call').map((it) => it!);
     const missing = terminalCalls.slice(calls.size);
-    const saysMessage = output ? output.some((it) => isRecord(it) && it.type === 'message') : calls.size === 0;
+    const saysMessage = output ? output.some((it) => it?.type === 'message') : calls.size === 0;
     if (held.length && saysMessage) out.push(...held);
     held.length = 0;
     missing.forEach((item, k) => {
@@ -108,7 +103,7 @@ export function createResponsesEventInterpreter(options: InterpreterOptions = {}
     for (const call of calls.values()) if (!call.done) endCall(call, out);
   }
 
-  function finish(response: Record<string, any>, out: ModelEvent[]): void {
+  function finish(response: ResponsesEventResponse, out: ModelEvent[]): void {
     terminal = true;
     reconcile(response, out);
     closeCalls(out);
@@ -121,8 +116,9 @@ export function createResponsesEventInterpreter(options: InterpreterOptions = {}
     out.push({ type: 'finish', reason });
   }
 
-  function event(ev: unknown): ModelEvent[] {
-    if (!isRecord(ev) || typeof ev.type !== 'string') throw upstreamFailed('a malformed stream event');
+  function event(raw: unknown): ModelEvent[] {
+    const ev = parseResponsesEvent(raw);
+    if (!ev) throw upstreamFailed('a malformed stream event');
     const out: ModelEvent[] = [];
     switch (ev.type) {
       case 'response.output_text.delta':
@@ -142,7 +138,7 @@ export function createResponsesEventInterpreter(options: InterpreterOptions = {}
         break;
       case 'response.output_item.added': {
         const item = ev.item;
-        if (isRecord(item) && item.type === 'custom_tool_call' && typeof ev.output_index === 'number') {
+        if (item?.type === 'custom_tool_call' && typeof ev.output_index === 'number') {
           calls.set(ev.output_index, { index: ev.output_index, sawDeltas: false, done: false, custom: true });
           out.push({ type: 'tool_call.start', index: ev.output_index, call_id: String(item.call_id ?? item.id), name: String(item.name) });
           out.push({ type: 'tool_call.arguments.delta', index: ev.output_index, delta: '{"input":"' });
@@ -151,7 +147,7 @@ export function createResponsesEventInterpreter(options: InterpreterOptions = {}
             out.push({ type: 'tool_call.arguments.delta', index: ev.output_index, delta: jsonStringPiece(item.input) });
           }
         }
-        if (isRecord(item) && item.type === 'function_call' && typeof ev.output_index === 'number') {
+        if (item?.type === 'function_call' && typeof ev.output_index === 'number') {
           calls.set(ev.output_index, { index: ev.output_index, sawDeltas: false, done: false });
           out.push({ type: 'tool_call.start', index: ev.output_index, call_id: String(item.call_id ?? item.id), name: String(item.name) });
           if (typeof item.arguments === 'string' && item.arguments) {
@@ -181,7 +177,7 @@ export function createResponsesEventInterpreter(options: InterpreterOptions = {}
         const call = typeof ev.output_index === 'number' ? calls.get(ev.output_index) : undefined;
         if (call && !call.done) {
           // A server that sent the arguments only with the finished item: forward them whole.
-          const whole = isRecord(ev.item) ? (call.custom ? ev.item.input : ev.item.arguments) : undefined;
+          const whole = ev.item ? (call.custom ? ev.item.input : ev.item.arguments) : undefined;
           if (!call.sawDeltas && typeof whole === 'string' && whole) {
             out.push({ type: 'tool_call.arguments.delta', index: call.index, delta: call.custom ? jsonStringPiece(whole) : whole });
           }
@@ -191,14 +187,13 @@ export function createResponsesEventInterpreter(options: InterpreterOptions = {}
       }
       case 'response.completed':
       case 'response.incomplete':
-        finish(isRecord(ev.response) ? ev.response : {}, out);
+        finish(ev.response ?? {}, out);
         break;
       case 'response.failed': {
-        const err = isRecord(ev.response) && isRecord(ev.response.error) ? ev.response.error : {};
-        throw upstreamFailed(String(err.message ?? 'response.failed'));
+        throw upstreamFailed(String(ev.response?.error?.message ?? 'response.failed'));
       }
       case 'error': {
-        const err = isRecord(ev.error) ? ev.error : ev;
+        const err = ev.error ?? ev;
         throw upstreamFailed(String(err.message ?? 'error event'));
       }
       default:
