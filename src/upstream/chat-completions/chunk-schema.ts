@@ -13,12 +13,10 @@
  * A chunk that is not a JSON object fails both (`parseChatChunk` returns null).
  */
 import { z } from 'zod';
+import { fieldWrappers, strictThenForgiving } from '../forgiving-read.js';
 
 function buildChunkSchema(forgiving: boolean) {
-  // One field: absent, null or of type `t`; when forgiving, anything else also reads as absent.
-  const field = <T extends z.ZodType>(t: T) => (forgiving ? t.nullish().catch(undefined) : t.nullish());
-  // One list entry: when forgiving, an entry of the wrong shape reads as null (skipped).
-  const entry = <T extends z.ZodType>(t: T) => (forgiving ? t.nullable().catch(null) : t);
+  const { field, entry } = fieldWrappers(forgiving);
   const record = z.record(z.string(), z.unknown());
 
   const toolCallDelta = z.object({
@@ -66,9 +64,4 @@ export type ChatDelta = NonNullable<ChatChoice['delta']>;
 export type ChatToolCallDelta = NonNullable<NonNullable<ChatDelta['tool_calls']>[number]>;
 
 /** The chunk as the interpreter reads it, or null when it is not a JSON object. */
-export function parseChatChunk(input: unknown): ChatChunk | null {
-  const fast = strict.safeParse(input);
-  if (fast.success) return fast.data;
-  const slow = forgiving.safeParse(input);
-  return slow.success ? slow.data : null;
-}
+export const parseChatChunk: (input: unknown) => ChatChunk | null = strictThenForgiving(strict, forgiving);

@@ -2,18 +2,14 @@
  * The shape of a native Responses stream event as the interpreter reads it, as a zod schema: the
  * one description of which fields it reads and their types (fields it does not read are dropped).
  *
- * Built like the Chat Completions chunk schema (`chat-completions/chunk-schema.ts`), once at
- * start-up, twice from one description: `strict` (every field `.nullish()`, zod's compiled fast
- * path, what every well-formed event takes) and `forgiving` (a field of the wrong type reads as
- * absent, a list entry of the wrong shape as null), which runs only when `strict` rejected an
- * event. Ids and names are read as whatever the server sent (the interpreter turns them into
+ * Built strict and forgiving from one description, as `../forgiving-read.ts` explains. Ids and names are read as whatever the server sent (the interpreter turns them into
  * strings), as before.
  */
 import { z } from 'zod';
+import { fieldWrappers, strictThenForgiving } from '../forgiving-read.js';
 
 function buildEventSchema(forgiving: boolean) {
-  const field = <T extends z.ZodType>(t: T) => (forgiving ? t.nullish().catch(undefined) : t.nullish());
-  const entry = <T extends z.ZodType>(t: T) => (forgiving ? t.nullable().catch(null) : t);
+  const { field, entry } = fieldWrappers(forgiving);
   const anything = z.unknown().optional();
 
   const topLogprob = z.object({ token: anything, logprob: anything, bytes: field(z.array(z.number())) });
@@ -64,9 +60,4 @@ export type ResponsesEventUsage = NonNullable<ResponsesEventResponse['usage']>;
 export type ResponsesEventLogprob = NonNullable<NonNullable<ResponsesEvent['logprobs']>[number]>;
 
 /** The event as the interpreter reads it, or null when it is not an object with a string `type`. */
-export function parseResponsesEvent(input: unknown): ResponsesEvent | null {
-  const fast = strict.safeParse(input);
-  if (fast.success) return fast.data;
-  const slow = forgiving.safeParse(input);
-  return slow.success ? slow.data : null;
-}
+export const parseResponsesEvent: (input: unknown) => ResponsesEvent | null = strictThenForgiving(strict, forgiving);
