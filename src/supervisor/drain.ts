@@ -17,8 +17,14 @@ export async function drainGateway(gateway: RunningGateway, timeoutMs: number, o
   }
 }
 
-/** `VR_SHUTDOWN_TIMEOUT_SEC` (default 30): how long in-flight requests get to finish. */
+/**
+ * `VR_SHUTDOWN_TIMEOUT_SEC` (default 30): how long in-flight requests get to finish. A value that
+ * is not a number of seconds is refused at start-up (as every other setting), not read as 30.
+ */
 export function shutdownTimeoutMs(env: NodeJS.ProcessEnv): number {
-  const seconds = Number(env.VR_SHUTDOWN_TIMEOUT_SEC ?? 30);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 30_000;
+  const raw = env.VR_SHUTDOWN_TIMEOUT_SEC;
+  if (raw === undefined || raw.trim() === '') return 30_000;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`VR_SHUTDOWN_TIMEOUT_SEC must be a number of seconds >= 0, got '${raw}'.`);
+  return seconds * 1000;
 }

@@ -92,15 +92,16 @@ async function serveWorkers(opts: ServeOptions, settings: DeploymentSettings, co
 export async function runServe(opts: ServeOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // Every VR_* value is checked before anything starts: one clear line per misconfiguration.
   let settings: DeploymentSettings;
+  let timeoutMs: number;
   try {
     settings = readDeploymentSettings(env);
     storeOptionsFromEnv(env);
     readRunSettings(env);
+    timeoutMs = shutdownTimeoutMs(env);
   } catch (err) {
     say(`error: ${(err as Error).message}`);
     return 2;
   }
-  const timeoutMs = shutdownTimeoutMs(env);
   const logger = createLogger({ name: 'supervisor', level: settings.log.level, secrets: secretsOf(settings.env) });
   installProcessErrorHandlers(logger);
 

@@ -27,6 +27,7 @@ describe('start-up validation', () => {
     [{ VR_LOG_TIMINGS: 'sometimes' }, /VR_LOG_TIMINGS must be a boolean/],
     [{ VR_DB_PATH: 'mysql://nope' }, /VR_DB_PATH/],
     [{ VR_REASONING_EVENTS: 'both' }, /VR_REASONING_EVENTS must be/],
+    [{ VR_SHUTDOWN_TIMEOUT_SEC: 'soon' }, /VR_SHUTDOWN_TIMEOUT_SEC must be a number of seconds/],
   ])('rejects %j with one line', async (env, message) => {
     const before = upstream.requests.length;
     const proc = spawnCli(['serve', '--upstream', upstream.url, '--gateway-port', String(await freePort()), '--code-interpreter', 'disabled'], env);

@@ -43,15 +43,16 @@ const VLLM_STOP_GRACE_MS = Number(process.env.VR_VLLM_STOP_GRACE_SEC ?? 20) * 10
 export async function runIntegrated(plan: IntegratedPlan, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // Every VR_* value is checked before vLLM starts loading a model for minutes.
   let settings: DeploymentSettings;
+  let timeoutMs: number;
   try {
     settings = readDeploymentSettings(env);
     storeOptionsFromEnv(env);
+    timeoutMs = shutdownTimeoutMs(env);
   } catch (err) {
     say(`error: ${(err as Error).message}`);
     return 2;
   }
   if (!settings.env.upstreamApiKey && plan.vllmApiKey) settings = { ...settings, env: { ...settings.env, upstreamApiKey: plan.vllmApiKey } };
-  const timeoutMs = shutdownTimeoutMs(env);
   const logger = createLogger({ name: 'integrated', level: settings.log.level, secrets: secretsOf(settings.env) });
 
   const port = await freeLoopbackPort();
