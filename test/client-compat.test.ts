@@ -70,6 +70,12 @@ describe('request fields', () => {
     expect(body.verbosity).toBe('low');
     const json: any = await res.json();
     expect(json.prompt_cache_key).toBe('session-42');
+    // Every tier of the openai SDK's ServiceTier is accepted (and forwarded as explicit tiers are).
+    for (const tier of ['scale', 'priority', 'fast', 'ultrafast']) {
+      const r = await post({ model: 'fake-model', input: 'hi', service_tier: tier });
+      expect(r.status).toBe(200);
+      expect(lastChatBody().service_tier).toBe(tier);
+    }
   });
 
   it('an unknown top-level field is still a 400 naming it', async () => {

@@ -200,7 +200,7 @@ export const createResponseSchema = z.strictObject({
   safety_identifier: z.string().max(512).nullish(),
   prompt_cache_key: z.string().max(1024).nullish(),
   prompt_cache_retention: z.string().nullish(),
-  service_tier: z.enum(['auto', 'default', 'flex', 'scale', 'priority']).nullish(),
+  service_tier: z.enum(['auto', 'default', 'flex', 'scale', 'priority', 'fast', 'ultrafast']).nullish(),
   background: z.boolean().nullish(),
   ...ACCEPTED_AND_IGNORED,
 });
