@@ -1,11 +1,11 @@
 // End-to-end cost of one code-interpreter round through the gateway, against the Python
 // execution itself: a request whose model calls code_interpreter once and then answers, versus
 // the same snippet posted straight to the helper. Run: npx tsx bench/code-interpreter-round.ts
-import { pathToFileURL } from 'node:url';
 import OpenAI from 'openai';
 import { startCodeInterpreterServer } from '../src/helpers/code-interpreter-server/server.js';
 import { chunk, sendSse } from '../test/support/fake-upstream.js';
 import { startTestGateway } from '../test/support/gateway.js';
+import { isEntryPoint } from './support/script.js';
 
 const SNIPPETS: Record<string, string> = {
   trivial: 'print(1 + 1)',
@@ -73,7 +73,7 @@ export async function runCodeInterpreterRoundBench(): Promise<string> {
   ].join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isEntryPoint(import.meta.url)) {
   console.log(await runCodeInterpreterRoundBench());
   process.exit(0);
 }

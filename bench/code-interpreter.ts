@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startCodeInterpreterServer, type CodeInterpreterServer } from '../src/helpers/code-interpreter-server/server.js';
+import { isEntryPoint } from './support/script.js';
 
 const SNIPPET = 'x = 1 + 1\nx';
 const DURATION_MS = 3000;
@@ -120,6 +121,6 @@ export async function runCodeInterpreterBench(): Promise<string> {
   ].join('\n');
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isEntryPoint(import.meta.url)) {
   runCodeInterpreterBench().then((md) => process.stdout.write(md));
 }

@@ -19,11 +19,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { generateSealingKey, SealedBlobs } from '../src/crypto/sealed-blob.js';
 import { SqliteResponseStore } from '../src/store/sqlite-store.js';
 import { cpuMs, startGatewayProcess, startUpstreamChild } from './support/processes.js';
 import { fmtMs, percentile, table } from './support/stats.js';
+import { isEntryPoint, printAndExit } from './support/script.js';
 
 const TURNS = 1000;
 const RUNS = 15;
@@ -173,15 +173,6 @@ export async function runContextBench(): Promise<string> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runContextBench().then(
-    (md) => {
-      console.log(md);
-      process.exit(0);
-    },
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+if (isEntryPoint(import.meta.url)) {
+  printAndExit(runContextBench());
 }

@@ -10,12 +10,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Pool } from 'undici';
 import { closedLoop, createPool, once, warmUp, type RunLimits, type RunResult, type Target } from './support/load.js';
 import { cpuMs, rssMiB, startGatewayProcess, startProxyChild, startUpstreamChild, type GatewayProcess, type ProxyChild, type UpstreamChild } from './support/processes.js';
 import { fmtMs, fmtNum, fmtPct, fmtSigned, percentile, sleep, table } from './support/stats.js';
 import { benchModel, benchToken, FIRST_TOKEN_MARK, HOLD_MODEL } from './support/tokens.js';
+import { isEntryPoint, printAndExit } from './support/script.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 /** Phase bounds: every loop stops at its request count or its wall time, whichever is first. */
@@ -449,7 +449,7 @@ export async function runGatewayBench(): Promise<string> {
   return renderGatewayReport(await measureGateway());
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isEntryPoint(import.meta.url)) {
   // BENCH_WATCHDOG_MS: a loaded machine runs the phases slower than the 5-minute default allows.
   const watchdogMs = Number(process.env.BENCH_WATCHDOG_MS) || 300_000;
   const watchdog = setTimeout(() => {
@@ -457,14 +457,5 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.exit(1);
   }, watchdogMs);
   watchdog.unref();
-  runGatewayBench().then(
-    (md) => {
-      console.log(md);
-      process.exit(0);
-    },
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+  printAndExit(runGatewayBench());
 }

@@ -3,10 +3,11 @@
 // heap must stay flat. RSS is reported too, but RSS alone cannot show a leak (V8 and the
 // allocator keep memory they have grown into). Run: npx tsx bench/heap.ts
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { sendSse, startFakeUpstream, textChunks } from '../test/support/fake-upstream.js';
 import { startTestGateway } from '../test/support/gateway.js';
+import { isEntryPoint } from './support/script.js';
 
 const ROUNDS = 10;
 const PER_ROUND = 1500;
@@ -65,7 +66,7 @@ export async function runHeapBench(): Promise<string> {
   ].join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isEntryPoint(import.meta.url)) {
   if (process.argv.includes('--measure')) await measure();
   else console.log(await runHeapBench());
   process.exit(0);

@@ -10,7 +10,8 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { isEntryPoint } from './support/script.js';
 
 interface Section {
   title: string;
@@ -72,7 +73,7 @@ export async function runAll(): Promise<string> {
   return parts.join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isEntryPoint(import.meta.url)) {
   const watchdog = setTimeout(() => {
     console.error(`[bench] watchdog: still running after ${WATCHDOG_MS / 60_000} minutes; exiting`);
     process.exit(1);

@@ -16,12 +16,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { WebSocket } from 'ws';
 import { rssMiB, startGatewayProcess, startUpstreamChild, type GatewayProcess } from './support/processes.js';
 import { fmtMs, fmtNum, percentile, sleep, table } from './support/stats.js';
 import { benchModel } from './support/tokens.js';
+import { isEntryPoint, printAndExit } from './support/script.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const PERSIST_TOKENS = 2000;
@@ -168,12 +168,6 @@ export async function runRunsBench(): Promise<string> {
   return parts.join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runRunsBench().then(
-    (md) => console.log(md),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+if (isEntryPoint(import.meta.url)) {
+  printAndExit(runRunsBench());
 }

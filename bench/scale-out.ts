@@ -15,6 +15,7 @@ import { closedLoop, createPool, warmUp, type Target } from './support/load.js';
 import { cpuMs, startGatewayProcess, startUpstreamChild, type GatewayProcess } from './support/processes.js';
 import { fmtMs, fmtNum, percentile, table } from './support/stats.js';
 import { benchModel } from './support/tokens.js';
+import { isEntryPoint, printAndExit } from './support/script.js';
 
 const SLICES = 4;
 const SLICE_MS = Number(process.env.SCALE_SLICE_MS ?? 2500);
@@ -94,20 +95,11 @@ export async function runScaleOut(baseUrl: string): Promise<string> {
   }
 }
 
-if (process.argv[1]?.endsWith('scale-out.ts')) {
+if (isEntryPoint(import.meta.url)) {
   const url = process.env.BENCH_PG_URL;
   if (!url) {
     console.error('set BENCH_PG_URL=postgresql://… (a database the bench may CREATE DATABASE from)');
     process.exit(2);
   }
-  runScaleOut(url).then(
-    (md) => {
-      console.log(md);
-      process.exit(0);
-    },
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+  printAndExit(runScaleOut(url));
 }

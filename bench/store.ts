@@ -14,12 +14,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import type { MessageItem } from '../src/api/items.js';
 import { PostgresResponseStore } from '../src/store/postgres-store.js';
 import { SqliteResponseStore } from '../src/store/sqlite-store.js';
 import type { ResponseStore, StoredResponseRecord } from '../src/store/types.js';
+import { isEntryPoint, printAndExit } from './support/script.js';
 
 const TURN_COUNTS = [10, 100, 1000] as const;
 /** Every benchmark record belongs to this principal (reads must name it, as requests do). */
@@ -214,12 +214,6 @@ export async function runStoreBench(): Promise<string> {
   return sections.join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runStoreBench().then(
-    (markdown) => console.log(markdown),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+if (isEntryPoint(import.meta.url)) {
+  printAndExit(runStoreBench());
 }

@@ -25,6 +25,7 @@ import { createPool } from './support/load.js';
 import { rssMiB, startGatewayProcess, startUpstreamChild } from './support/processes.js';
 import { sleep, table } from './support/stats.js';
 import { FIRST_TOKEN_MARK, HOLD_MODEL } from './support/tokens.js';
+import { isEntryPoint } from './support/script.js';
 
 const BATCH = 500;
 const HOLD_MS = 5000;
@@ -180,7 +181,7 @@ export function renderStreams(r: StreamsResult): string {
   ].join('\n');
 }
 
-if (process.argv[1]?.endsWith('streams.ts')) {
+if (isEntryPoint(import.meta.url)) {
   measureStreams().then(
     (r) => {
       console.log(renderStreams(r));

@@ -11,13 +11,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { startOtlpReceiver, type OtlpReceiver } from '../test/observability/support/otlp-receiver.js';
 import { freePort } from '../test/support/cli.js';
 import { closedLoop, createPool, warmUp, type RunResult, type Target } from './support/load.js';
 import { CLI_PATH, startUpstreamChild, stopChild } from './support/processes.js';
 import { fmtMs, fmtNum, percentile, sleep, table } from './support/stats.js';
 import { benchModel, benchToken } from './support/tokens.js';
+import { isEntryPoint, printAndExit } from './support/script.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const CONCURRENCY = 64;
@@ -136,15 +136,6 @@ export async function runWorkersBench(): Promise<string> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runWorkersBench().then(
-    (md) => {
-      console.log(md);
-      process.exit(0);
-    },
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+if (isEntryPoint(import.meta.url)) {
+  printAndExit(runWorkersBench());
 }
