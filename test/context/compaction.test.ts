@@ -3,34 +3,25 @@
  * openai SDK: the compact endpoint, a new chain from its output, automatic compaction at a
  * threshold (JSON and stream), and tampered / foreign blobs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSealingKey, SealedBlobs } from '../../src/crypto/sealed-blob.js';
 import { COMPACTION_PROMPT, SUMMARY_PREFIX } from '../../src/engine/compaction/prompt.js';
-import { fakeTokenCount, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
+import { fakeTokenCount, type FakeUpstream } from '../support/fake-upstream.js';
 import { responseSpecErrors, specErrors } from '../support/schemas.js';
-import { startServe, type ServeProcess } from '../operations/support.js';
+import { startCliSetup, type CliSetup } from './cli-setup.js';
 
+let setup: CliSetup;
 let upstream: FakeUpstream;
-let dir: string;
-let gw: ServeProcess;
 let client: OpenAI;
 
 beforeAll(async () => {
-  upstream = await startFakeUpstream({ maxModelLen: 4096 });
-  dir = mkdtempSync(join(tmpdir(), 'vr-compact-'));
-  gw = await startServe(upstream.url, ['--gateway-workers', '2'], { VR_DB_PATH: `sqlite:///${join(dir, 'c.db')}` });
-  client = new OpenAI({ baseURL: `${gw.origin}/v1`, apiKey: 'k', maxRetries: 0 });
+  setup = await startCliSetup({ upstream: { maxModelLen: 4096 }, args: ['--gateway-workers', '2'] });
+  ({ upstream } = setup);
+  client = setup.client();
 }, 60_000);
 
-afterAll(async () => {
-  gw?.proc.child.kill('SIGKILL');
-  await upstream?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => setup?.stop());
 
 type Msg = { role: string; content: unknown };
 type ChatBody = { messages: Msg[]; cache_salt?: string; tools?: unknown[] };

@@ -4,35 +4,28 @@
  * create (history in, turn appended, failures not appended), concurrency across workers, and
  * ownership by API key.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { OpenAIConversationsSession } from '@openai/agents';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoHandler, sendJson, startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
-import { startServe, type ServeProcess } from '../operations/support.js';
+import { echoHandler, sendJson, type FakeUpstream } from '../support/fake-upstream.js';
+import type { ServeProcess } from '../operations/support.js';
+import { startCliSetup, type CliSetup } from './cli-setup.js';
 
 const KEYS = ['sk-conv-alice-123456', 'sk-conv-bob-654321'];
+let setup: CliSetup;
 let upstream: FakeUpstream;
-let dir: string;
 let gw: ServeProcess;
 let alice: OpenAI;
 let bob: OpenAI;
 
 beforeAll(async () => {
-  upstream = await startFakeUpstream();
-  dir = mkdtempSync(join(tmpdir(), 'vr-conv-'));
-  gw = await startServe(upstream.url, ['--gateway-workers', '2'], { VR_DB_PATH: `sqlite:///${join(dir, 'c.db')}`, VR_API_KEYS: KEYS.join(',') });
-  alice = new OpenAI({ baseURL: `${gw.origin}/v1`, apiKey: KEYS[0], maxRetries: 0 });
-  bob = new OpenAI({ baseURL: `${gw.origin}/v1`, apiKey: KEYS[1], maxRetries: 0 });
+  setup = await startCliSetup({ args: ['--gateway-workers', '2'], env: { VR_API_KEYS: KEYS.join(',') } });
+  ({ upstream, gw } = setup);
+  alice = setup.client(KEYS[0]);
+  bob = setup.client(KEYS[1]);
 }, 60_000);
 
-afterAll(async () => {
-  gw?.proc.child.kill('SIGKILL');
-  await upstream?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => setup?.stop());
 
 function texts(items: { type: string; content?: unknown }[]): string[] {
   return items.map((i) => ((i.content as { text?: string }[] | undefined) ?? []).map((p) => p.text ?? '').join(''));

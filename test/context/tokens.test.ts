@@ -2,33 +2,26 @@
  * Token counting and truncation through the real CLI with the openai SDK, against the fake
  * upstream's `/tokenize` and a small `max_model_len` (200 tokens).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoHandler, fakeTokenCount, sendSse, startFakeUpstream, textChunks, type FakeUpstream } from '../support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { jsonLines, startServe, type ServeProcess } from '../operations/support.js';
+import { jsonLines, type ServeProcess } from '../operations/support.js';
+import { startCliSetup, type CliSetup } from './cli-setup.js';
 
 const MAX_MODEL_LEN = 200;
+let setup: CliSetup;
 let upstream: FakeUpstream;
-let dir: string;
 let gw: ServeProcess;
 let client: OpenAI;
 
 beforeAll(async () => {
-  upstream = await startFakeUpstream({ maxModelLen: MAX_MODEL_LEN });
-  dir = mkdtempSync(join(tmpdir(), 'vr-tokens-'));
-  gw = await startServe(upstream.url, [], { VR_DB_PATH: `sqlite:///${join(dir, 't.db')}` });
-  client = new OpenAI({ baseURL: `${gw.origin}/v1`, apiKey: 'k', maxRetries: 0 });
+  setup = await startCliSetup({ upstream: { maxModelLen: MAX_MODEL_LEN } });
+  ({ upstream, gw } = setup);
+  client = setup.client();
 }, 60_000);
 
-afterAll(async () => {
-  gw?.proc.child.kill('SIGKILL');
-  await upstream?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => setup?.stop());
 
 const sentChats = () => upstream.requests.filter((r) => r.path === '/v1/chat/completions');
 const words = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}${i}`).join(' ');
