@@ -37,6 +37,7 @@ export function toServeOptions(raw: RawServe): ServeOptions {
 const CORE_ENV_HELP: readonly ToolEnvHelp[] = [
   { name: 'VR_DB_PATH', description: 'store URL: sqlite:///file.db (default sqlite:///vllm_responses.db) or postgresql://…' },
   { name: 'VR_OPENAI_API_KEY', description: 'key sent to the upstream' },
+  { name: 'VR_UPSTREAM_HTTP2', description: '1 = HTTP/2 to the upstream (h2c for http://), many streams per connection (default off)' },
   { name: 'VR_API_KEYS', description: 'client keys (comma-separated); set = every route needs Authorization: Bearer' },
   { name: 'VR_RESPONSE_STORE_CACHE', description: '1 = Redis read-through cache (VR_REDIS_HOST, VR_REDIS_PORT, VR_RESPONSE_STORE_CACHE_TTL_SECONDS)' },
   { name: 'VR_LOG_LEVEL', description: 'trace … fatal, silent (default info); VR_LOG_TIMINGS, VR_LOG_MODEL_MESSAGES' },
@@ -45,6 +46,7 @@ const CORE_ENV_HELP: readonly ToolEnvHelp[] = [
   { name: 'VR_SHUTDOWN_TIMEOUT_SEC', description: 'graceful drain limit (default 30)' },
   { name: 'VR_SSE_KEEPALIVE_SEC', description: 'idle stream keep-alive comment interval (default 10, 0 = off)' },
   { name: 'VR_REASONING_EVENTS', description: 'openai (default) or openresponses' },
+  { name: 'VR_COMPACTION_KEY', description: 'key sealing encrypted_content blobs (default: generated once, kept in the store)' },
   { name: 'VR_BACKGROUND_*, VR_WS_*', description: 'background runs (lease, poll, cancel wait, shutdown grace) and WebSocket mode' },
 ];
 
