@@ -52,8 +52,8 @@ describe('instrumentTool', () => {
     await resolved!.tool.run(call, ctx);
     await new ObservedTools(shared, other).resolve('python', [entry])!.tool.run(call, ctx);
     const recorded = mine.timings.tools_ms;
-    expect(recorded).toBeGreaterThanOrEqual(5);
-    expect(other.timings.tools_ms).toBeGreaterThanOrEqual(5);
+    expect(recorded).toBeGreaterThan(0);
+    expect(other.timings.tools_ms).toBeGreaterThan(0);
     // The shared registry itself records into no request.
     await shared.resolve('python', [entry])!.tool.run(call, ctx);
     expect(mine.timings.tools_ms).toBe(recorded);
