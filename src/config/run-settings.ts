@@ -23,6 +23,10 @@ export interface RunSettings {
   wsMaxMessageBytes: number;
   /** `VR_WS_MAX_BUFFERED_BYTES` (4194304): the run waits while this much is unsent to the client. */
   wsMaxBufferedBytes: number;
+  /** `VR_WS_MAX_QUEUED_MESSAGES` (16): client messages one connection may have waiting or running, over all its lanes. */
+  wsMaxQueuedMessages: number;
+  /** `VR_WS_MAX_STREAMS` (64): `stream_id` lanes one connection remembers (idle lanes beyond it are forgotten, oldest first). */
+  wsMaxStreams: number;
 }
 
 function num(env: NodeJS.ProcessEnv, name: string, fallback: number, opts: { min: number; max?: number; integer?: boolean }): number {
@@ -49,5 +53,7 @@ export function readRunSettings(env: NodeJS.ProcessEnv): RunSettings {
     wsPingMs: Math.round(num(env, 'VR_WS_PING_INTERVAL_SEC', 30, { min: 0.1, max: 3600 }) * 1000),
     wsMaxMessageBytes: num(env, 'VR_WS_MAX_MESSAGE_BYTES', 32 * 1024 * 1024, { min: 1024, max: 1024 * 1024 * 1024, integer: true }),
     wsMaxBufferedBytes: num(env, 'VR_WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, { min: 1024, max: 1024 * 1024 * 1024, integer: true }),
+    wsMaxQueuedMessages: num(env, 'VR_WS_MAX_QUEUED_MESSAGES', 16, { min: 1, max: 10_000, integer: true }),
+    wsMaxStreams: num(env, 'VR_WS_MAX_STREAMS', 64, { min: 1, max: 10_000, integer: true }),
   };
 }

@@ -198,6 +198,15 @@ export function firstTurn(prepared: PreparedRequest, deps: EngineDeps, signal: A
  * The one pipeline behind every `POST /v1/responses`: tool loop → composer → persist.
  * Yields Responses stream events; non-streaming callers drain it and read `result`.
  */
+export interface RunOptions {
+  /**
+   * `false` (WebSocket mode's `generate: false`): prepare the response without calling the model.
+   * It completes with no output and zero usage, and its input is stored and cached like any
+   * response's, so a later turn continues from it with `previous_response_id`.
+   */
+  generate?: boolean;
+}
+
 export class ResponseRun {
   readonly result: RunResult;
   /**
@@ -223,6 +232,7 @@ export class ResponseRun {
     private readonly deps: EngineDeps,
     private readonly prepared: PreparedRequest,
     private readonly signal: AbortSignal,
+    private readonly options: RunOptions = {},
   ) {
     const { req } = prepared;
     const response = initialResponse(req, deps.newId('resp'), deps.clock(), prepared.tools, prepared.toolChoice);
@@ -320,6 +330,8 @@ export class ResponseRun {
 
   private async *loop(): AsyncGenerator<StreamEvent[], { status: 'completed' | 'incomplete'; reason: string | null }, undefined> {
     const { deps, prepared, composer: c } = this;
+    // A warm-up: the request is validated, hydrated and stored (so it can be continued), nothing is generated.
+    if (this.options.generate === false) return { status: 'completed', reason: null };
     const byId = new Map<string, Item>();
     const lookup: ItemLookup = (id) => byId.get(id);
     const remember = (items: Item[]) => {

@@ -18,7 +18,7 @@ import type { UpstreamClient } from '../../upstream/http-client.js';
  * fields the `openai` SDK's ResponseCompactParams adds), each field validated as on create.
  */
 const compactBodySchema = createResponseSchema
-  .pick({ model: true, previous_response_id: true, instructions: true, prompt_cache_key: true, prompt_cache_retention: true, prompt_cache_options: true, service_tier: true })
+  .pick({ model: true, previous_response_id: true, instructions: true, prompt_cache_key: true, prompt_cache_retention: true, prompt_cache_options: true, image: true, service_tier: true })
   .extend({ input: z.union([z.string(), z.array(inputItemSchema)]).nullish() });
 
 /** Fields of OpenAI's input_tokens body that change nothing for a self-hosted model. */

@@ -2,13 +2,15 @@
  * WebSocket mode: `GET /v1/responses` upgraded to a WebSocket (same auth as HTTP, checked before
  * the upgrade). The client sends `response.create` events (the create body without `stream` or
  * `background`); the server answers with exactly the SSE events, one JSON text frame each, and
- * errors as `error` events. One connection runs many responses, one after another.
+ * errors as `error` events. One connection runs many responses: one after another within a
+ * `stream_id` lane, lanes side by side (their events echo the `stream_id`).
  *
- * `previous_response_id` first looks in a connection-local cache of the last response (so it
- * works with `store: false`, as OpenAI documents), then in the store. A continuation that fails
- * evicts the cache entry. The connection outlives failed responses; it closes when idle, when a
- * ping goes unanswered, or when the client goes.
- */
+ * `previous_response_id` first looks in a connection-local cache of each lane's last response
+ * (so it works with `store: false`, as OpenAI documents, and a new lane can fork from another
+ * lane's response), then in the store. A continuation that fails evicts the cache entry.
+ * `generate: false` prepares a response (validated, stored, cached) without calling the model.
+ * The connection outlives failed responses; it closes when idle, when a ping goes unanswered, or
+ * when the client goes. */
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -29,15 +31,27 @@ export interface ResponsesWebSocketDeps {
   logger: StoreLogger;
 }
 
-/** Messages a connection may have waiting behind the running response. */
-const MAX_QUEUED_MESSAGES = 16;
-
-/** What a continuation needs from the last response of this connection. */
+/** What a continuation needs from the last response of a lane. */
 interface CachedResponse {
   history: ConversationHistory;
   /** False for `store: false` responses: a continuation must not link to it in the store. */
   stored: boolean;
 }
+
+/**
+ * One `stream_id` lane (`''` when the client sends none): its responses run one after another,
+ * in the order they arrived; different lanes run side by side. Each lane remembers its last
+ * response, and any lane may continue (fork) from any lane's remembered response.
+ */
+interface Lane {
+  tail: Promise<void>;
+  /** Messages of this lane waiting or running. */
+  pending: number;
+  cache: CachedResponse | null;
+}
+
+/** The longest `stream_id` accepted (it is echoed on every event of its responses). */
+const MAX_STREAM_ID_CHARS = 256;
 
 /** A plugin (its own scope): the WebSocket server is attached when it loads. */
 export async function responsesWebSocketPlugin(app: FastifyInstance, deps: ResponsesWebSocketDeps): Promise<void> {
@@ -61,9 +75,13 @@ export async function responsesWebSocketPlugin(app: FastifyInstance, deps: Respo
   });
 }
 
+/** A client message once its lane is known: the parsed event, or the error to answer in its place. */
+type Message = { event: Record<string, unknown> } | { error: ApiError };
+
 class ResponsesConnection {
-  #cache: CachedResponse | null = null;
-  #queue: Promise<void> = Promise.resolve();
+  /** Lanes by `stream_id`, least recently used first. */
+  readonly #lanes = new Map<string, Lane>();
+  /** Messages waiting or running over all lanes. */
   #queued = 0;
   #alive = true;
   #idle: NodeJS.Timeout | null = null;
@@ -78,7 +96,7 @@ class ResponsesConnection {
   ) {
     this.#prepareDeps = {
       ...responsePrepareDeps(deps.engine),
-      localHistory: (id) => (this.#cache?.history.response.id === id ? this.#cache.history : null),
+      localHistory: (id) => this.#cached(id)?.history ?? null,
     };
   }
 
@@ -86,13 +104,23 @@ class ResponsesConnection {
     const { socket, deps } = this;
     socket.on('message', (data, isBinary) => {
       this.#touch();
-      if (isBinary) return this.#sendError(invalidRequest('Binary frames are not accepted; send JSON text frames.', null, 'invalid_message'));
-      if (this.#queued >= MAX_QUEUED_MESSAGES) {
-        return this.#sendError(invalidRequest(`Too many messages waiting behind the running response (at most ${MAX_QUEUED_MESSAGES}).`, null, 'too_many_queued_messages'));
+      if (isBinary) return this.#sendError(invalidRequest('Binary frames are not accepted; send JSON text frames.', null, 'invalid_message'), '');
+      const max = deps.settings.wsMaxQueuedMessages;
+      if (this.#queued >= max) {
+        return this.#sendError(invalidRequest(`Too many messages waiting behind the running responses (at most ${max}).`, null, 'too_many_queued_messages'), '');
       }
-      this.#queued++;
       const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
-      this.#queue = this.#queue.then(() => this.#handle(text)).finally(() => this.#queued--);
+      const message = parseMessage(text);
+      const laneId = 'event' in message && typeof message.event.stream_id === 'string' ? message.event.stream_id : '';
+      const lane = this.#lane(laneId);
+      this.#queued++;
+      lane.pending++;
+      lane.tail = lane.tail
+        .then(() => this.#handle(message, laneId, lane))
+        .finally(() => {
+          this.#queued--;
+          lane.pending--;
+        });
     });
     socket.on('pong', () => (this.#alive = true));
     socket.on('close', () => this.#stop());
@@ -112,6 +140,30 @@ class ResponsesConnection {
     this.#touch();
   }
 
+  /** The lane of `id`, made most recently used; idle lanes beyond `VR_WS_MAX_STREAMS` are forgotten. */
+  #lane(id: string): Lane {
+    let lane = this.#lanes.get(id);
+    if (lane) this.#lanes.delete(id);
+    else lane = { tail: Promise.resolve(), pending: 0, cache: null };
+    this.#lanes.set(id, lane);
+    for (const [other, l] of this.#lanes) {
+      if (this.#lanes.size <= this.deps.settings.wsMaxStreams) break;
+      if (l.pending === 0 && other !== id) this.#lanes.delete(other);
+    }
+    return lane;
+  }
+
+  /** The remembered response `id` of any lane (a lane may fork from another lane's response). */
+  #cached(id: string): CachedResponse | null {
+    for (const lane of this.#lanes.values()) if (lane.cache?.history.response.id === id) return lane.cache;
+    return null;
+  }
+
+  #forget(id: string | null): void {
+    if (id === null) return;
+    for (const lane of this.#lanes.values()) if (lane.cache?.history.response.id === id) lane.cache = null;
+  }
+
   #stop(): void {
     if (this.#ping) clearInterval(this.#ping);
     if (this.#idle) clearTimeout(this.#idle);
@@ -128,30 +180,23 @@ class ResponsesConnection {
     }, this.deps.settings.wsIdleMs);
   }
 
-  async #handle(text: string): Promise<void> {
+  async #handle(message: Message, laneId: string, lane: Lane): Promise<void> {
     if (this.#closed.signal.aborted) return;
-    let event: unknown;
-    try {
-      event = JSON.parse(text);
-    } catch {
-      return this.#sendError(invalidRequest('The message is not valid JSON.', null, 'invalid_json'));
-    }
-    if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-      return this.#sendError(invalidRequest('A client event must be a JSON object with a type.', 'type', 'invalid_value'));
-    }
-    const { type, stream: _stream, stream_id: _lane, ...body } = event as Record<string, unknown>;
+    if ('error' in message) return this.#sendError(message.error, laneId);
+    const { type, stream: _stream, stream_id: _lane, generate, ...body } = message.event;
     if (type !== 'response.create') {
-      return this.#sendError(invalidRequest(`Unsupported client event type ${JSON.stringify(type)}; send 'response.create'.`, 'type', 'invalid_value'));
+      return this.#sendError(invalidRequest(`Unsupported client event type ${JSON.stringify(type)}; send 'response.create'.`, 'type', 'invalid_value'), laneId);
     }
     const continues = typeof body.previous_response_id === 'string' ? body.previous_response_id : null;
     try {
       if (body.background === true) throw invalidRequest('Background mode is not available over WebSocket; use POST /v1/responses.', 'background', 'invalid_value');
+      if (generate !== undefined && typeof generate !== 'boolean') throw invalidRequest('generate must be a boolean.', 'generate', 'invalid_type');
       delete body.background;
       const prepared = this.#unlinkLocalParent(await prepareRequest(this.#prepareDeps, { ...body, stream: true }, this.principal));
-      await this.#run(prepared, continues);
+      await this.#run(prepared, continues, laneId, lane, generate !== false);
     } catch (err) {
-      if (continues && this.#cache?.history.response.id === continues) this.#cache = null;
-      this.#sendError(err instanceof ApiError ? err : toApiError(err));
+      this.#forget(continues);
+      this.#sendError(err instanceof ApiError ? err : toApiError(err), laneId);
     }
   }
 
@@ -160,34 +205,36 @@ class ResponsesConnection {
    * continuation then keeps the whole history as its own input (still continuable later).
    */
   #unlinkLocalParent(prepared: PreparedRequest): PreparedRequest {
-    const cache = this.#cache;
-    if (!cache || cache.stored || prepared.parentId !== cache.history.response.id) return prepared;
+    const cache = prepared.parentId === null ? null : this.#cached(prepared.parentId);
+    if (!cache || cache.stored) return prepared;
     return { ...prepared, parentId: null, history: [], input: [...prepared.history, ...prepared.input] };
   }
 
-  async #run(prepared: PreparedRequest, continues: string | null): Promise<void> {
-    const run = new ResponseRun(this.deps.engine, prepared, this.#closed.signal);
+  async #run(prepared: PreparedRequest, continues: string | null, laneId: string, lane: Lane, generate: boolean): Promise<void> {
+    const run = new ResponseRun(this.deps.engine, prepared, this.#closed.signal, { generate });
     for await (const batch of run.events()) {
-      for (const ev of batch) await this.#send(ev);
+      for (const ev of batch) await this.#send(ev, laneId);
     }
     const response = run.result.response;
     if (response.status === 'failed' || response.status === 'cancelled') {
-      if (continues && this.#cache?.history.response.id === continues) this.#cache = null;
+      this.#forget(continues);
       return;
     }
     const include = prepared.req.include ?? [];
     const items: Item[] = [...prepared.history, ...prepared.input, ...response.output];
-    this.#cache = {
+    lane.cache = {
       history: { response: filterOutputForClient(response, include) as unknown as ResponseObject, items },
       stored: this.deps.engine.store !== null && prepared.req.store !== false,
     };
   }
 
   /** One frame per event; waits while too much is unsent (a slow client slows the upstream read). */
-  async #send(ev: StreamEvent | Record<string, unknown>): Promise<void> {
+  async #send(ev: StreamEvent | Record<string, unknown>, laneId: string): Promise<void> {
     const socket = this.socket;
     if (socket.readyState !== socket.OPEN) return;
-    const text = JSON.stringify(ev);
+    // Events of a lane echo its stream_id (appended: the engine's event objects are not copied).
+    const json = JSON.stringify(ev);
+    const text = laneId ? `${json.slice(0, -1)},"stream_id":${JSON.stringify(laneId)}}` : json;
     if (socket.bufferedAmount < this.deps.settings.wsMaxBufferedBytes) {
       socket.send(text);
       return;
@@ -195,7 +242,25 @@ class ResponsesConnection {
     await new Promise<void>((resolve) => socket.send(text, () => resolve()));
   }
 
-  #sendError(err: ApiError): void {
-    void this.#send({ type: 'error', status: err.status, error: { type: err.type, code: err.code, message: err.message, param: err.param } });
+  #sendError(err: ApiError, laneId: string): void {
+    void this.#send({ type: 'error', status: err.status, error: { type: err.type, code: err.code, message: err.message, param: err.param } }, laneId);
   }
+}
+
+/** A client frame → its event, or the error to send for it (in the default lane, where it arrived). */
+function parseMessage(text: string): Message {
+  let event: unknown;
+  try {
+    event = JSON.parse(text);
+  } catch {
+    return { error: invalidRequest('The message is not valid JSON.', null, 'invalid_json') };
+  }
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    return { error: invalidRequest('A client event must be a JSON object with a type.', 'type', 'invalid_value') };
+  }
+  const laneId = (event as Record<string, unknown>).stream_id;
+  if (laneId !== undefined && (typeof laneId !== 'string' || laneId.length === 0 || laneId.length > MAX_STREAM_ID_CHARS)) {
+    return { error: invalidRequest(`stream_id must be a non-empty string of at most ${MAX_STREAM_ID_CHARS} characters.`, 'stream_id', 'invalid_value') };
+  }
+  return { event: event as Record<string, unknown> };
 }

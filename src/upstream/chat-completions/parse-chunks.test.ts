@@ -28,6 +28,20 @@ describe('parseChatCompletionChunks: text (OpenAI recordings)', () => {
     for (const size of [1, 7, 64]) expect(await parse('openai-text-after-tool-trailing-usage.chunks.txt', size)).toEqual(whole);
   });
 
+  it('decodes characters split across reads and drops a leading byte-order mark (as TextDecoder did)', async () => {
+    const body = `\uFEFFdata: {"choices":[{"index":0,"delta":{"content":"héllo 🌍 ✓"}}]}\n\ndata: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n`;
+    const bytes = new TextEncoder().encode(body);
+    for (const size of [1, 2, 3, 5, bytes.length]) {
+      const pieces = (async function* () {
+        for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+      })();
+      expect(await collect(parseChatCompletionChunks(pieces))).toEqual([
+        { type: 'text.delta', delta: 'héllo 🌍 ✓' },
+        { type: 'finish', reason: 'stop' },
+      ]);
+    }
+  });
+
   it('maps finish_reason length from a chunk with an empty delta', async () => {
     const events = await parse('openai-text-length.chunks.txt');
     expect(events).toEqual([

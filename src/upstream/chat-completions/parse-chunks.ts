@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { ApiError } from '../../api/errors.js';
 import { newId } from '../../api/ids.js';
@@ -46,7 +47,14 @@ class ChunkBatches implements AsyncIterableIterator<ModelEvent[]> {
   readonly #interpreter: ReturnType<typeof createChunkInterpreter>;
   readonly #messages: EventSourceMessage[] = [];
   readonly #parser = createParser({ onEvent: (message) => this.#messages.push(message) });
-  readonly #decoder = new TextDecoder();
+  /**
+   * Not TextDecoder: its streaming decode costs ~8× Node's (a 64 KiB read of 250 tokens took
+   * ~0.25 µs per token). StringDecoder decodes the same (split characters held over, invalid
+   * bytes as U+FFFD) but keeps a leading byte-order mark, which #decode drops as TextDecoder did.
+   */
+  readonly #decoder = new StringDecoder('utf8');
+  /** Some text has been decoded (a BOM is only dropped at the very start of the body). */
+  #decodedAny = false;
   readonly #sizeGuard: ReturnType<typeof createEventSizeGuard>;
   #sawDone = false;
   /** The body ended (all of it was read). */
@@ -120,7 +128,7 @@ class ChunkBatches implements AsyncIterableIterator<ModelEvent[]> {
   /** One read's events, or null when it completed none (or came after `[DONE]`). */
   #feed(data: Buffer | string): ModelEvent[] | null {
     if (this.#sawDone) return null; // drain what follows [DONE] so the keep-alive connection is reusable
-    this.#parser.feed(typeof data === 'string' ? data : this.#decoder.decode(data, { stream: true }));
+    this.#parser.feed(typeof data === 'string' ? data : this.#decode(this.#decoder.write(data)));
     this.#sizeGuard.fed(data.length, this.#messages.length > 0);
     const events = drain(this.#messages, this.#interpreter);
     if (events.done) {
@@ -132,9 +140,16 @@ class ChunkBatches implements AsyncIterableIterator<ModelEvent[]> {
     return events.events.length ? events.events : null;
   }
 
+  /** Decoded text with the body's leading byte-order mark dropped (what TextDecoder does). */
+  #decode(text: string): string {
+    if (this.#decodedAny || !text) return text;
+    this.#decodedAny = true;
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  }
+
   /** The body ended without `[DONE]`: a last event the server did not terminate, then the end. */
   #last(): ModelEvent[] {
-    this.#parser.feed(this.#decoder.decode() + '\n\n');
+    this.#parser.feed(this.#decode(this.#decoder.end()) + '\n\n');
     const events = drain(this.#messages, this.#interpreter);
     return [...events.events, ...this.#interpreter.end(events.done)];
   }
