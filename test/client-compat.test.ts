@@ -61,6 +61,19 @@ describe('request fields', () => {
     expect(lastChatBody().client_metadata).toBeUndefined();
   });
 
+  it('accepts image options unless they require image-context compression', async () => {
+    for (const context_compression of ['auto', 'disabled']) {
+      const ok = await post({ model: 'fake-model', input: 'hi', image: { context_compression } });
+      expect(ok.status).toBe(200);
+      expect(lastChatBody().image).toBeUndefined();
+    }
+    const refused = await post({ model: 'fake-model', input: 'hi', image: { context_compression: 'enabled' } });
+    expect(refused.status).toBe(400);
+    const body: any = await refused.json();
+    expect(body.error.param).toBe('image.context_compression');
+    expect(body.error.message).toContain('does not compress image context');
+  });
+
   it('forwards prompt_cache_key as cache_salt, an explicit service_tier and text.verbosity', async () => {
     const res = await post({ model: 'fake-model', input: 'hi', prompt_cache_key: 'session-42', service_tier: 'flex', text: { verbosity: 'low' } });
     expect(res.status).toBe(200);

@@ -159,6 +159,13 @@ const ACCEPTED_AND_IGNORED = {
   /** OpenAI moderation settings and domain-specific access programs. */
   moderation: z.unknown().optional(),
   access_programs: z.unknown().optional(),
+  /**
+   * OpenAI's image-context compression. Nothing here compresses image context, so a client that
+   * requires it (`enabled`) is told so instead of silently not getting it.
+   */
+  image: z
+    .object({ context_compression: z.enum(['auto', 'disabled'], { message: "image.context_compression 'enabled' is not supported: this gateway does not compress image context (use 'auto' or 'disabled')." }).optional() })
+    .nullish(),
 };
 
 export const createResponseSchema = z.strictObject({

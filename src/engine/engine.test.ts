@@ -5,10 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../api/items.js';
-import type { SealedBlobs } from '../crypto/sealed-blob.js';
+import { generateSealingKey, SealedBlobs } from '../crypto/sealed-blob.js';
 import type { ModelEvent } from '../model/events.js';
 import { createCodeInterpreterTool } from '../tools/code-interpreter/tool.js';
 import { createGatewayTools, type GatewayTools } from '../tools/types.js';
+import type { TokenCounter } from '../upstream/token-counter.js';
 import type { TurnRequest, UpstreamAdapter } from '../upstream/types.js';
 import type { StreamEvent } from './composer.js';
 import { filterOutputForClient } from './include-filter.js';
@@ -233,5 +234,55 @@ describe('prepare', () => {
   it('normalises a gateway tool item sent back as input the way its tool says', async () => {
     const ok = await prepare({ input: [{ type: 'code_interpreter_call', id: 'ci_1', code: 'x' }, { role: 'user', content: 'again' }] });
     expect(ok.input[0]).toEqual({ type: 'code_interpreter_call', id: 'ci_1', code: 'x', container_id: '', status: 'completed', outputs: null });
+  });
+});
+
+describe('automatic compaction in a tool loop', () => {
+  /** Counts 10 tokens per item the turn sends, so the count grows as the tool loop appends items. */
+  const perItem: TokenCounter = { count: async (turn) => ({ tokens: turn.items.length * 10, exact: true }), maxModelLen: async () => null };
+  const history = [
+    { role: 'user', content: 'old question' },
+    { role: 'assistant', content: 'old answer' },
+    { role: 'user', content: 'middle question' },
+    { role: 'assistant', content: 'middle answer' },
+    { role: 'user', content: 'now' },
+  ];
+
+  async function runCompacting(turns: Turn[], threshold: number) {
+    const d = deps(turns);
+    // What each turn sent, as it was sent (the engine keeps one conversation array and edits it).
+    const sent: string[] = [];
+    const adapter: UpstreamAdapter = { streamTurn: (req) => (sent.push(JSON.stringify(req.items)), d.adapter.streamTurn(req)) };
+    const engine: EngineDeps = { ...d.engine, adapter, tokenCounter: perItem, sealedBlobs: new SealedBlobs(generateSealingKey()) };
+    const prepared = await prepareRequest(d.prepare, { model: 'm', store: false, input: history, tools: [{ type: 'code_interpreter' }], context_management: [{ type: 'compaction', compact_threshold: threshold }] }, 'anonymous');
+    const r = new ResponseRun(engine, prepared, new AbortController().signal);
+    for await (const _batch of r.events());
+    return { result: r.result, sent };
+  }
+
+  it('compacts between turns once the tool outputs push the input over the threshold, and only once', async () => {
+    const ci = (id: string) => [call(0, id, 'code_interpreter', ['{"code":"1"}']), [{ type: 'finish', reason: 'tool_calls' } as ModelEvent]];
+    // 5 input items = 50 tokens (under 60); after one call + output, 70: compact before turn 2.
+    const turns = [ci('call_1'), text('the summary'), ci('call_2'), text('done')];
+    const { result, sent } = await runCompacting(turns, 60);
+    expect(result.response.status).toBe('completed');
+    expect(result.response.output.map((i) => i.type)).toEqual(['code_interpreter_call', 'compaction', 'code_interpreter_call', 'message']);
+    expect(sent[0]).toContain('old question');
+    // The summary call (turn 2 of the adapter) sees the older turn; the next turn sees the summary instead.
+    expect(sent[1]).toContain('old question');
+    expect(sent[2]).not.toContain('old question');
+    expect(sent[2]).toContain('the summary');
+    // Still over the threshold after compacting (the loop's growth is in the kept turn): no second summary.
+    expect(sent).toHaveLength(4);
+  });
+
+  it('does not compact when nothing older than the kept turns is there to summarise', async () => {
+    const d = deps([text('plain')]);
+    const engine: EngineDeps = { ...d.engine, tokenCounter: perItem, sealedBlobs: new SealedBlobs(generateSealingKey()) };
+    const prepared = await prepareRequest(d.prepare, { model: 'm', store: false, input: 'only one turn', context_management: [{ type: 'compaction', compact_threshold: 1 }] }, 'anonymous');
+    const r = new ResponseRun(engine, prepared, new AbortController().signal);
+    for await (const _batch of r.events());
+    expect(r.result.response.output.map((i) => i.type)).toEqual(['message']);
+    expect(d.adapter.requests).toHaveLength(1);
   });
 });

@@ -8,7 +8,7 @@ import { encodeRecord, type EncodedRecord } from '../store/record-codec.js';
 import type { ResponseStore, StoredResponseRecord } from '../store/types.js';
 import type { TokenCounter } from '../upstream/token-counter.js';
 import { fitToContext } from './truncate.js';
-import { compact } from './compaction/compact.js';
+import { compact, hasOlderToSummarise } from './compaction/compact.js';
 import { expandCompactions } from './compaction/compaction-item.js';
 import type { GatewayTools, ItemLookup, ToolEventSink } from '../tools/types.js';
 import { passThroughParams } from '../upstream/pass-through.js';
@@ -221,6 +221,8 @@ export class ResponseRun {
   private readonly sink: ToolEventSink;
   /** The response was written to the store (never twice). */
   private stored = false;
+  /** Automatic compaction ran in this response (it runs at most once: see autoCompact). */
+  private compacted = false;
 
   constructor(
     private readonly deps: EngineDeps,
@@ -339,7 +341,7 @@ export class ResponseRun {
     for (let turn = 0; turn < MAX_TURNS; turn++) {
       c.beginTurn();
       const req = turnRequest(prepared, conversation, deps, executed, maxToolCalls, this.signal);
-      if (turn === 0) yield* this.autoCompact(req, conversation);
+      if (!this.compacted) yield* this.autoCompact(req, conversation);
       if (prepared.req.truncation === 'auto' && deps.tokenCounter) {
         const fitted = await fitToContext(req, deps.tokenCounter, this.signal);
         if (fitted.dropped > 0) {
@@ -474,22 +476,29 @@ export class ResponseRun {
   }
 
   /**
-   * `context_management: [{type: "compaction", compact_threshold}]`: when the turn's input has
-   * reached the threshold, the model summarises it first; the compaction item (recent turns
-   * sealed inside) is emitted as an output item and the turn continues from its contents.
+   * `context_management: [{type: "compaction", compact_threshold}]`: when a turn's input has
+   * reached the threshold — before the first turn, or between the turns of a tool loop whose
+   * outputs made it grow — the model summarises the older part first; the compaction item
+   * (recent turns sealed inside) is emitted as an output item and the turn continues from its
+   * contents. At most once per response, and only when something older than the kept turns is
+   * there to summarise: a second summary in the same response would only re-summarise the first,
+   * and the growth of a tool loop is inside the kept (current) turn.
    */
   private async *autoCompact(req: TurnRequest, conversation: Item[]): AsyncGenerator<StreamEvent[], void, undefined> {
     const { deps, prepared, composer: c } = this;
     const entry = prepared.req.context_management?.find((m) => m.type === 'compaction');
     if (!entry || !deps.tokenCounter) return;
+    const keepTurns = deps.compactionKeepTurns ?? 2;
+    if (!hasOlderToSummarise(conversation, keepTurns)) return;
     const threshold = entry.compact_threshold ?? (await defaultCompactThreshold(deps.tokenCounter, req, this.signal));
     if (threshold === null) return;
     const counted = await deps.tokenCounter.count(req, this.signal);
     if (counted.tokens < threshold) return;
+    this.compacted = true;
     const done = await compact(deps, {
       model: req.model,
       items: [...conversation],
-      keepTurns: deps.compactionKeepTurns ?? 2,
+      keepTurns,
       instructions: req.instructions,
       params: req.params,
       signal: this.signal,

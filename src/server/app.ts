@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { CONTEXT_DEFAULTS, type ContextSettings } from '../config/context-settings.js';
 import type { EngineDeps } from '../engine/run-response.js';
+import type { EngineFor } from './instrument/observed-engine.js';
 import type { UpstreamClient } from '../upstream/http-client.js';
 import { installBodyParsers } from './body-parsers.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './errors.js';
@@ -26,7 +27,10 @@ import { RunRegistry } from '../runs/registry.js';
 import { responsesWebSocketPlugin } from './routes/responses-ws.js';
 
 export interface AppDeps {
+  /** The engine bound to no request. */
   engine: EngineDeps;
+  /** The engine as one request sees it (its timings go to that request's log line); omitted = `engine`. */
+  engineFor?: EngineFor;
   upstream: UpstreamClient;
   /** Largest accepted request body; conversations with inline images need room. */
   bodyLimitBytes?: number;
@@ -36,7 +40,7 @@ export interface AppDeps {
    * unchanged. It then also serves `/v1/models` and `/v1/chat/completions`, byte for byte.
    */
   fallbackProxy?: FallbackProxyOptions;
-  /** Logger, metrics, tracer and request scope; omitted = no request logs, no metrics route. */
+  /** Logger, metrics and tracer; omitted = no request logs, no metrics route. */
   observability?: GatewayObservability;
   /** `VR_API_KEYS`; empty = no client authentication. */
   apiKeys?: readonly string[];
@@ -70,7 +74,7 @@ function registerOperationsPlugins(app: FastifyInstance, deps: AppDeps): void {
   const obs = deps.observability;
   void app.register(workerHeaderPlugin, {});
   if (obs?.metrics) void app.register(metricsPlugin, { metrics: obs.metrics, path: obs.metricsPath });
-  if (obs) void app.register(requestLogPlugin, { scope: obs.scope, logger: obs.logger, timings: obs.log.timings });
+  if (obs) void app.register(requestLogPlugin, { logger: obs.logger, timings: obs.log.timings });
   if (obs?.tracingEnabled) void app.register(tracingPlugin, { tracer: obs.tracer });
   void app.register(authPlugin, { keys: deps.apiKeys ?? [], openPaths: ['/health', ...(obs?.metrics ? [obs.metricsPath] : [])] });
 }
@@ -113,11 +117,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     app.addHook('onReady', () => runs.start());
     app.addHook('onClose', () => runs.close());
   }
-  registerResponsesRoutes(app, { engine: deps.engine, runs, logger: app.log, scope: deps.observability?.scope, keepAliveMs: (deps.sseKeepAliveSeconds ?? 0) * 1000 });
+  const engineFor = deps.engineFor;
+  const engineOf = engineFor ? (request: FastifyRequest) => engineFor(request.observation ?? null) : () => deps.engine;
+  registerResponsesRoutes(app, { engine: engineOf, runs, logger: app.log, keepAliveMs: (deps.sseKeepAliveSeconds ?? 0) * 1000 });
   void app.register(responsesWebSocketPlugin, { engine: deps.engine, settings: runSettings, logger: app.log });
-  const { store, newId, clock } = deps.engine;
-  registerContextRoutes(app, deps.engine, deps.upstream);
-  registerConversationRoutes(app, { store, newId, clock, maxItemsPerCall: (deps.context ?? CONTEXT_DEFAULTS).conversationMaxItemsPerCall });
+  const { newId, clock } = deps.engine;
+  registerContextRoutes(app, engineOf, deps.upstream);
+  registerConversationRoutes(app, { store: (request) => engineOf(request).store, newId, clock, maxItemsPerCall: (deps.context ?? CONTEXT_DEFAULTS).conversationMaxItemsPerCall });
   registerMcpRoutes(app, deps.mcpRuntime ?? null);
   if (deps.fallbackProxy) registerFallbackProxy(app, deps.fallbackProxy);
   else registerPassthroughRoutes(app, deps.upstream);

@@ -7,23 +7,21 @@ import { createTokenCounter } from '../upstream/token-counter.js';
 import { DEFAULT_SSE_KEEPALIVE_SECONDS, type EnvSettings } from '../config/env.js';
 import type { ServeOptions } from '../config/serve-options.js';
 import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
-import type { ContextEvents, EngineDeps } from '../engine/run-response.js';
+import type { ContextEvents } from '../engine/run-response.js';
 import type { Metrics } from '../observability/index.js';
 import type { ResponseStore } from '../store/types.js';
 import { readMcpRequestSettings } from '../tools/mcp/settings.js';
 import { createMcpRuntimeClient } from '../tools/mcp/runtime-client.js';
 import { allGatewayToolPlugins } from '../tools/catalog.js';
 import type { ToolHelpers } from '../tools/plugin.js';
-import { createGatewayTools, type GatewayTool } from '../tools/types.js';
+import type { GatewayTool } from '../tools/types.js';
 import { createChatCompletionsAdapter } from '../upstream/chat-completions/adapter.js';
 import { createResponsesAdapter } from '../upstream/responses/adapter.js';
 import { createUpstreamClient, type UpstreamClient } from '../upstream/http-client.js';
 import type { UpstreamAdapter } from '../upstream/types.js';
 import { buildApp } from './app.js';
 import type { RunSettings } from '../config/run-settings.js';
-import { instrumentAdapter } from './instrument/instrument-adapter.js';
-import { instrumentStore } from './instrument/instrument-store.js';
-import { instrumentTool } from './instrument/instrument-tools.js';
+import { observedEngine } from './instrument/observed-engine.js';
 import { defaultObservability, type GatewayObservability } from './observability.js';
 import type { FallbackProxyOptions } from './routes/fallback-proxy.js';
 
@@ -110,25 +108,25 @@ export function createGateway(deps: GatewayDeps): { app: FastifyInstance; upstre
     const tool = plugin.create({ options: deps.serve, env: toolEnv, helpers });
     if (tool) tools.push(tool);
   }
-  // Metrics, spans and timings wrap the engine's dependencies: the engine itself stays unaware.
-  const gatewayTools = createGatewayTools(tools.map((tool) => instrumentTool(tool, obs)));
   const context = readContextSettings(process.env);
-  const engine: EngineDeps = {
-    adapter: instrumentAdapter(createAdapter(deps.serve.upstreamApiKind, upstream, limits), deps.serve.upstreamApiKind, gatewayTools, obs),
-    store: deps.store ? instrumentStore(deps.store, obs) : null,
-    tools: gatewayTools,
-    newId,
-    clock: () => Math.floor(Date.now() / 1000),
-    reasoningEvents: deps.env.reasoningEvents,
-    unavailableBuiltinTools: deps.env.unavailableBuiltinTools ?? 'omit',
-    sealedBlobs: deps.sealedBlobs ?? sealingKeyFromEnv(process.env) ?? new SealedBlobs(generateSealingKey()),
-    tokenCounter: createTokenCounter(upstream, { modelInfoTtlMs: context.modelInfoTtlMs, timeoutMs: context.tokenizeTimeoutMs }),
-    compactionKeepTurns: context.compactionKeepTurns,
-    ...(obs.logger ? { logger: obs.logger } : {}),
-    ...(obs.metrics ? { contextEvents: contextMetrics(obs.metrics) } : {}),
-    limits,
-  };
-  const app = buildApp({ engine, upstream, runSettings: deps.runSettings, context, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, limits, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
+  // Metrics, spans and timings wrap the engine's dependencies: the engine itself stays unaware.
+  const { engine, forRequest } = observedEngine(
+    { adapter: createAdapter(deps.serve.upstreamApiKind, upstream, limits), apiKind: deps.serve.upstreamApiKind, store: deps.store, tools },
+    {
+      newId,
+      clock: () => Math.floor(Date.now() / 1000),
+      reasoningEvents: deps.env.reasoningEvents,
+      unavailableBuiltinTools: deps.env.unavailableBuiltinTools ?? 'omit',
+      sealedBlobs: deps.sealedBlobs ?? sealingKeyFromEnv(process.env) ?? new SealedBlobs(generateSealingKey()),
+      tokenCounter: createTokenCounter(upstream, { modelInfoTtlMs: context.modelInfoTtlMs, timeoutMs: context.tokenizeTimeoutMs }),
+      compactionKeepTurns: context.compactionKeepTurns,
+      ...(obs.logger ? { logger: obs.logger } : {}),
+      ...(obs.metrics ? { contextEvents: contextMetrics(obs.metrics) } : {}),
+      limits,
+    },
+    obs,
+  );
+  const app = buildApp({ engine, engineFor: forRequest, upstream, runSettings: deps.runSettings, context, logger: deps.logger, fallbackProxy: deps.fallbackProxy, observability: obs, apiKeys: deps.env.apiKeys, mcpRuntime, limits, sseKeepAliveSeconds: deps.env.sseKeepAliveSeconds ?? DEFAULT_SSE_KEEPALIVE_SECONDS });
   // Tools hold connection pools for the gateway's lifetime (one per destination policy): release them with it.
   app.addHook('onClose', async () => {
     await Promise.allSettled(tools.map((tool) => tool.close?.()));

@@ -6,7 +6,6 @@
 import { trace, type Tracer } from '@opentelemetry/api';
 import type { EnvSettings } from '../config/env.js';
 import { createMetrics, TRACER_NAME, type LogSettings, type Logger, type Metrics } from '../observability/index.js';
-import { createRequestScope, type RequestScope } from './instrument/request-scope.js';
 
 export interface GatewayObservability {
   /** Request and model-message logs; null = no request logging (tests). */
@@ -19,7 +18,6 @@ export interface GatewayObservability {
   /** Inbound request spans are only created when tracing is on (no per-request cost otherwise). */
   tracingEnabled: boolean;
   log: LogSettings;
-  scope: RequestScope;
 }
 
 /** Quiet defaults for a gateway built without a composition root (tests, embedding). */
@@ -31,6 +29,5 @@ export function defaultObservability(env: EnvSettings): GatewayObservability {
     tracer: trace.getTracer(TRACER_NAME),
     tracingEnabled: false,
     log: { level: 'info', timings: false, modelMessages: false },
-    scope: createRequestScope(),
   };
 }

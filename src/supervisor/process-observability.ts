@@ -1,11 +1,10 @@
 /**
  * The observability of one gateway process (the single in-process gateway, or one cluster
  * worker): its logger, metrics registry (which answers the primary's collection in a worker),
- * tracer, and request scope. Closing it flushes spans and detaches the metrics channel.
+ * and tracer. Closing it flushes spans and detaches the metrics channel.
  */
 import { secretsOf, type DeploymentSettings } from '../config/deployment-settings.js';
 import { createLogger, createMetrics, startTracing, type Logger } from '../observability/index.js';
-import { createRequestScope } from '../server/instrument/request-scope.js';
 import type { GatewayObservability } from '../server/observability.js';
 
 export interface ProcessObservability {
@@ -29,7 +28,6 @@ export function startProcessObservability(settings: DeploymentSettings, name: st
       tracer: tracing.tracer,
       tracingEnabled: tracing.enabled,
       log: settings.log,
-      scope: createRequestScope(),
     },
     async close() {
       metrics?.close();

@@ -130,6 +130,9 @@ describe('POST /v1/responses/compact', () => {
     });
     // The two most recent user turns stay (VR_COMPACTION_KEEP_TURNS=2); the first is summarised.
     expect(compacted.output.map((i) => i.type)).toEqual(['message', 'message', 'message', 'compaction']);
+    // The SDK's request-level image options are accepted (nothing here compresses image context).
+    const withImage = await client.responses.compact({ model: 'fake-model', input: 'x', image: { context_compression: 'auto' } });
+    expect(withImage.output.at(-1)?.type).toBe('compaction');
     expect(JSON.stringify(lastChat().messages)).toContain('old question');
     expect(JSON.stringify(compacted.output)).not.toContain('old question');
     await expect(client.responses.compact({ input: 'x' } as never)).rejects.toMatchObject({ status: 400, error: { param: 'model' } });

@@ -81,6 +81,13 @@ export function splitForCompaction(items: readonly Item[], keepTurns: number): n
   return split;
 }
 
+/** Whether compacting `items` would summarise anything (not only pinned items lie before the kept turns). */
+export function hasOlderToSummarise(items: readonly Item[], keepTurns: number): boolean {
+  const split = splitForCompaction(items, keepTurns);
+  for (let i = 0; i < split; i++) if (!isPinned(items[i]!)) return true;
+  return false;
+}
+
 async function summarise(deps: CompactDeps, req: CompactRequest, older: Item[]): Promise<{ text: string; usage: ModelUsage }> {
   const usage: ModelUsage = { input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 };
   if (!older.some((it) => !isPinned(it))) return { text: '', usage };

@@ -10,6 +10,7 @@ import { injectTraceHeaders, markSpanError } from '../../observability/index.js'
 import type { GatewayTools } from '../../tools/types.js';
 import type { TurnRequest, UpstreamAdapter } from '../../upstream/types.js';
 import type { GatewayObservability } from '../observability.js';
+import { addTiming, type RequestObservation } from './request-observation.js';
 
 export type ApiKind = 'chat_completions' | 'responses';
 
@@ -18,22 +19,25 @@ function isGenerated(ev: ModelEvent): boolean {
   return ev.type === 'text.delta' || ev.type === 'reasoning.delta' || ev.type === 'refusal.delta' || ev.type === 'tool_call.start';
 }
 
-export function instrumentAdapter(inner: UpstreamAdapter, apiKind: ApiKind, tools: GatewayTools, obs: GatewayObservability): UpstreamAdapter {
-  const { metrics, tracer, scope, logger } = obs;
+/** The instrumented adapter for one request: `observedAdapter(observation)` (cheap: one closure). */
+export type ObservedAdapter = (observation: RequestObservation | null) => UpstreamAdapter;
+
+export function instrumentAdapter(inner: UpstreamAdapter, apiKind: ApiKind, tools: GatewayTools, obs: GatewayObservability): ObservedAdapter {
+  const { metrics, tracer, logger } = obs;
   const logMessages = obs.log.modelMessages && logger !== null;
 
-  const toolType = (name: string): string => tools.resolve(name, scope.current()?.requestTools ?? [])?.tool.kind ?? 'function';
+  const toolType = (name: string, observation: RequestObservation | null): string => tools.resolve(name, observation?.requestTools ?? [])?.tool.kind ?? 'function';
 
   /**
    * An iterator around the inner one rather than an async generator: a generator would add two
    * promise hops per upstream read (per token on a fast upstream) just to look at the batches.
    */
-  function streamTurn(req: TurnRequest): AsyncIterable<ModelEvent[]> {
+  function streamTurn(req: TurnRequest, observation: RequestObservation | null): AsyncIterable<ModelEvent[]> {
     // Nothing starts (no span, no request) until the caller iterates, as with a generator.
-    return { [Symbol.asyncIterator]: () => observed(req) };
+    return { [Symbol.asyncIterator]: () => observed(req, observation) };
   }
 
-  function observed(req: TurnRequest): AsyncIterator<ModelEvent[]> {
+  function observed(req: TurnRequest, observation: RequestObservation | null): AsyncIterator<ModelEvent[]> {
     const span = tracer.startSpan(`upstream ${apiKind}`, {
       kind: SpanKind.CLIENT,
       attributes: { 'vr.upstream.api_kind': apiKind, 'gen_ai.request.model': req.model },
@@ -51,7 +55,7 @@ export function instrumentAdapter(inner: UpstreamAdapter, apiKind: ApiKind, tool
       ended = true;
       const ms = performance.now() - started;
       metrics?.upstreamRequestDuration.observe({ api_kind: apiKind }, ms / 1000);
-      scope.add('upstream_ms', ms);
+      addTiming(observation, 'upstream_ms', ms);
       span.end();
     };
     const observe = (batch: ModelEvent[]) => {
@@ -61,10 +65,10 @@ export function instrumentAdapter(inner: UpstreamAdapter, apiKind: ApiKind, tool
           const ms = performance.now() - started;
           metrics?.upstreamTimeToFirstToken.observe({ api_kind: apiKind }, ms / 1000);
           span.addEvent('first_token');
-          const timings = scope.current()?.timings;
+          const timings = observation?.timings;
           if (timings && timings.upstream_first_token_ms === undefined) timings.upstream_first_token_ms = ms;
         }
-        if (ev.type === 'tool_call.start') metrics?.toolCallsRequested.inc({ tool_type: toolType(ev.name) });
+        if (ev.type === 'tool_call.start') metrics?.toolCallsRequested.inc({ tool_type: toolType(ev.name, observation) });
       }
     };
     const onResult = (r: IteratorResult<ModelEvent[]>) => {
@@ -90,5 +94,6 @@ export function instrumentAdapter(inner: UpstreamAdapter, apiKind: ApiKind, tool
       },
     };
   }
-  return { streamTurn };
+  const unobserved: UpstreamAdapter = { streamTurn: (req) => streamTurn(req, null) };
+  return (observation) => (observation ? { streamTurn: (req) => streamTurn(req, observation) } : unobserved);
 }

@@ -1,16 +1,28 @@
 /**
  * Wraps a gateway tool so each execution gets a span, the executed/error counters, the duration
  * histogram and the request's `tools_ms` timing. The tool itself stays unaware of all of it.
+ *
+ * The registry the engine consults is shared; `ObservedTools` is one request's view of it, whose
+ * `resolve` hands out the tool bound to that request's observation (only gateway tool calls pay
+ * for the binding).
  */
 import { SpanStatusCode } from '@opentelemetry/api';
+import type { IdGenerator } from '../../api/ids.js';
+import type { Item } from '../../api/items.js';
+import type { RequestTool } from '../../api/request-schema.js';
 import { withSpan } from '../../observability/index.js';
-import type { GatewayTool } from '../../tools/types.js';
+import type { GatewayTool, GatewayTools, ItemLookup, ToolPrepareContext, ToolPreparations } from '../../tools/types.js';
 import type { GatewayObservability } from '../observability.js';
+import { addTiming, type RequestObservation } from './request-observation.js';
 
-export function instrumentTool(tool: GatewayTool, obs: GatewayObservability): GatewayTool {
-  const { metrics, tracer, scope } = obs;
+/** Where an instrumented tool keeps the way to rebind it to a request's observation. */
+const OBSERVING = Symbol('observing');
+
+export function instrumentTool(tool: GatewayTool, obs: GatewayObservability, observation: RequestObservation | null = null): GatewayTool {
+  const { metrics, tracer } = obs;
   const labels = { tool_type: tool.kind };
-  return {
+  const bound = (o: RequestObservation | null) => instrumentTool(tool, obs, o);
+  const wrapped: GatewayTool & { [OBSERVING]: typeof bound } = {
     kind: tool.kind,
     ...(tool.prepare ? { prepare: tool.prepare.bind(tool) } : {}),
     modelTools: (entry, state) => tool.modelTools(entry, state),
@@ -31,8 +43,43 @@ export function instrumentTool(tool: GatewayTool, obs: GatewayObservability): Ga
           metrics?.toolCallsExecuted.inc(labels);
           metrics?.toolExecutionDuration.observe(labels, ms / 1000);
           if (failed) metrics?.toolErrors.inc(labels);
-          scope.add('tools_ms', ms);
+          addTiming(observation, 'tools_ms', ms);
         }
       }),
+    [OBSERVING]: bound,
   };
+  return wrapped;
+}
+
+function observing(tool: GatewayTool, observation: RequestObservation): GatewayTool {
+  const rebind = (tool as { [OBSERVING]?: (o: RequestObservation) => GatewayTool })[OBSERVING];
+  return rebind ? rebind(observation) : tool;
+}
+
+/** One request's view of the shared (instrumented) registry: tool runs record into `observation`. */
+export class ObservedTools implements GatewayTools {
+  constructor(
+    private readonly shared: GatewayTools,
+    private readonly observation: RequestObservation,
+  ) {}
+
+  get enabledKinds(): ReadonlySet<string> {
+    return this.shared.enabledKinds;
+  }
+  modelToolsFor(entry: RequestTool, preparations?: ToolPreparations) {
+    return this.shared.modelToolsFor(entry, preparations);
+  }
+  resolve(name: string, tools: RequestTool[]) {
+    const found = this.shared.resolve(name, tools);
+    return found && { tool: observing(found.tool, this.observation), entry: found.entry };
+  }
+  toModelItems(item: Item, lookup?: ItemLookup) {
+    return this.shared.toModelItems(item, lookup);
+  }
+  presenterFor(name: string, tools: RequestTool[], newId: IdGenerator, preparations?: ToolPreparations) {
+    return this.shared.presenterFor(name, tools, newId, preparations);
+  }
+  prepare(tools: RequestTool[], ctx: Omit<ToolPrepareContext, 'param'>) {
+    return this.shared.prepare(tools, ctx);
+  }
 }

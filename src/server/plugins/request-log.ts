@@ -1,17 +1,23 @@
 /**
  * One structured log line per request (request id, method, route, path, status, duration, and
- * with VR_LOG_TIMINGS the per-phase timings), and the request scope in which the instrumented
- * adapter, tools and store record those timings.
+ * with VR_LOG_TIMINGS the per-phase timings), and each request's observation
+ * (`request.observation`) into which the instrumented adapter, tools and store record those
+ * timings (routes bind the engine to it: instrument/observed-engine.ts).
  */
-import type { FastifyRequest } from 'fastify';
 import type { Logger } from '../../observability/index.js';
 import { toRouteLabel } from '../../observability/index.js';
-import { newObservation, type RequestObservation, type RequestScope } from '../instrument/request-scope.js';
+import { newObservation, type RequestObservation } from '../instrument/request-observation.js';
 import { globalPlugin } from './global-plugin.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** This request's phase timings, tool entries and outcome; null without the request-log plugin. */
+    observation: RequestObservation | null;
+  }
+}
+
 export interface RequestLogPluginOptions {
-  scope: RequestScope;
-  /** null: keep the scope (tool-type labels need it) but log nothing. */
+  /** null: keep the observations (tool-type labels need them) but log nothing. */
   logger: Logger | null;
   timings: boolean;
 }
@@ -24,12 +30,12 @@ function roundedTimings(observation: RequestObservation): Record<string, number>
   return out;
 }
 
-export const requestLogPlugin = globalPlugin<RequestLogPluginOptions>('vllm-responses-request-log', (app, { scope, logger, timings }) => {
-  const observations = new WeakMap<FastifyRequest, RequestObservation>();
+export const requestLogPlugin = globalPlugin<RequestLogPluginOptions>('vllm-responses-request-log', (app, { logger, timings }) => {
+  app.decorateRequest('observation', null);
 
   app.addHook('onRequest', (request, reply, done) => {
     const observation = newObservation();
-    observations.set(request, observation);
+    request.observation = observation;
     if (logger) {
       const started = performance.now();
       reply.raw.once('close', () => {
@@ -56,11 +62,5 @@ export const requestLogPlugin = globalPlugin<RequestLogPluginOptions>('vllm-resp
       });
     }
     done();
-  });
-
-  app.addHook('preHandler', (request, _reply, done) => {
-    const observation = observations.get(request);
-    if (observation) scope.run(observation, done);
-    else done();
   });
 });

@@ -2,13 +2,14 @@
  * Context-management routes beside `/v1/responses`: `POST /v1/responses/input_tokens` (the
  * input a create body would send, counted by the upstream) and `POST /v1/responses/compact`.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { invalidRequest } from '../../api/errors.js';
 import { createResponseSchema, inputItemSchema } from '../../api/request-schema.js';
 import { validateBody } from '../../api/validate-request.js';
 import { compact } from '../../engine/compaction/compact.js';
 import { prepareRequest } from '../../engine/prepare.js';
+import { responsePrepareDeps } from './responses.js';
 import { firstTurn, type EngineDeps } from '../../engine/run-response.js';
 import { fitToContext } from '../../engine/truncate.js';
 import type { UpstreamClient } from '../../upstream/http-client.js';
@@ -18,14 +19,14 @@ import type { UpstreamClient } from '../../upstream/http-client.js';
  * fields the `openai` SDK's ResponseCompactParams adds), each field validated as on create.
  */
 const compactBodySchema = createResponseSchema
-  .pick({ model: true, previous_response_id: true, instructions: true, prompt_cache_key: true, prompt_cache_retention: true, prompt_cache_options: true, service_tier: true })
+  .pick({ model: true, previous_response_id: true, instructions: true, prompt_cache_key: true, prompt_cache_retention: true, prompt_cache_options: true, image: true, service_tier: true })
   .extend({ input: z.union([z.string(), z.array(inputItemSchema)]).nullish() });
 
 /** Fields of OpenAI's input_tokens body that change nothing for a self-hosted model. */
 const IGNORED_FOR_COUNTING = ['personality'];
 
-export function registerContextRoutes(app: FastifyInstance, deps: EngineDeps, upstream: UpstreamClient): void {
-  const prepareDeps = { store: deps.store, newId: deps.newId, enabledBuiltins: deps.tools.enabledKinds, unavailableBuiltins: deps.unavailableBuiltinTools ?? 'omit', tools: deps.tools, sealedBlobs: deps.sealedBlobs, ...(deps.limits ? { limits: deps.limits } : {}) };
+/** `engineOf`: the engine as a request sees it (bound to its observation). */
+export function registerContextRoutes(app: FastifyInstance, engineOf: (request: FastifyRequest) => EngineDeps, upstream: UpstreamClient): void {
 
   /** `model` is optional here: the upstream's first listed model is the default. */
   async function defaultModel(): Promise<string> {
@@ -36,6 +37,7 @@ export function registerContextRoutes(app: FastifyInstance, deps: EngineDeps, up
   }
 
   app.post('/v1/responses/input_tokens', async (request) => {
+    const deps = engineOf(request);
     const raw = request.body ?? {};
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalidRequest('The request body must be a JSON object.', null, 'invalid_body');
     const body: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
@@ -44,7 +46,7 @@ export function registerContextRoutes(app: FastifyInstance, deps: EngineDeps, up
     body.input ??= [];
     const counter = deps.tokenCounter;
     if (!counter) throw invalidRequest('Token counting is not available on this gateway.', null, 'unsupported');
-    const prepared = await prepareRequest(prepareDeps, body, request.principal);
+    const prepared = await prepareRequest(responsePrepareDeps(deps), body, request.principal);
     const signal = AbortSignal.timeout(60_000);
     const turn = firstTurn(prepared, deps, signal);
     const counted = prepared.req.truncation === 'auto' ? await fitToContext(turn, counter, signal) : null;
@@ -53,12 +55,13 @@ export function registerContextRoutes(app: FastifyInstance, deps: EngineDeps, up
   });
 
   app.post('/v1/responses/compact', async (request, reply) => {
+    const deps = engineOf(request);
     const body = validateBody(compactBodySchema, request.body);
     if (body.input == null && !body.previous_response_id) {
       throw invalidRequest("Provide 'input' and/or 'previous_response_id' to compact.", 'input', 'missing_required_parameter');
     }
     // Validation, hydration (with ownership), item references and compaction items exactly as on create.
-    const prepared = await prepareRequest(prepareDeps, { ...body, input: body.input ?? [] }, request.principal);
+    const prepared = await prepareRequest(responsePrepareDeps(deps), { ...body, input: body.input ?? [] }, request.principal);
     const controller = new AbortController();
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));

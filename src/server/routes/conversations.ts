@@ -3,7 +3,7 @@
  * list of items owned by the principal that created it; `POST /v1/responses` with
  * `conversation` reads it as history and appends the turn to it (engine/conversation.ts).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { conversationNotFound, conversationResource } from '../../api/conversation-object.js';
 import { addItemsSchema, createConversationSchema, includeSchema, updateConversationSchema } from '../../api/conversation-schema.js';
 import { invalidRequest, notFound } from '../../api/errors.js';
@@ -17,7 +17,8 @@ import { DuplicateConversationItemError } from '../../store/errors.js';
 import type { ResponseStore } from '../../store/types.js';
 
 export interface ConversationRoutesDeps {
-  store: ResponseStore | null;
+  /** The store as this request sees it (bound to its observation); null: no store. */
+  store: (request: FastifyRequest) => ResponseStore | null;
   newId: IdGenerator;
   clock: () => number;
   /** Largest number of items one create / add-items call may carry. */
@@ -45,9 +46,10 @@ function itemNotFound(itemId: string) {
 }
 
 export function registerConversationRoutes(app: FastifyInstance, deps: ConversationRoutesDeps): void {
-  const needStore = (): ResponseStore => {
-    if (!deps.store) throw invalidRequest('Conversations need a response store, and this gateway runs without one.', null, 'store_disabled');
-    return deps.store;
+  const needStore = (request: FastifyRequest): ResponseStore => {
+    const store = deps.store(request);
+    if (!store) throw invalidRequest('Conversations need a response store, and this gateway runs without one.', null, 'store_disabled');
+    return store;
   };
   /** Validate and give ids to new items (an item_reference cannot name anything here). */
   const newItems = (items: InputItem[] | null | undefined): Item[] => {
@@ -66,7 +68,7 @@ export function registerConversationRoutes(app: FastifyInstance, deps: Conversat
 
   app.post('/v1/conversations', async (request) => {
     const body = validateBody(createConversationSchema, request.body ?? {});
-    const store = needStore();
+    const store = needStore(request);
     const items = newItems(body.items);
     const ids = new Set<string>();
     for (const item of items) {
@@ -80,7 +82,7 @@ export function registerConversationRoutes(app: FastifyInstance, deps: Conversat
 
   app.get<{ Params: { conversation_id: string } }>('/v1/conversations/:conversation_id', async (request) => {
     const id = request.params.conversation_id;
-    const found = await needStore().getConversation(id, request.principal);
+    const found = await needStore(request).getConversation(id, request.principal);
     if (!found) throw conversationNotFound(id);
     return conversationResource(found);
   });
@@ -88,14 +90,14 @@ export function registerConversationRoutes(app: FastifyInstance, deps: Conversat
   app.post<{ Params: { conversation_id: string } }>('/v1/conversations/:conversation_id', async (request) => {
     const id = request.params.conversation_id;
     const body = validateBody(updateConversationSchema, request.body);
-    const updated = await needStore().updateConversation(id, request.principal, body.metadata ?? {});
+    const updated = await needStore(request).updateConversation(id, request.principal, body.metadata ?? {});
     if (!updated) throw conversationNotFound(id);
     return conversationResource(updated);
   });
 
   app.delete<{ Params: { conversation_id: string } }>('/v1/conversations/:conversation_id', async (request) => {
     const id = request.params.conversation_id;
-    if (!(await needStore().deleteConversation(id, request.principal))) throw conversationNotFound(id);
+    if (!(await needStore(request).deleteConversation(id, request.principal))) throw conversationNotFound(id);
     return { id, object: 'conversation.deleted', deleted: true };
   });
 
@@ -109,7 +111,7 @@ export function registerConversationRoutes(app: FastifyInstance, deps: Conversat
     const order = single(q, 'order') ?? 'desc';
     if (order !== 'asc' && order !== 'desc') throw invalidRequest("order must be 'asc' or 'desc'.", 'order', 'invalid_value');
     const after = single(q, 'after');
-    const page = await needStore().listConversationItems(id, request.principal, { limit, order, after });
+    const page = await needStore(request).listConversationItems(id, request.principal, { limit, order, after });
     if (!page) throw conversationNotFound(id);
     const data = page.data.map((item) => filterItemForClient(item, include));
     return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: page.hasMore };
@@ -120,7 +122,7 @@ export function registerConversationRoutes(app: FastifyInstance, deps: Conversat
     const include = includeOf(request.query);
     const body = validateBody(addItemsSchema, request.body);
     const items = newItems(body.items);
-    if (!(await needStore().appendConversationItems(id, request.principal, items).catch(duplicate))) throw conversationNotFound(id);
+    if (!(await needStore(request).appendConversationItems(id, request.principal, items).catch(duplicate))) throw conversationNotFound(id);
     const data = items.map((item) => filterItemForClient(item, include));
     return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: false };
   });
@@ -130,7 +132,7 @@ export function registerConversationRoutes(app: FastifyInstance, deps: Conversat
     async (request) => {
       const { conversation_id: id, item_id: itemId } = request.params;
       const include = includeOf(request.query);
-      const found = await needStore().getConversationItem(id, request.principal, itemId);
+      const found = await needStore(request).getConversationItem(id, request.principal, itemId);
       if (!found) throw conversationNotFound(id);
       if (!found.item) throw itemNotFound(itemId);
       return filterItemForClient(found.item, include);
@@ -139,7 +141,7 @@ export function registerConversationRoutes(app: FastifyInstance, deps: Conversat
 
   app.delete<{ Params: { conversation_id: string; item_id: string } }>('/v1/conversations/:conversation_id/items/:item_id', async (request) => {
     const { conversation_id: id, item_id: itemId } = request.params;
-    const result = await needStore().deleteConversationItem(id, request.principal, itemId);
+    const result = await needStore(request).deleteConversationItem(id, request.principal, itemId);
     if (!result) throw conversationNotFound(id);
     if (!result.deleted) throw itemNotFound(itemId);
     return conversationResource(result.conversation);

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidRequest, notFound } from '../../api/errors.js';
 import type { Principal } from '../../api/principal.js';
 import { ID_PATTERN } from '../../api/ids.js';
@@ -11,7 +11,6 @@ import { startBackgroundRun } from '../../runs/background.js';
 import { followRun, storedEventToSse } from '../../runs/follow.js';
 import type { RunRegistry } from '../../runs/registry.js';
 import { LIVE_RUN_STATUSES, type RunRecord, type RunStatus, type StoredEvent, type StoreLogger } from '../../store/types.js';
-import type { RequestScope } from '../instrument/request-scope.js';
 import { SseStream } from './sse-stream.js';
 
 /** Abort the run as soon as the client goes away before the response is finished. */
@@ -105,11 +104,11 @@ function checkId(id: string): void {
 }
 
 export interface ResponsesRouteDeps {
-  engine: EngineDeps;
+  /** The engine as this request sees it (bound to its observation: timings for its log line). */
+  engine: (request: FastifyRequest) => EngineDeps;
   /** Background runs; null without a store. */
   runs: RunRegistry | null;
   logger: StoreLogger;
-  scope?: RequestScope;
   /** Idle time before an SSE keep-alive comment; 0 = never. */
   keepAliveMs?: number;
 }
@@ -128,9 +127,8 @@ export function responsePrepareDeps(deps: EngineDeps): PrepareDeps {
 }
 
 export function registerResponsesRoutes(app: FastifyInstance, routeDeps: ResponsesRouteDeps): void {
-  const { engine: deps, runs, scope, logger } = routeDeps;
+  const { engine: engineOf, runs, logger } = routeDeps;
   const keepAliveMs = routeDeps.keepAliveMs ?? 0;
-  const prepareDeps = responsePrepareDeps(deps);
 
   /** The caller's run (another key's is as absent as a missing one). */
   const ownRun = async (id: string, principal: Principal): Promise<RunRecord | null> => {
@@ -142,10 +140,11 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
     // Armed before prepare: a client that leaves during tool discovery (remote MCP listings)
     // cancels it instead of leaving it to run to its timeout.
     const controller = abortOnDisconnect(reply);
+    const deps = engineOf(request);
     // validate → hydrate happen before any byte is sent: their errors are plain HTTP errors.
-    const prepared = await prepareRequest(prepareDeps, request.body, request.principal, controller.signal);
+    const prepared = await prepareRequest(responsePrepareDeps(deps), request.body, request.principal, controller.signal);
     // Lets the instrumented adapter label the model's tool calls with their tool type.
-    const observation = scope?.current();
+    const observation = request.observation;
     if (observation) observation.requestTools = prepared.tools;
 
     if (prepared.req.background) {
@@ -196,6 +195,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
   app.get<{ Params: { response_id: string }; Querystring: Record<string, string | undefined> }>('/v1/responses/:response_id', async (request, reply) => {
     const id = request.params.response_id;
     checkId(id);
+    const deps = engineOf(request);
     const stream = request.query.stream;
     if (stream !== undefined && stream !== 'true' && stream !== 'false') throw invalidRequest("stream must be 'true' or 'false'.", 'stream', 'invalid_value');
     if (stream === 'true') {
@@ -220,6 +220,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
   app.post<{ Params: { response_id: string } }>('/v1/responses/:response_id/cancel', async (request) => {
     const id = request.params.response_id;
     checkId(id);
+    const deps = engineOf(request);
     const run = await ownRun(id, request.principal);
     if (!run || !runs) {
       if (deps.store && (await deps.store.get(id, request.principal))) {
@@ -237,6 +238,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
   app.delete<{ Params: { response_id: string } }>('/v1/responses/:response_id', async (request) => {
     const id = request.params.response_id;
     checkId(id);
+    const deps = engineOf(request);
     // A background run still going has no stored response yet: stop it first (as a cancel
     // would), so the delete removes the response it records instead of racing it.
     const run = await ownRun(id, request.principal);
@@ -258,6 +260,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
       const id = request.params.response_id;
       checkId(id);
       const q = request.query;
+      const deps = engineOf(request);
       const limit = q.limit === undefined ? 20 : Number(q.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw invalidRequest('limit must be an integer between 1 and 100.', 'limit', 'invalid_value');
       const order = q.order ?? 'desc';

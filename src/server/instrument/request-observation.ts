@@ -1,10 +1,13 @@
 /**
  * Per-request observation state that the engine never sees: the decorators around the upstream
  * adapter, the tools and the store (instrument-*.ts) add their phase timings here, and the
- * request log line reads them. It travels with the request through AsyncLocalStorage because
- * the engine's interfaces (rightly) carry no per-request observability handle.
+ * request log line reads them.
+ *
+ * It is passed explicitly: the request-log plugin creates one per request (`request.observation`)
+ * and the routes run the engine with decorators bound to it (observed-engine.ts). Not an
+ * AsyncLocalStorage: with one active, Node runs its promise hooks on every promise of every
+ * request, a fixed cost per promise on the gateway's only event loop.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RequestTool } from '../../api/request-schema.js';
 
 /** Milliseconds spent per phase; absent phases stay undefined and are left out of the log. */
@@ -32,26 +35,11 @@ export interface RequestObservation {
   outcome?: { responseId: string; status: string; errorCode?: string | null };
 }
 
-export interface RequestScope {
-  /** Runs `fn` (and everything it starts) with `observation` as the current one. */
-  run<T>(observation: RequestObservation, fn: () => T): T;
-  current(): RequestObservation | undefined;
-  /** Adds `ms` to a phase of the current request, if any. */
-  add(phase: keyof PhaseTimings, ms: number): void;
-}
-
 export function newObservation(): RequestObservation {
   return { timings: {}, requestTools: [] };
 }
 
-export function createRequestScope(): RequestScope {
-  const storage = new AsyncLocalStorage<RequestObservation>();
-  return {
-    run: (observation, fn) => storage.run(observation, fn),
-    current: () => storage.getStore(),
-    add(phase, ms) {
-      const timings = storage.getStore()?.timings;
-      if (timings) timings[phase] = (timings[phase] ?? 0) + ms;
-    },
-  };
+/** Adds `ms` to a phase of `observation` (none: work outside any request, e.g. a run registry sweep). */
+export function addTiming(observation: RequestObservation | null, phase: keyof PhaseTimings, ms: number): void {
+  if (observation) observation.timings[phase] = (observation.timings[phase] ?? 0) + ms;
 }
