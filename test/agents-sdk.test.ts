@@ -1,10 +1,13 @@
-import { Agent, OpenAIResponsesModel, run, setTracingDisabled, tool } from '@openai/agents';
+import { Agent, OpenAIResponsesModel, OpenAIResponsesWSModel, run, setTracingDisabled, tool } from '@openai/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunk, sendSse, usageChunk, type RecordedRequest } from './support/fake-upstream.js';
+import { WebSocket as WsWebSocket } from 'ws';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
 
 // The Agents SDK exports traces to OpenAI by default: tests never leave loopback.
 setTracingDisabled(true);
+// Its WebSocket transport uses the global WebSocket (Node 22+); on Node 20 the `ws` package stands in.
+(globalThis as { WebSocket?: unknown }).WebSocket ??= WsWebSocket;
 
 let gw: TestGateway;
 
@@ -76,5 +79,38 @@ describe('OpenAI Agents SDK against the gateway', () => {
     expect(second[0]).toEqual({ role: 'system', content: 'Answer weather questions using the tool.' });
     expect(second.at(-2)).toMatchObject({ role: 'assistant', tool_calls: [{ id: 'call_w1', function: { name: 'get_weather', arguments: '{"city":"Tokyo"}' } }] });
     expect(second.at(-1)).toMatchObject({ role: 'tool', tool_call_id: 'call_w1', content: 'sunny in Tokyo' });
+  });
+
+  it.each([false, true])('runs the same loop over WebSocket mode with OpenAIResponsesWSModel (stream=%s)', async (stream) => {
+    scriptedWeatherModel();
+    const getWeather = tool({
+      name: 'get_weather',
+      description: 'Get the weather for a city',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+      strict: true,
+      execute: async (input: any) => `sunny in ${input.city}`,
+    });
+    const model = new OpenAIResponsesWSModel(gw.client as any, 'fake-model');
+    const agent = new Agent({ name: 'weather', instructions: 'Answer weather questions using the tool.', tools: [getWeather], model });
+    const before = gw.upstream.requests.length;
+    try {
+      let finalOutput: unknown;
+      if (stream) {
+        const result = await run(agent, 'Weather in Tokyo?', { stream: true });
+        for await (const _ev of result) {
+          // drain
+        }
+        await result.completed;
+        finalOutput = result.finalOutput;
+      } else {
+        finalOutput = (await run(agent, 'Weather in Tokyo?')).finalOutput;
+      }
+      expect(finalOutput).toBe('The weather: sunny in Tokyo');
+      const upstreamCalls = gw.upstream.requests.slice(before).filter((r) => r.path === '/v1/chat/completions');
+      expect(upstreamCalls).toHaveLength(2);
+      expect(upstreamCalls[1]!.body.messages.at(-1)).toMatchObject({ role: 'tool', tool_call_id: 'call_w1', content: 'sunny in Tokyo' });
+    } finally {
+      await model.close();
+    }
   });
 });

@@ -125,6 +125,9 @@ describe.runIf(PG_URL)('background runs across gateway processes on one PostgreS
     const settled = await until(() => b!.client.responses.retrieve(r.id), (x) => x.status === 'failed', 15_000);
     expect(settled.status).toBe('failed');
     expect(settled.error?.code).toBe('background_run_lost');
+    // Stored with its input like any response (the run row carried it while it lived).
+    const input = await b!.client.responses.inputItems.list(r.id);
+    expect(input.data.map((i: any) => i.type === 'message' && i.content[0].text)).toEqual(['hi']);
     // Lease, plus one sweep interval (a third of the lease), plus slack for a loaded machine.
     expect(Date.now() - killedAt).toBeLessThan(LEASE_SEC * 1000 * 4 + 5000);
     // A follower of the orphan gets its end too: the error event, then response.failed.

@@ -85,6 +85,16 @@ beforeAll(async () => {
       'env_key = "VR_TEST_CODEX_KEY"',
       'request_max_retries = 0',
       'stream_max_retries = 0',
+      // The same gateway over WebSocket mode: Codex connects to GET /v1/responses, prewarms the
+      // connection with `generate: false`, then runs every turn over that socket.
+      '[model_providers.gateway_ws]',
+      'name = "vllm-responses (WebSocket)"',
+      `base_url = "${gw.url}/v1"`,
+      'wire_api = "responses"',
+      'env_key = "VR_TEST_CODEX_KEY"',
+      'request_max_retries = 0',
+      'stream_max_retries = 0',
+      'supports_websockets = true',
       '',
     ].join('\n'),
   );
@@ -95,9 +105,9 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function runCodex(prompt: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCodex(prompt: string, provider = 'gateway', logLevel = 'error'): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proxy = `http://127.0.0.1:${closedPort}`;
-  const child = spawn(process.execPath, [CODEX_JS, 'exec', '--skip-git-repo-check', '--cd', work, prompt], {
+  const child = spawn(process.execPath, [CODEX_JS, 'exec', '-c', `model_provider="${provider}"`, '--skip-git-repo-check', '--cd', work, prompt], {
     cwd: work,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -110,7 +120,7 @@ function runCodex(prompt: string): Promise<{ code: number | null; stdout: string
       http_proxy: proxy,
       NO_PROXY: '127.0.0.1,localhost',
       no_proxy: '127.0.0.1,localhost',
-      RUST_LOG: 'error',
+      RUST_LOG: logLevel,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -161,8 +171,28 @@ function scriptedCodexModel(): void {
 }
 
 describe('OpenAI Codex CLI (codex exec, wire_api = "responses")', () => {
+  it('over WebSocket mode: prewarms with generate:false and runs the whole turn on the socket', { timeout: 120_000 }, async () => {
+    scriptedCodexModel();
+    rmSync(join(work, 'greeting.txt'), { force: true });
+    const before = gw.upstream.requests.length;
+    // At info level Codex logs which transport each step used (pinned version: stable wording).
+    const result = await runCodex('Create greeting.txt', 'gateway_ws', 'info');
+    const upstream = gw.upstream.requests.slice(before).filter((r) => r.path === '/v1/chat/completions');
+    const context = `exit ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr.slice(-3000)}`;
+    expect(result.code, context).toBe(0);
+    expect(result.stdout).toContain('All done: greeting.txt created.');
+    expect(readFileSync(join(work, 'greeting.txt'), 'utf8')).toBe('hello from the gateway\n');
+    expect(result.stderr).toContain('successfully connected to Responses WebSocket status=101');
+    // The warm-up was accepted (it used to be refused: "Unknown parameter: 'generate'") and called no model.
+    expect(result.stderr).toContain('startup_prewarm_websocket_warmup');
+    expect(result.stderr).not.toMatch(/prewarm setup failed|HTTPS fallback|falling back to HTTP/i);
+    expect(result.stderr).toContain('stream_responses_websocket');
+    expect(upstream.length, context).toBe(3);
+  });
+
   it('completes a turn with a shell command and an apply_patch custom tool round trip', { timeout: 120_000 }, async () => {
     scriptedCodexModel();
+    rmSync(join(work, 'greeting.txt'), { force: true });
     const before = gw.upstream.requests.length;
     const result = await runCodex('Create greeting.txt');
     const upstream = gw.upstream.requests.slice(before).filter((r) => r.path === '/v1/chat/completions');

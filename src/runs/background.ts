@@ -37,6 +37,7 @@ export async function startBackgroundRun(
     leaseExpiresAt: Date.now() + registry.settings.leaseMs,
     response: queued,
     createdAt: Number(queued.created_at),
+    inputItems: prepared.input,
   });
   const recorder = new RunRecorder({
     runs: registry.runs,

@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../api/errors.js';
 import { ANONYMOUS_PRINCIPAL } from '../api/principal.js';
+import type { Item } from '../api/items.js';
 import type { RunSettings } from '../config/run-settings.js';
 import type { StreamEvent } from '../engine/composer.js';
 import type { ResponseObject, ResponseStore, RunRecord, RunStatus, RunStore, StoreLogger } from '../store/types.js';
@@ -195,7 +196,7 @@ export class RunRegistry {
       } else {
         const err = orphanError();
         response = { ...run.response, status: 'failed', completed_at: null, incomplete_details: null, error: { code: err.code, message: err.message } };
-        await this.#storeFailed(response, owner);
+        await this.#storeFailed(response, owner, await this.runs.inputItems(run.id));
         events.push({ type: 'error', sequence_number: seq++, error: { type: err.type, code: err.code, message: err.message, param: null } });
         events.push({ type: 'response.failed', sequence_number: seq++, response });
       }
@@ -209,10 +210,10 @@ export class RunRegistry {
   }
 
   /** Keep the failed response retrievable like any other failed one (best effort). */
-  async #storeFailed(response: ResponseObject, owner: string): Promise<void> {
+  async #storeFailed(response: ResponseObject, owner: string, inputItems: Item[]): Promise<void> {
     const parent = typeof response.previous_response_id === 'string' ? response.previous_response_id : null;
     const output = Array.isArray(response.output) ? (response.output as never[]) : [];
-    const record = { id: response.id, owner, inputItems: [], outputItems: output, response, createdAt: Number(response.created_at) || Math.floor(Date.now() / 1000) };
+    const record = { id: response.id, owner, inputItems, outputItems: output, response, createdAt: Number(response.created_at) || Math.floor(Date.now() / 1000) };
     try {
       await this.store.put({ ...record, parentId: parent });
     } catch {

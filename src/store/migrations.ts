@@ -32,6 +32,8 @@
  *   they stay readable where no keys are configured (where they were most likely created), and
  *   with keys configured they belong to no key at all (404 for everyone) rather than to every
  *   key. An operator who knows who created them can reassign them with one UPDATE.
+ * - `response_runs.input_json` (v7): a live background run's input items, so an orphaned run
+ *   (its owner died) is stored with its input like any response; cleared when the run ends.
  * JSON is stored as text (not JSONB) so objects come back byte-for-byte, key order included.
  */
 import type Database from 'better-sqlite3';
@@ -140,6 +142,11 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE responses ADD COLUMN owner TEXT NOT NULL DEFAULT '${LEGACY_OWNER}'`,
     ],
   },
+  {
+    version: 7,
+    name: 'response_runs input items',
+    statements: [`ALTER TABLE response_runs ADD COLUMN input_json TEXT`],
+  },
 ];
 
 /** `tables` is the (already quoted) schema prefix, e.g. `"vr_test".` or empty for search_path. */
@@ -236,6 +243,11 @@ export function postgresMigrations(tables: string): Migration[] {
         // PostgreSQL 11+ stores a constant default in the catalog: no table rewrite.
         `ALTER TABLE ${tables}responses ADD COLUMN owner TEXT NOT NULL DEFAULT '${LEGACY_OWNER}'`,
       ],
+    },
+    {
+      version: 7,
+      name: 'response_runs input items',
+      statements: [`ALTER TABLE ${tables}response_runs ADD COLUMN input_json TEXT`],
     },
   ];
 }

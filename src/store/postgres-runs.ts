@@ -5,6 +5,7 @@
  * stays as the fallback when that connection is down.
  */
 import pg from 'pg';
+import type { Item } from '../api/items.js';
 import { isImpossibleId } from './record-codec.js';
 import { decodeRunRow, RUN_COLUMNS, type RunRow } from './run-row.js';
 import type { ResponseObject, RunRecord, RunStatus, RunStore, StoreLogger, StoredEvent } from './types.js';
@@ -31,8 +32,15 @@ export class PostgresRunStore implements RunStore {
     this.#sql = buildSql(tables);
   }
 
-  async create(run: { id: string; owner: string | null; worker: string; leaseExpiresAt: number; response: ResponseObject; createdAt: number }): Promise<void> {
-    await this.pool.query(this.#sql.create, [run.id, run.owner, JSON.stringify(run.response), run.worker, run.leaseExpiresAt, Math.floor(run.createdAt)]);
+  async create(run: { id: string; owner: string | null; worker: string; leaseExpiresAt: number; response: ResponseObject; createdAt: number; inputItems: Item[] }): Promise<void> {
+    await this.pool.query(this.#sql.create, [run.id, run.owner, JSON.stringify(run.response), run.worker, run.leaseExpiresAt, Math.floor(run.createdAt), JSON.stringify(run.inputItems)]);
+  }
+
+  async inputItems(id: string): Promise<Item[]> {
+    if (isImpossibleId(id)) return [];
+    const { rows } = await this.pool.query<{ input_json: string | null }>(this.#sql.inputItems, [id]);
+    const json = rows[0]?.input_json;
+    return json ? (JSON.parse(json) as Item[]) : [];
   }
 
   async append(id: string, worker: string, events: StoredEvent[], update?: { status: RunStatus; response: ResponseObject }): Promise<boolean> {
@@ -122,8 +130,9 @@ export class PostgresRunStore implements RunStore {
 
 function buildSql(t: string) {
   return {
-    create: `INSERT INTO ${t}response_runs (id, owner, status, response_json, worker, lease_expires_at, created_at)
-             VALUES ($1, $2, 'queued', $3, $4, $5, $6)`,
+    create: `INSERT INTO ${t}response_runs (id, owner, status, response_json, worker, lease_expires_at, created_at, input_json)
+             VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7)`,
+    inputItems: `SELECT input_json FROM ${t}response_runs WHERE id = $1`,
     append: `
       WITH held AS (
         SELECT id FROM ${t}response_runs WHERE id = $1 AND worker = $2 AND ${LIVE} FOR UPDATE
@@ -136,7 +145,8 @@ function buildSql(t: string) {
           status = COALESCE($6::text, r.status),
           response_json = COALESCE($7::text, r.response_json),
           worker = CASE WHEN $6::text IS NULL OR $6::text IN ('queued', 'in_progress') THEN r.worker ELSE NULL END,
-          lease_expires_at = CASE WHEN $6::text IS NULL OR $6::text IN ('queued', 'in_progress') THEN r.lease_expires_at ELSE NULL END
+          lease_expires_at = CASE WHEN $6::text IS NULL OR $6::text IN ('queued', 'in_progress') THEN r.lease_expires_at ELSE NULL END,
+          input_json = CASE WHEN $6::text IS NULL OR $6::text IN ('queued', 'in_progress') THEN r.input_json ELSE NULL END
         FROM held WHERE r.id = held.id
         RETURNING 1
       )

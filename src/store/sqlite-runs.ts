@@ -4,6 +4,7 @@
  * (short indexed reads, cheap in WAL mode).
  */
 import type Database from 'better-sqlite3';
+import type { Item } from '../api/items.js';
 import { isImpossibleId } from './record-codec.js';
 import { decodeRunRow, RUN_COLUMNS, type RunRow } from './run-row.js';
 import type { ResponseObject, RunRecord, RunStatus, RunStore, StoredEvent } from './types.js';
@@ -11,14 +12,15 @@ import type { ResponseObject, RunRecord, RunStatus, RunStore, StoredEvent } from
 function prepare(db: Database.Database) {
   return {
     create: db.prepare(
-      `INSERT INTO response_runs (id, owner, status, response_json, worker, lease_expires_at, created_at)
-       VALUES (?, ?, 'queued', ?, ?, ?, ?)`,
+      `INSERT INTO response_runs (id, owner, status, response_json, worker, lease_expires_at, created_at, input_json)
+       VALUES (?, ?, 'queued', ?, ?, ?, ?, ?)`,
     ),
     insertEvent: db.prepare('INSERT INTO response_events (response_id, seq, event_json) VALUES (?, ?, ?)'),
     held: db.prepare(`SELECT last_seq FROM response_runs WHERE id = ? AND worker = ? AND status IN ('queued', 'in_progress')`).pluck(),
     setSeq: db.prepare('UPDATE response_runs SET last_seq = ? WHERE id = ?'),
     setStatus: db.prepare('UPDATE response_runs SET status = ?, response_json = ? WHERE id = ?'),
-    release: db.prepare('UPDATE response_runs SET worker = NULL, lease_expires_at = NULL, cancel_requested = 0 WHERE id = ?'),
+    release: db.prepare('UPDATE response_runs SET worker = NULL, lease_expires_at = NULL, cancel_requested = 0, input_json = NULL WHERE id = ?'),
+    inputItems: db.prepare('SELECT input_json FROM response_runs WHERE id = ?').pluck(),
     events: db.prepare('SELECT seq, event_json AS json FROM response_events WHERE response_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
     get: db.prepare(`SELECT ${RUN_COLUMNS} FROM response_runs WHERE id = ?`),
     flagCancel: db.prepare(`UPDATE response_runs SET cancel_requested = 1 WHERE id = ? AND status IN ('queued', 'in_progress')`),
@@ -52,10 +54,18 @@ export class SqliteRunStore implements RunStore {
     return { db: this.#db, st: this.#st };
   }
 
-  async create(run: { id: string; owner: string | null; worker: string; leaseExpiresAt: number; response: ResponseObject; createdAt: number }): Promise<void> {
+  async create(run: { id: string; owner: string | null; worker: string; leaseExpiresAt: number; response: ResponseObject; createdAt: number; inputItems: Item[] }): Promise<void> {
     const { st } = this.#open();
     const json = JSON.stringify(run.response);
-    await this.retry(() => st.create.run(run.id, run.owner, json, run.worker, run.leaseExpiresAt, Math.floor(run.createdAt)));
+    const input = JSON.stringify(run.inputItems);
+    await this.retry(() => st.create.run(run.id, run.owner, json, run.worker, run.leaseExpiresAt, Math.floor(run.createdAt), input));
+  }
+
+  async inputItems(id: string): Promise<Item[]> {
+    if (isImpossibleId(id)) return [];
+    const { st } = this.#open();
+    const json = st.inputItems.get(id) as string | null | undefined;
+    return json ? (JSON.parse(json) as Item[]) : [];
   }
 
   async append(id: string, worker: string, events: StoredEvent[], update?: { status: RunStatus; response: ResponseObject }): Promise<boolean> {

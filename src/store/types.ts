@@ -165,7 +165,14 @@ export interface StoredEvent {
  * method is one short transaction, safe from several processes.
  */
 export interface RunStore {
-  create(run: { id: string; owner: string | null; worker: string; leaseExpiresAt: number; response: ResponseObject; createdAt: number }): Promise<void>;
+  /**
+   * `inputItems` are the request's own input items: kept with the live run so that, should its
+   * owner die, the orphan is stored with them like any response (cleared once the run is terminal,
+   * when the stored response holds them).
+   */
+  create(run: { id: string; owner: string | null; worker: string; leaseExpiresAt: number; response: ResponseObject; createdAt: number; inputItems: Item[] }): Promise<void>;
+  /** The input items a live run was created with ([] once it is terminal, or for runs created before schema v7). */
+  inputItems(id: string): Promise<Item[]>;
   /**
    * Append a batch of events (consecutive sequence numbers after `lastSeq`) and optionally move
    * the run to a new status/response in the same transaction. A terminal status releases the

@@ -23,7 +23,7 @@ function isGenerated(ev: ModelEvent): boolean {
 export type ObservedAdapter = (observation: RequestObservation | null) => UpstreamAdapter;
 
 export function instrumentAdapter(inner: UpstreamAdapter, apiKind: ApiKind, tools: GatewayTools, obs: GatewayObservability): ObservedAdapter {
-  const { metrics, tracer, logger } = obs;
+  const { metrics, tracer, logger, tracingEnabled: tracing } = obs;
   const logMessages = obs.log.modelMessages && logger !== null;
 
   const toolType = (name: string, observation: RequestObservation | null): string => tools.resolve(name, observation?.requestTools ?? [])?.tool.kind ?? 'function';
@@ -38,11 +38,14 @@ export function instrumentAdapter(inner: UpstreamAdapter, apiKind: ApiKind, tool
   }
 
   function observed(req: TurnRequest, observation: RequestObservation | null): AsyncIterator<ModelEvent[]> {
-    const span = tracer.startSpan(`upstream ${apiKind}`, {
-      kind: SpanKind.CLIENT,
-      attributes: { 'vr.upstream.api_kind': apiKind, 'gen_ai.request.model': req.model },
-    });
-    const headers = injectTraceHeaders({ ...req.headers }, trace.setSpan(context.active(), span));
+    // Tracing off: no span, and the request goes as it is (no propagator would add a header).
+    const span = tracing
+      ? tracer.startSpan(`upstream ${apiKind}`, {
+          kind: SpanKind.CLIENT,
+          attributes: { 'vr.upstream.api_kind': apiKind, 'gen_ai.request.model': req.model },
+        })
+      : null;
+    const sent = span ? { ...req, headers: injectTraceHeaders({ ...req.headers }, trace.setSpan(context.active(), span)) } : req;
     if (logMessages) {
       logger.info({ model: req.model, instructions: req.instructions, messages: req.items, tools: req.tools.map((t) => t.name) }, 'model request');
     }
@@ -56,7 +59,7 @@ export function instrumentAdapter(inner: UpstreamAdapter, apiKind: ApiKind, tool
       const ms = performance.now() - started;
       metrics?.upstreamRequestDuration.observe({ api_kind: apiKind }, ms / 1000);
       addTiming(observation, 'upstream_ms', ms);
-      span.end();
+      span?.end();
     };
     const observe = (batch: ModelEvent[]) => {
       for (const ev of batch) {
@@ -64,7 +67,7 @@ export function instrumentAdapter(inner: UpstreamAdapter, apiKind: ApiKind, tool
           firstToken = false;
           const ms = performance.now() - started;
           metrics?.upstreamTimeToFirstToken.observe({ api_kind: apiKind }, ms / 1000);
-          span.addEvent('first_token');
+          span?.addEvent('first_token');
           const timings = observation?.timings;
           if (timings && timings.upstream_first_token_ms === undefined) timings.upstream_first_token_ms = ms;
         }
@@ -77,11 +80,11 @@ export function instrumentAdapter(inner: UpstreamAdapter, apiKind: ApiKind, tool
       return r;
     };
     const onError = (error: unknown): never => {
-      markSpanError(span, error);
+      if (span) markSpanError(span, error);
       end();
       throw error;
     };
-    const turn = inner.streamTurn({ ...req, headers })[Symbol.asyncIterator]();
+    const turn = inner.streamTurn(sent)[Symbol.asyncIterator]();
     return {
       next: () => turn.next().then(onResult, onError),
       return: async () => {

@@ -44,7 +44,7 @@ function buildChunkSchema(forgiving: boolean) {
     /** map-logprobs.ts checks its own shape. */
     logprobs: z.unknown().optional(),
   });
-  return z.object({
+  const chunk = z.object({
     choices: field(z.array(entry(choice))),
     usage: field(record),
     /** OpenAI's mid-stream `{"error": {…}}` (or a bare string); vLLM's `{"object": "error", "message": …}`. */
@@ -52,11 +52,23 @@ function buildChunkSchema(forgiving: boolean) {
     object: z.unknown().optional(),
     message: z.unknown().optional(),
   });
+  return { chunk, choice, delta };
 }
 
-const strict = buildChunkSchema(false);
+const strictSchemas = buildChunkSchema(false);
+const strict = strictSchemas.chunk;
 // Same fields, each at worst absent: its output fits the strict schema's type.
-const forgiving = buildChunkSchema(true) as unknown as typeof strict;
+const forgiving = buildChunkSchema(true).chunk as unknown as typeof strict;
+
+/**
+ * The keys the reader reads at each level, taken from the schema: plain-text-chunk.ts accepts a
+ * chunk without zod only when every one of these it does not handle itself is absent or null.
+ */
+export const READ_KEYS = {
+  chunk: new Set(Object.keys(strict.shape)),
+  choice: new Set(Object.keys(strictSchemas.choice.shape)),
+  delta: new Set(Object.keys(strictSchemas.delta.shape)),
+};
 
 export type ChatChunk = z.output<typeof strict>;
 export type ChatChoice = NonNullable<NonNullable<ChatChunk['choices']>[number]>;

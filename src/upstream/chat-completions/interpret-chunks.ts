@@ -21,6 +21,11 @@ import { mapUsage } from './map-usage.js';
 export interface ChunkInterpreter {
   /** Events for one parsed chunk (throws ApiError for an error payload). */
   chunk(chunk: unknown): ModelEvent[];
+  /**
+   * The event for a chunk that carries only this text (plain-text-chunk.ts recognised it without
+   * parsing): what `chunk` gives for it, without building the chunk object. null = no event.
+   */
+  plainText(content: string): ModelEvent | null;
   /** Events once the stream is over; `sawDone` says whether `data: [DONE]` arrived. */
   end(sawDone: boolean): ModelEvent[];
 }
@@ -62,15 +67,8 @@ export function createChunkInterpreter(generateCallId: () => string): ChunkInter
     const reasoning = pickReasoning(delta);
     if (reasoning) events.push({ type: 'reasoning.delta', delta: reasoning });
 
-    const logprobs = mapLogprobs(choice.logprobs);
-    const content = delta.content ?? '';
-    if (content) {
-      const all = heldLogprobs.length ? [...heldLogprobs, ...logprobs] : logprobs;
-      heldLogprobs = [];
-      events.push(all.length ? { type: 'text.delta', delta: content, logprobs: all } : { type: 'text.delta', delta: content });
-    } else if (logprobs.length) {
-      heldLogprobs.push(...logprobs);
-    }
+    const text = textDelta(delta.content ?? '', mapLogprobs(choice.logprobs));
+    if (text) events.push(text);
 
     if (delta.refusal) events.push({ type: 'refusal.delta', delta: delta.refusal });
 
@@ -80,6 +78,17 @@ export function createChunkInterpreter(generateCallId: () => string): ChunkInter
       finishReason = mapFinishReason(choice.finish_reason);
       closeCalls(events);
     }
+  }
+
+  /** The text.delta for a choice's content, or null (logprobs of empty content are held). */
+  function textDelta(content: string, logprobs: LogProb[]): ModelEvent | null {
+    if (content) {
+      const all = heldLogprobs.length ? [...heldLogprobs, ...logprobs] : logprobs;
+      heldLogprobs = [];
+      return all.length ? { type: 'text.delta', delta: content, logprobs: all } : { type: 'text.delta', delta: content };
+    }
+    if (logprobs.length) heldLogprobs.push(...logprobs);
+    return null;
   }
 
   function interpretToolCall(tc: ChatToolCallDelta, events: ModelEvent[]): void {
@@ -158,8 +167,11 @@ export function createChunkInterpreter(generateCallId: () => string): ChunkInter
     return events;
   }
 
-  return { chunk, end };
+  return { chunk, plainText: (content) => textDelta(content, NO_LOGPROBS), end };
 }
+
+/** A plain-text chunk's logprobs: none (never mutated, never handed out: textDelta reads its length). */
+const NO_LOGPROBS: LogProb[] = [];
 
 /**
  * vLLM has named the reasoning field `reasoning_content` (older) and `reasoning` (current), and

@@ -7,6 +7,7 @@ import type { ModelEvent } from '../../model/events.js';
 import { createEventSizeGuard } from '../event-size-guard.js';
 import { mapTransportError } from '../map-transport-error.js';
 import { createChunkInterpreter, malformed } from './interpret-chunks.js';
+import { readPlainTextChunk } from './plain-text-chunk.js';
 
 export interface ParseChunksOptions {
   /** The turn's abort signal: a read failure after it fired is the caller's abort, not a 502. */
@@ -186,6 +187,13 @@ function drain(
       throw new ApiError(502, `The upstream model server failed while streaming: ${data || 'error event'}`, 'upstream_error', null, 'upstream_error');
     }
     if (!data) continue;
+    // Nearly every chunk is one text delta: read without JSON.parse (same result, see plain-text-chunk.ts).
+    const text = readPlainTextChunk(data);
+    if (text !== undefined) {
+      const ev = interpreter.plainText(text);
+      if (ev) events.push(ev);
+      continue;
+    }
     let chunk: unknown;
     try {
       chunk = JSON.parse(data);
