@@ -16,16 +16,21 @@ const POOL_IDS = 256;
 let pool = Buffer.alloc(0);
 let offset = 0;
 
-export function newId(prefix: IdPrefix): string {
-  if (offset + ID_BYTES > pool.length) {
-    pool = randomBytes(ID_BYTES * POOL_IDS);
+/** `bytes` random bytes from the pool as lower-case hex. */
+export function randomHex(bytes: number): string {
+  if (offset + bytes > pool.length) {
+    pool = randomBytes(Math.max(bytes, ID_BYTES * POOL_IDS));
     offset = 0;
   }
-  const hex = pool.toString('hex', offset, offset + ID_BYTES);
+  const hex = pool.toString('hex', offset, offset + bytes);
   // Each block of bytes is used once: wipe it so it never lingers in the pool after use.
-  pool.fill(0, offset, offset + ID_BYTES);
-  offset += ID_BYTES;
-  return `${prefix}_${hex}`;
+  pool.fill(0, offset, offset + bytes);
+  offset += bytes;
+  return hex;
+}
+
+export function newId(prefix: IdPrefix): string {
+  return `${prefix}_${randomHex(ID_BYTES)}`;
 }
 
 /** Every id the gateway hands out has this shape; anything else is rejected before a store lookup. */

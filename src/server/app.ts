@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { CONTEXT_DEFAULTS, type ContextSettings } from '../config/context-settings.js';
+import { randomHex } from '../api/ids.js';
 import type { EngineDeps } from '../engine/run-response.js';
 import type { EngineFor } from './instrument/observed-engine.js';
 import type { UpstreamClient } from '../upstream/http-client.js';
@@ -61,8 +61,9 @@ export const DEFAULT_BODY_LIMIT_BYTES = DEFAULT_LIMITS.maxBodyBytes;
 /** A client's `x-request-id` is kept when it is a sane token; otherwise we mint one. */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Minted ids: 128 random bits as 32 hex digits, from the id pool (randomUUID + stripping its dashes cost more). */
 function requestId(header: string | string[] | undefined): string {
-  return typeof header === 'string' && CLIENT_REQUEST_ID.test(header) ? header : `req_${randomUUID().replaceAll('-', '')}`;
+  return typeof header === 'string' && CLIENT_REQUEST_ID.test(header) ? header : `req_${randomHex(16)}`;
 }
 
 /**
