@@ -14,8 +14,9 @@
  * transaction committed. Those transactions — a third of a stored response's CPU on the main
  * thread, plus any wait for another process's lock — run on the writer thread
  * (sqlite-writer.ts), with its own connection to the file; the main connection keeps the
- * reads and the rarer writes (deletes, conversations, background runs, secrets). A `:memory:`
- * database cannot be opened twice, so it writes on the main connection. Statements are
+ * reads, the rarer writes (deletes, conversations, background runs, secrets) and batches of a
+ * single record (see #commitBatch). A `:memory:` database cannot be opened twice, so it writes
+ * every batch on the main connection. Statements are
  * prepared once per connection.
  */
 import { resolve } from 'node:path';
@@ -117,8 +118,10 @@ export class SqliteResponseStore implements ResponseStore {
   #db: Database.Database | null = null;
   #stmts: Statements | null = null;
   #conversations: SqliteConversations | null = null;
-  /** The writer thread, or (`:memory:`) the batch write on the main connection. */
-  #writer: SqliteWriter | BatchWrite | null = null;
+  /** The batch write on the main connection: `:memory:`, and single-record batches. */
+  #inlineWrite: BatchWrite | null = null;
+  /** The writer thread (not for `:memory:`). */
+  #writer: SqliteWriter | null = null;
   readonly #writes: GroupCommit<EncodedRecord>;
   readonly #listStatements = new Map<string, Database.Statement>();
   readonly #runs = new SqliteRunStore((fn) => this.#retry(fn));
@@ -140,16 +143,14 @@ export class SqliteResponseStore implements ResponseStore {
     if (this.#db) return;
     // `timeout` installs the busy handler before the first statement, including the pragmas.
     const db = new Database(this.#path, { timeout: Math.min(BUSY_SLICE_MS, this.#busyTimeoutMs) });
-    let writer: SqliteWriter | BatchWrite;
+    let writer: SqliteWriter | null = null;
     try {
       await this.#retry(() => db.pragma('journal_mode = WAL'));
       // NORMAL in WAL mode: a killed process loses nothing that committed; only an OS crash or
       // power loss can drop the last transactions, and never corrupts the file.
       db.pragma('synchronous = NORMAL');
       await this.#retry(() => migrateSqlite(db));
-      if (this.#path === ':memory:') {
-        writer = createBatchWrite(db);
-      } else {
+      if (this.#path !== ':memory:') {
         // After the migrations: the thread's connection expects the schema in place.
         writer = new SqliteWriter({ path: this.#path, busyTimeoutMs: this.#busyTimeoutMs }, this.#logger);
         await writer.start();
@@ -160,6 +161,7 @@ export class SqliteResponseStore implements ResponseStore {
     }
     this.#db = db;
     this.#stmts = prepareStatements(db);
+    this.#inlineWrite = createBatchWrite(db);
     this.#writer = writer;
     this.#conversations = new SqliteConversations(db, (fn) => this.#retry(() => db.transaction(fn).immediate()));
     this.#runs.attach(db);
@@ -211,11 +213,17 @@ export class SqliteResponseStore implements ResponseStore {
     return withBusyRetry(fn, this.#busyTimeoutMs);
   }
 
+  /**
+   * A batch of one — the store is not busy: at concurrency 1 every batch — is written on the
+   * main connection: its transaction costs the event loop less than the two thread hand-offs
+   * cost the response in latency, and the loop has time to spare. Batches of several, which
+   * is what load makes, go to the writer thread.
+   */
   #commitBatch(records: readonly EncodedRecord[]): Promise<readonly (Error | null)[]> {
-    const writer = this.#writer;
-    if (!writer) return Promise.reject(new Error('SqliteResponseStore used before init() or after close()'));
-    if (writer instanceof SqliteWriter) return writer.commit(records);
-    return this.#retry(() => writer(records));
+    const inline = this.#inlineWrite;
+    if (!inline) return Promise.reject(new Error('SqliteResponseStore used before init() or after close()'));
+    if (this.#writer && records.length > 1) return this.#writer.commit(records);
+    return this.#retry(() => inline(records));
   }
 
   async put(record: StoredResponseRecord): Promise<void> {
@@ -324,7 +332,8 @@ export class SqliteResponseStore implements ResponseStore {
     await this.#writes.drained();
     const writer = this.#writer;
     this.#writer = null;
-    if (writer instanceof SqliteWriter) await writer.close();
+    this.#inlineWrite = null;
+    await writer?.close();
     this.#runs.attach(null);
     this.#db?.close();
     this.#db = null;
