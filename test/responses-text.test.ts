@@ -51,7 +51,9 @@ describe('POST /v1/responses (text)', () => {
       { role: 'system', content: 'Be brief.' },
       { role: 'user', content: 'What is the capital of France?' },
     ]);
-    expect(upstreamBody).toMatchObject({ model: 'fake-model', stream: true, stream_options: { include_usage: true }, temperature: 0.2, top_p: 0.9 });
+    // A JSON client watches nothing live: the upstream is asked for one JSON answer (this scripted one streams anyway).
+    expect(upstreamBody).toMatchObject({ model: 'fake-model', stream: false, temperature: 0.2, top_p: 0.9 });
+    expect(upstreamBody).not.toHaveProperty('stream_options');
     expect(upstreamBody.max_tokens).toBe(50);
   });
 

@@ -72,6 +72,11 @@ export interface RunResult {
   responseJson?: string;
 }
 
+/** Someone may watch the run's events as they happen: a streaming client, or followers of a background run. */
+function isWatchedLive(req: PreparedRequest['req']): boolean {
+  return req.stream === true || req.background === true;
+}
+
 function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps, gatewayRuns: number, maxToolCalls: number, signal: AbortSignal): TurnRequest {
   const { req } = prepared;
   // After the gateway has run a tool, a forcing tool_choice has done its job: forcing it again
@@ -94,6 +99,7 @@ function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps,
     reasoningEffort: req.reasoning?.effort ?? null,
     responseFormat: format && format.type !== 'text' ? (format as TurnRequest['responseFormat']) : null,
     verbosity: req.text?.verbosity ?? null,
+    stream: isWatchedLive(req),
     signal,
   };
 }
@@ -244,7 +250,7 @@ export class ResponseRun {
       reasoningSummary: Boolean(req.reasoning?.summary ?? req.reasoning?.generate_summary),
       ...(include.includes('reasoning.encrypted_content') ? { sealReasoning: (text: string) => sealReasoning(deps.sealedBlobs, text) } : {}),
       // Background runs record their events for followers even when the creator asked for JSON.
-      live: req.stream === true || req.background === true,
+      live: isWatchedLive(req),
     });
     this.result = { response, error: null };
     this.include = new Set(include);

@@ -11,6 +11,19 @@ describe('encodeSseEvent', () => {
     }
   });
 
+  it('encodes deltas of different parts and items right when they alternate', () => {
+    const parts = [
+      { item_id: 'msg_a', output_index: 0, content_index: 0 },
+      { item_id: 'msg_a', output_index: 0, content_index: 1 },
+      { item_id: 'msg_b', output_index: 0, content_index: 0 },
+      { item_id: 'msg_b', output_index: 3, content_index: 0 },
+    ];
+    for (let i = 0; i < 12; i++) {
+      const ev = { type: 'response.output_text.delta', sequence_number: i, ...parts[(i * 7) % parts.length]!, delta: `d${i}`, logprobs: [] };
+      expect(encodeSseEvent(ev)).toBe(`event: response.output_text.delta\ndata: ${JSON.stringify(ev)}\n\n`);
+    }
+  });
+
   it('frames other events generically', () => {
     const ev = { type: 'response.completed', sequence_number: 3, response: { id: 'resp_1' } };
     expect(encodeSseEvent(ev)).toBe(`event: response.completed\ndata: ${JSON.stringify(ev)}\n\n`);

@@ -46,6 +46,13 @@ export interface TurnRequest {
   responseFormat: ResponseFormat | null;
   /** `text.verbosity`, for servers that understand it (README, "Clients"). Omitted = not sent. */
   verbosity?: string | null;
+  /**
+   * Whether anything watches this turn's events as they arrive (a `stream: true` or background
+   * client; a background run can be followed live). `false`: the Chat Completions transport asks
+   * the upstream for one JSON answer instead of a token stream (less CPU on both sides; the model
+   * events are the same). Omitted = streamed.
+   */
+  stream?: boolean;
   /** Extra headers for the upstream call (trace context). */
   headers?: Record<string, string>;
   signal: AbortSignal;

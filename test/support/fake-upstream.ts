@@ -96,6 +96,62 @@ export async function sendSse(res: ServerResponse, chunks: (Record<string, unkno
   res.end('data: [DONE]\n\n');
 }
 
+/**
+ * The one `chat.completion` a `stream: false` request gets for the answer these chunks stream,
+ * vLLM style: the deltas joined into one message (tool calls joined by index, in index order),
+ * logprobs joined, the last finish_reason and the usage.
+ */
+export function completionOf(chunks: Record<string, unknown>[]): Record<string, unknown> {
+  const message: Record<string, any> = { role: 'assistant', content: null };
+  const calls = new Map<number, { id?: string; type: 'function'; function: { name: string; arguments: string } }>();
+  let logprobs: unknown[] | null = null;
+  let finish: unknown = null;
+  let usage: unknown;
+  for (const c of chunks as any[]) {
+    if (c.usage) usage = c.usage;
+    for (const choice of c.choices ?? []) {
+      const delta = choice.delta ?? {};
+      for (const field of ['content', 'reasoning', 'reasoning_content', 'refusal'] as const) {
+        if (typeof delta[field] === 'string' && (delta[field] !== '' || field === 'content')) message[field] = (message[field] ?? '') + delta[field];
+      }
+      for (const tc of delta.tool_calls ?? []) {
+        const call = calls.get(tc.index) ?? { type: 'function' as const, function: { name: '', arguments: '' } };
+        if (tc.id) call.id = tc.id;
+        if (tc.function?.name) call.function.name = tc.function.name;
+        call.function.arguments += tc.function?.arguments ?? '';
+        calls.set(tc.index, call);
+      }
+      if (choice.logprobs?.content) logprobs = [...(logprobs ?? []), ...choice.logprobs.content];
+      if (choice.finish_reason) finish = choice.finish_reason;
+    }
+  }
+  if (calls.size) message.tool_calls = [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
+  const first = (chunks[0] ?? {}) as any;
+  return {
+    id: first.id ?? 'chatcmpl-fake',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model: first.model ?? 'fake-model',
+    choices: [{ index: 0, message, logprobs: logprobs ? { content: logprobs } : null, finish_reason: finish }],
+    ...(usage ? { usage } : {}),
+  };
+}
+
+/**
+ * Answers a chat completion with these chunks as the request asked: streamed (sendSse), or as the
+ * one JSON completion they add up to. `dieAfter` on a JSON answer sends half of its body, then
+ * drops the connection.
+ */
+export async function sendAnswer(req: RecordedRequest, res: ServerResponse, chunks: Record<string, unknown>[], opts: SseOptions = {}): Promise<void> {
+  if (req.body?.stream) return sendSse(res, chunks, opts);
+  if (opts.dieAfter === undefined) return sendJson(res, 200, completionOf(chunks));
+  const text = JSON.stringify(completionOf(chunks));
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.write(text.slice(0, text.length >> 1));
+  await new Promise((r) => setTimeout(r, 30));
+  res.socket?.destroy();
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -129,21 +185,21 @@ async function directiveAnswer(req: RecordedRequest, res: ServerResponse, text: 
   const head = reasoning ? [chunk({ role: 'assistant', content: null, reasoning_content: reasoning })] : [];
   if (last?.role === 'tool') {
     const result = typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
-    await sendSse(res, [...head, ...textChunks(`Tool said: ${result}`.split(/(?<= )/))]);
+    await sendAnswer(req, res, [...head, ...textChunks(`Tool said: ${result}`.split(/(?<= )/))]);
     return true;
   }
   const call = CALL.exec(text);
   const offered = (req.body?.tools ?? []).some((t: any) => t?.function?.name === call?.[1]);
   if (call && offered) {
-    await sendSse(res, [...head, chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: `call_fake${chunkCounter++}`, type: 'function', function: { name: call[1], arguments: call[2] } }] }), chunk({}, 'tool_calls'), usageChunk(10, 5)]);
+    await sendAnswer(req, res, [...head, chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: `call_fake${chunkCounter++}`, type: 'function', function: { name: call[1], arguments: call[2] } }] }), chunk({}, 'tool_calls'), usageChunk(10, 5)]);
     return true;
   }
   if (text.includes('[[fail]]')) {
-    await sendSse(res, [...head, ...textChunks(['This answer ', 'will ', 'break ', 'here'])], { dieAfter: head.length + 3 });
+    await sendAnswer(req, res, [...head, ...textChunks(['This answer ', 'will ', 'break ', 'here'])], { dieAfter: head.length + 3 });
     return true;
   }
   if (reasoning) {
-    await sendSse(res, [...head, ...textChunks(`You said: ${text.replace(REASONING, '').trim()}`.split(/(?<= )/))]);
+    await sendAnswer(req, res, [...head, ...textChunks(`You said: ${text.replace(REASONING, '').trim()}`.split(/(?<= )/))]);
     return true;
   }
   return false;
@@ -151,7 +207,7 @@ async function directiveAnswer(req: RecordedRequest, res: ServerResponse, text: 
 
 export const echoHandler: ChatHandler = async (req, res) => {
   const said = lastUserText(req.body);
-  if (req.body?.stream && said.includes('[[') && (await directiveAnswer(req, res, said))) return;
+  if (said.includes('[[') && (await directiveAnswer(req, res, said))) return;
   const words = `You said: ${said}`.split(/(?<= )/);
   if (req.body?.stream) {
     await sendSse(res, textChunks(words));

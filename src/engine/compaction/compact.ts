@@ -92,7 +92,8 @@ async function summarise(deps: CompactDeps, req: CompactRequest, older: Item[]):
   const usage: ModelUsage = { input_tokens: 0, output_tokens: 0, cached_tokens: 0, reasoning_tokens: 0 };
   if (!older.some((it) => !isPinned(it))) return { text: '', usage };
   const ask: Item = { type: 'message', id: deps.newId('msg'), role: 'user', status: 'completed', content: [{ type: 'input_text', text: COMPACTION_PROMPT }] };
-  const turn = await fitSummaryCall(deps, defaultTurn({ model: req.model, instructions: req.instructions, items: [...older, ask], params: req.params, signal: req.signal }));
+  // Nobody watches the summary being written: one JSON answer is enough (TurnRequest.stream).
+  const turn = await fitSummaryCall(deps, defaultTurn({ model: req.model, instructions: req.instructions, items: [...older, ask], params: req.params, stream: false, signal: req.signal }));
   let text = '';
   for await (const batch of deps.adapter.streamTurn(turn)) {
     for (const ev of batch) {

@@ -22,7 +22,7 @@ afterEach(async () => {
   server = null;
 });
 
-async function setup(handler: Parameters<typeof startReplayServer>[0], opts: { apiKey?: string; firstByteTimeoutMs?: number; idleTimeoutMs?: number } = {}) {
+async function setup(handler: Parameters<typeof startReplayServer>[0], opts: { apiKey?: string; firstByteTimeoutMs?: number; idleTimeoutMs?: number; totalTimeoutMs?: number } = {}) {
   server = await startReplayServer(handler);
   client = createUpstreamClient({ baseUrl: server.url, ...opts });
   return { server, adapter: createChatCompletionsAdapter(client) };
@@ -122,6 +122,72 @@ describe('chat completions adapter over HTTP', () => {
       res.end('{"choices":[]}');
     });
     await expect(collect(adapter.streamTurn(turn()))).rejects.toMatchObject({ status: 502, code: 'upstream_error' });
+  });
+
+  it('asks for one JSON answer when nobody watches the turn, and reads it as the equivalent chunk', async () => {
+    const { server, adapter } = await setup((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          id: 'chatcmpl-1',
+          object: 'chat.completion',
+          choices: [
+            {
+              index: 0,
+              message: {
+                role: 'assistant',
+                content: 'Checking.',
+                reasoning_content: 'Two cities.',
+                tool_calls: [
+                  { id: 'call_1', type: 'function', function: { name: 'w', arguments: '{"c":"A"}' } },
+                  { id: 'call_2', type: 'function', function: { name: 'w', arguments: '{"c":"B"}' } },
+                ],
+              },
+              logprobs: { content: [{ token: 'Checking.', logprob: -0.5, bytes: [67], top_logprobs: [] }] },
+              finish_reason: 'tool_calls',
+            },
+          ],
+          usage: { prompt_tokens: 7, completion_tokens: 11, total_tokens: 18 },
+        }),
+      );
+    });
+    const events = await collect(adapter.streamTurn(turn({ stream: false, logprobs: true })));
+    expect(events).toEqual([
+      { type: 'reasoning.delta', delta: 'Two cities.' },
+      { type: 'text.delta', delta: 'Checking.', logprobs: [{ token: 'Checking.', logprob: -0.5, bytes: [67], top_logprobs: [] }] },
+      { type: 'tool_call.start', index: 0, call_id: 'call_1', name: 'w' },
+      { type: 'tool_call.arguments.delta', index: 0, delta: '{"c":"A"}' },
+      { type: 'tool_call.start', index: 1, call_id: 'call_2', name: 'w' },
+      { type: 'tool_call.arguments.delta', index: 1, delta: '{"c":"B"}' },
+      { type: 'tool_call.done', index: 0 },
+      { type: 'tool_call.done', index: 1 },
+      { type: 'usage', usage: expect.objectContaining({ input_tokens: 7, output_tokens: 11 }) },
+      { type: 'finish', reason: 'tool_calls' },
+    ]);
+    const seen = server.requests[0]!;
+    expect(seen.headers.accept).toBe('application/json');
+    expect(JSON.parse(seen.body)).toMatchObject({ stream: false, logprobs: true });
+    expect(JSON.parse(seen.body)).not.toHaveProperty('stream_options');
+  });
+
+  it('gives a JSON answer no first-byte deadline, only the total one', async () => {
+    const { adapter } = await setup(() => {}, { firstByteTimeoutMs: 100, totalTimeoutMs: 400 });
+    const err = await collect(adapter.streamTurn(turn({ stream: false }))).catch((e: unknown) => e);
+    // The total deadline ended the wait, not the (shorter) first-byte one.
+    expect(err).toMatchObject({ status: 504, code: 'upstream_timeout' });
+    expect((err as Error).message).toContain('in total');
+  });
+
+  it('releases a JSON answer the consumer leaves unread', async () => {
+    const { server, adapter } = await setup((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"choices":[');
+    });
+    for await (const batch of adapter.streamTurn(turn({ stream: false }))) {
+      expect(batch).toEqual([]); // accepted; leave before the answer is read
+      break;
+    }
+    await server.clientAborted;
   });
 
   it('maps connection refused to 502 upstream_unavailable', async () => {

@@ -1,10 +1,11 @@
-import { ApiError } from '../../api/errors.js';
+import type { Readable } from 'node:stream';
 import type { ModelEvent } from '../../model/events.js';
-import { readBodyText, type UpstreamClient } from '../http-client.js';
+import { readBodyText, type RequestDeadlines, type UpstreamClient } from '../http-client.js';
 import { mapUpstreamHttpError } from '../map-upstream-http-error.js';
 import type { TurnRequest, UpstreamAdapter } from '../types.js';
 import { buildChatRequest } from './build-request.js';
 import type { ConvertOptions } from './convert-to-chat-messages.js';
+import { parseChatCompletion } from './parse-completion.js';
 import { parseChatCompletionChunks } from './parse-chunks.js';
 
 export interface ChatCompletionsAdapterOptions extends ConvertOptions {
@@ -15,16 +16,25 @@ export interface ChatCompletionsAdapterOptions extends ConvertOptions {
 }
 
 /**
- * The `chat_completions` upstream transport: one turn = one streaming
- * `POST {base}/chat/completions`. Aborting `req.signal` aborts the upstream request at once
- * (the upstream sees its connection close and stops generating); so does the consumer
- * abandoning the iteration.
+ * The `chat_completions` upstream transport: one turn = one `POST {base}/chat/completions`,
+ * streamed when someone watches the turn live (`req.stream`), otherwise one JSON answer. The
+ * answer is read by its content type, whatever was asked: an event stream by the chunk parser,
+ * a JSON completion by parse-completion.ts (some proxies, and scripted test upstreams, stream
+ * anyway). Aborting `req.signal` aborts the upstream request at once (the upstream sees its
+ * connection close and stops generating); so does the consumer abandoning the iteration.
  */
 export function createChatCompletionsAdapter(client: UpstreamClient, options: ChatCompletionsAdapterOptions = {}): UpstreamAdapter {
   return { streamTurn: (req) => new ChatTurn(client, options, req) };
 }
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/**
+ * A JSON answer sends its first byte only once the whole answer is generated, so the first-byte
+ * deadline (meant for queueing and prefill) would cut long generations short: only the total
+ * deadline applies (http-client.ts clamps the first-byte deadline to it).
+ */
+const JSON_ANSWER_DEADLINES: RequestDeadlines = { firstByteTimeoutMs: Number.POSITIVE_INFINITY };
 
 /**
  * One turn's batches: the first `next()` sends the request and yields the empty acceptance batch
@@ -67,20 +77,53 @@ class ChatTurn implements AsyncIterableIterator<ModelEvent[]> {
     const body = buildChatRequest(req, options);
     const res = await client.request('POST', '/chat/completions', {
       body: JSON.stringify(body),
-      headers: { ...req.headers, 'content-type': 'application/json', accept: 'text/event-stream' },
+      headers: { ...req.headers, 'content-type': 'application/json', accept: body.stream ? 'text/event-stream' : 'application/json' },
       signal: req.signal,
+      ...(body.stream ? {} : { deadlines: JSON_ANSWER_DEADLINES }),
     });
     if (res.status < 200 || res.status >= 300) {
       throw mapUpstreamHttpError(res.status, await readBodyText(res.body, undefined, req.signal));
     }
     const contentType = String(res.headers['content-type'] ?? '');
-    if (contentType.includes('application/json')) {
-      // A server that ignored `stream: true` (or answered 200 with an error object).
-      const text = await readBodyText(res.body, undefined, req.signal);
-      throw new ApiError(502, `The upstream model server did not stream its answer: ${text.slice(0, 500)}`, 'upstream_error', null, 'upstream_error');
-    }
-    this.#batches = parseChatCompletionChunks(res.body, { signal: req.signal, generateCallId: options.generateCallId, maxEventBytes: options.maxEventBytes });
+    this.#batches = contentType.includes('application/json')
+      ? new CompletionBatch(res.body, req.signal, options.generateCallId)
+      : parseChatCompletionChunks(res.body, { signal: req.signal, generateCallId: options.generateCallId, maxEventBytes: options.maxEventBytes });
     this.#over = false;
     return { done: false, value: [] }; // accepted: the response has begun
+  }
+}
+
+/**
+ * A JSON answer as the turn's one batch of events (after the acceptance batch, as a stream's
+ * batches would follow it). Left before it was read, the body is destroyed, which releases the
+ * upstream request as leaving a stream does.
+ */
+class CompletionBatch implements AsyncIterableIterator<ModelEvent[]> {
+  #read = false;
+
+  constructor(
+    private readonly body: Readable,
+    private readonly signal: AbortSignal,
+    private readonly generateCallId: (() => string) | undefined,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<ModelEvent[], undefined>> {
+    if (this.#read) return DONE;
+    this.#read = true;
+    try {
+      return { done: false, value: await parseChatCompletion(this.body, { signal: this.signal, generateCallId: this.generateCallId }) };
+    } finally {
+      if (!this.body.readableEnded) this.body.destroy();
+    }
+  }
+
+  async return(): Promise<IteratorResult<ModelEvent[], undefined>> {
+    this.#read = true;
+    if (!this.body.readableEnded) this.body.destroy();
+    return DONE;
   }
 }

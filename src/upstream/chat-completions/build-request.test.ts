@@ -6,13 +6,17 @@ import { buildChatRequest } from './build-request.js';
 const weather = { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: {} }, strict: true };
 
 describe('buildChatRequest', () => {
-  it('always streams with usage and omits every unset option', () => {
+  it('streams with usage by default and omits every unset option', () => {
     expect(buildChatRequest(turn())).toEqual({
       model: 'm',
       messages: [{ role: 'user', content: 'hi' }],
       stream: true,
       stream_options: { include_usage: true },
     });
+  });
+
+  it('asks for one JSON answer, without stream_options (vLLM refuses them), when nobody watches the turn', () => {
+    expect(buildChatRequest(turn({ stream: false }))).toEqual({ model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: false });
   });
 
   it('passes sampling options, max_tokens, user and reasoning effort (zeros included)', () => {

@@ -4,8 +4,10 @@ import { convertToChatMessages, type ConvertOptions } from './convert-to-chat-me
 import { applyPassThrough } from '../pass-through.js';
 
 /**
- * TurnRequest → Chat Completions request body. The upstream is always asked to stream (with
- * usage in the trailing chunk): the gateway's non-streaming mode simply consumes the stream.
+ * TurnRequest → Chat Completions request body. A turn someone watches live (`req.stream`, see
+ * TurnRequest) asks the upstream to stream, with usage in the trailing chunk; any other turn asks
+ * for one JSON answer (`stream: false`: fewer bytes to encode and parse than a chunk per token),
+ * which parse-completion.ts turns into the same model events.
  *
  * `max_output_tokens` is sent as `max_tokens`, the field every vLLM release and every
  * OpenAI-compatible server understands (README, "API"). OpenAI's own reasoning
@@ -15,9 +17,10 @@ export function buildChatRequest(req: TurnRequest, options: ConvertOptions = {})
   const body: ChatCompletionRequestBody = {
     model: req.model,
     messages: convertToChatMessages(req.instructions, req.items, options),
-    stream: true,
-    stream_options: { include_usage: true },
+    stream: req.stream !== false,
   };
+  // vLLM refuses stream_options on a non-streamed request.
+  if (body.stream) body.stream_options = { include_usage: true };
   if (req.maxOutputTokens !== null) body.max_tokens = req.maxOutputTokens;
   applyPassThrough(body as unknown as Record<string, unknown>, req.params, 'chat');
   if (req.verbosity) body.verbosity = req.verbosity;

@@ -37,8 +37,8 @@ export type ChatResponseFormat =
 export interface ChatCompletionRequestBody {
   model: string;
   messages: ChatMessage[];
-  stream: true;
-  stream_options: { include_usage: true };
+  stream: boolean;
+  stream_options?: { include_usage: true };
   max_tokens?: number;
   temperature?: number;
   top_p?: number;
