@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedLoop, createPool, warmUp, type Target } from './support/load.js';
-import { CLI_PATH, cpuMs, startGatewayProcess, startUpstreamChild, type GatewayProcess } from './support/processes.js';
+import { CLI_PATH, cpuMs, mainThreadCpuMs, startGatewayProcess, startUpstreamChild, type GatewayProcess } from './support/processes.js';
 import { benchModel } from './support/tokens.js';
 
 async function main(): Promise<void> {
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const concurrency = Number(process.env.AB_CONCURRENCY ?? 64);
   const dir = mkdtempSync(join(tmpdir(), 'vr-ab-'));
   const upstream = await startUpstreamChild();
-  const gateways: { name: string; gw: GatewayProcess; target: Target; cpu: number; requests: number }[] = [];
+  const gateways: { name: string; gw: GatewayProcess; target: Target; cpu: number; main: number; requests: number }[] = [];
   try {
     for (const [name, cli] of [['A (base)', baseCli], ['B (this build)', process.env.AB_B_CLI || CLI_PATH]] as const) {
       const gw = await startGatewayProcess({ upstreamUrl: upstream.url, dbPath: join(dir, `${name[0]}.db`), cli });
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
         stream: path === 'sse',
         expect: path === 'sse' ? 'response.completed' : `tok${tokens - 1}`,
       };
-      gateways.push({ name, gw, target, cpu: 0, requests: 0 });
+      gateways.push({ name, gw, target, cpu: 0, main: 0, requests: 0 });
     }
     // Long enough for the JIT to settle: CPU per request still falls for the first ~2,000 requests.
     for (const g of gateways) await warmUp(g.target, 16, path === 'sse' ? 600 : 3000, 6000);
@@ -47,16 +47,22 @@ async function main(): Promise<void> {
       const order = i % 2 === 0 ? gateways : [...gateways].reverse();
       for (const g of order) {
         const cpu0 = cpuMs(g.gw.pid);
+        const main0 = mainThreadCpuMs(g.gw.pid);
         const r = await closedLoop(g.target, { concurrency, maxRequests: 1_000_000, durationMs: sliceMs });
         if (r.errors) throw new Error(`${g.name}: ${r.errors} errors (${r.firstError})`);
         const cpu = cpuMs(g.gw.pid) - cpu0;
+        const main = mainThreadCpuMs(g.gw.pid) - main0;
         g.cpu += cpu;
+        g.main += main;
         g.requests += r.samples.length;
-        console.log(`slice ${i + 1} ${g.name}: ${r.samples.length} requests, ${r.rps.toFixed(0)} req/s, ${(cpu / r.samples.length).toFixed(3)} ms CPU/request, load ${loadavg()[0]!.toFixed(1)}`);
+        console.log(`slice ${i + 1} ${g.name}: ${r.samples.length} requests, ${r.rps.toFixed(0)} req/s, ${(cpu / r.samples.length).toFixed(3)} ms CPU/request (main thread ${(main / r.samples.length).toFixed(3)}), load ${loadavg()[0]!.toFixed(1)}`);
       }
     }
     const [a, b] = gateways.map((g) => g.cpu / g.requests) as [number, number];
     console.log(`${path} c=${concurrency} store=${store ?? 'default'}: A ${a.toFixed(3)} ms, B ${b.toFixed(3)} ms CPU/request; B/A = ${(b / a).toFixed(3)}`);
+    // The event loop is the bottleneck: work moved to a worker thread shows here, not above.
+    const [ma, mb] = gateways.map((g) => g.main / g.requests) as [number, number];
+    console.log(`main thread only: A ${ma.toFixed(3)} ms, B ${mb.toFixed(3)} ms CPU/request; B/A = ${(mb / ma).toFixed(3)}`);
   } finally {
     for (const g of gateways) {
       await g.target.pool.destroy();

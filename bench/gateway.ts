@@ -386,7 +386,7 @@ export function renderGatewayReport(d: GatewayBenchData): string {
       '`node dist/cli/main.js serve` gateway (SQLite store, code interpreter disabled). "Direct" sends the equivalent ' +
       '`POST /v1/chat/completions` to the same upstream, "raw proxy" sends it through the byte proxy; "gateway" sends ' +
       '`POST /v1/responses` with the default store (the field left out) unless `store: false` is noted, which the gateway ' +
-      'turns into a streamed chat completion upstream.',
+      'turns into a chat completion upstream: one JSON answer for a `stream: false` request, a stream for `stream: true`.',
     '',
     `Answers: ${CFG.jsonTokens} tokens for JSON requests, ${CFG.streamTokens} tokens (${CFG.streamTokens} chunks, no delay) for streams. ` +
       `Every target is warmed up first. Each comparison runs its targets in ${CFG.slices} alternating slices ` +

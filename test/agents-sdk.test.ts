@@ -38,39 +38,43 @@ function scriptedWeatherModel() {
   });
 }
 
+/** The get_weather function tool; every city it is asked about is pushed to `calls`. */
+function weatherTool(calls: string[] = []) {
+  return tool({
+    name: 'get_weather',
+    description: 'Get the weather for a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+    strict: true,
+    execute: async (input: any) => {
+      calls.push(input.city);
+      return `sunny in ${input.city}`;
+    },
+  });
+}
+
+/** Runs the agent on the weather question, draining the event stream like a UI when `stream`. */
+async function ask(agent: Agent, stream: boolean): Promise<unknown> {
+  if (!stream) return (await run(agent, 'Weather in Tokyo?')).finalOutput;
+  const result = await run(agent, 'Weather in Tokyo?', { stream: true });
+  for await (const _ev of result) {
+    // drain the event stream like a UI would
+  }
+  await result.completed;
+  return result.finalOutput;
+}
+
 describe('OpenAI Agents SDK against the gateway', () => {
   it.each([false, true])('runs a function-tool agent loop unchanged (stream=%s)', async (stream) => {
     scriptedWeatherModel();
     const calls: string[] = [];
-    const getWeather = tool({
-      name: 'get_weather',
-      description: 'Get the weather for a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
-      strict: true,
-      execute: async (input: any) => {
-        calls.push(input.city);
-        return `sunny in ${input.city}`;
-      },
-    });
     const agent = new Agent({
       name: 'weather',
       instructions: 'Answer weather questions using the tool.',
-      tools: [getWeather],
+      tools: [weatherTool(calls)],
       model: new OpenAIResponsesModel(gw.client as any, 'fake-model'),
     });
     const before = gw.upstream.requests.length;
-    let finalOutput: unknown;
-    if (stream) {
-      const result = await run(agent, 'Weather in Tokyo?', { stream: true });
-      for await (const _ev of result) {
-        // drain the event stream like a UI would
-      }
-      await result.completed;
-      finalOutput = result.finalOutput;
-    } else {
-      const result = await run(agent, 'Weather in Tokyo?');
-      finalOutput = result.finalOutput;
-    }
+    const finalOutput = await ask(agent, stream);
     expect(calls).toEqual(['Tokyo']);
     expect(finalOutput).toBe('The weather: sunny in Tokyo');
     const upstreamCalls = gw.upstream.requests.slice(before).filter((r) => r.path === '/v1/chat/completions');
@@ -83,28 +87,11 @@ describe('OpenAI Agents SDK against the gateway', () => {
 
   it.each([false, true])('runs the same loop over WebSocket mode with OpenAIResponsesWSModel (stream=%s)', async (stream) => {
     scriptedWeatherModel();
-    const getWeather = tool({
-      name: 'get_weather',
-      description: 'Get the weather for a city',
-      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
-      strict: true,
-      execute: async (input: any) => `sunny in ${input.city}`,
-    });
     const model = new OpenAIResponsesWSModel(gw.client as any, 'fake-model');
-    const agent = new Agent({ name: 'weather', instructions: 'Answer weather questions using the tool.', tools: [getWeather], model });
+    const agent = new Agent({ name: 'weather', instructions: 'Answer weather questions using the tool.', tools: [weatherTool()], model });
     const before = gw.upstream.requests.length;
     try {
-      let finalOutput: unknown;
-      if (stream) {
-        const result = await run(agent, 'Weather in Tokyo?', { stream: true });
-        for await (const _ev of result) {
-          // drain
-        }
-        await result.completed;
-        finalOutput = result.finalOutput;
-      } else {
-        finalOutput = (await run(agent, 'Weather in Tokyo?')).finalOutput;
-      }
+      const finalOutput = await ask(agent, stream);
       expect(finalOutput).toBe('The weather: sunny in Tokyo');
       const upstreamCalls = gw.upstream.requests.slice(before).filter((r) => r.path === '/v1/chat/completions');
       expect(upstreamCalls).toHaveLength(2);

@@ -228,7 +228,19 @@ function ticksPerSecond(): number {
 
 /** User + system CPU time a process has used so far, in ms (`/proc/<pid>/stat` utime + stime). */
 export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/**
+ * The same for the process's main thread alone (`/proc/<pid>/task/<pid>/stat`): the one event
+ * loop that serves every request, without worker threads (the SQLite writer) or V8's helpers.
+ */
+export function mainThreadCpuMs(pid: number): number {
+  return statCpuMs(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuMs(file: string): number {
+  const stat = readFileSync(file, 'utf8');
   // Fields after the `(comm)` field, which may itself contain spaces: state is field 3.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const utime = Number(fields[11]);

@@ -5,6 +5,7 @@ import type { EngineDeps } from '../engine/run-response.js';
 import type { EngineFor } from './instrument/observed-engine.js';
 import type { UpstreamClient } from '../upstream/http-client.js';
 import { installBodyParsers } from './body-parsers.js';
+import { lazyRequestLogger } from './lazy-request-logger.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandlers } from './errors.js';
 import { DEFAULT_LIMITS, type Limits } from '../config/limits.js';
 import { inflightBodyPlugin } from './plugins/inflight-body.js';
@@ -85,7 +86,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const limits = deps.limits ?? DEFAULT_LIMITS;
   const app = Fastify({
     bodyLimit: deps.bodyLimitBytes ?? limits.maxBodyBytes,
-    ...(deps.observability?.logger ? { loggerInstance: deps.observability.logger as FastifyBaseLogger } : { logger: deps.logger ?? false }),
+    ...(deps.observability?.logger
+      ? { loggerInstance: deps.observability.logger as FastifyBaseLogger, childLoggerFactory: lazyRequestLogger }
+      : { logger: deps.logger ?? false }),
     // One line per request comes from the request-log plugin, with the fields operators need.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: (req) => requestId(req.headers['x-request-id']),

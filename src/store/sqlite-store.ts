@@ -9,20 +9,27 @@
  * statement fails with SQLITE_BUSY and is retried from a timer, with backoff, until the
  * store's lock timeout. While one worker waits for the file, its other requests keep flowing.
  *
- * Writes are group-committed (group-commit.ts): responses that finish close together share
- * one IMMEDIATE transaction, each in its own savepoint, and every `put` resolves only after
- * that transaction committed. Statements are prepared once per connection.
+ * Responses are group-committed (group-commit.ts): responses that finish close together share
+ * one IMMEDIATE transaction (sqlite-batch-write.ts), and every `put` resolves only after that
+ * transaction committed. Those transactions — a third of a stored response's CPU on the main
+ * thread, plus any wait for another process's lock — run on the writer thread
+ * (sqlite-writer.ts), with its own connection to the file; the main connection keeps the
+ * reads and the rarer writes (deletes, conversations, background runs, secrets). A `:memory:`
+ * database cannot be opened twice, so it writes on the main connection. Statements are
+ * prepared once per connection.
  */
 import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DbTarget, StoreBackend } from './backend.js';
-import { ParentNotFoundError } from './errors.js';
 import { inputItemsQueryParts } from './input-items-query.js';
 import { GroupCommit } from './group-commit.js';
 import { migrateSqlite } from './migrations.js';
 import { SqliteConversations } from './sqlite-conversations.js';
 import { SqliteRunStore } from './sqlite-runs.js';
 import { ANCHOR_ROW_SEQ, decodeHistory, encodeRecord, isImpossibleId, type EncodedRecord } from './record-codec.js';
+import { createBatchWrite, type BatchWrite } from './sqlite-batch-write.js';
+import { withBusyRetry } from './sqlite-busy.js';
+import { SqliteWriter } from './sqlite-writer.js';
 import type {
   ConversationHistory,
   ConversationRecord,
@@ -32,6 +39,7 @@ import type {
   ResponseObject,
   ResponseStore,
   StoredResponseRecord,
+  StoreLogger,
 } from './types.js';
 import type { Item } from '../api/items.js';
 
@@ -45,6 +53,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Most responses written in one group-commit transaction. Default 256. */
   maxBatch?: number;
+  /** Where a death of the writer thread is reported. */
+  logger?: StoreLogger;
 }
 
 /** The longest better-sqlite3's (synchronous) busy handler may hold the event loop per attempt. */
@@ -76,20 +86,12 @@ interface ResponseRow {
 /** Prepared once per connection: preparing is not free and these run on every request. */
 function prepareStatements(db: Database.Database) {
   return {
-    /** The parent a new response hangs off: any state (tombstones keep their items), same owner. */
-    parentExists: db.prepare('SELECT 1 FROM responses WHERE id = ? AND owner = ?').pluck(),
     live: db.prepare('SELECT 1 FROM responses WHERE id = ? AND owner = ? AND deleted_at IS NULL').pluck(),
     find: db.prepare('SELECT parent_id, deleted_at, owner FROM responses WHERE id = ?'),
     responseJson: db
       .prepare('SELECT response_json FROM responses WHERE id = ? AND owner = ? AND deleted_at IS NULL')
       .pluck(),
     hasChildren: db.prepare('SELECT 1 FROM responses WHERE parent_id = ? LIMIT 1').pluck(),
-    insertResponse: db.prepare(
-      'INSERT INTO responses (id, parent_id, owner, response_json, created_at) VALUES (?, ?, ?, ?, ?)',
-    ),
-    insertItem: db.prepare(
-      'INSERT INTO response_items (response_id, seq, is_output, item_id, item_json) VALUES (?, ?, ?, ?, ?)',
-    ),
     tombstone: db.prepare('UPDATE responses SET deleted_at = ?, response_json = NULL WHERE id = ?'),
     removeItems: db.prepare('DELETE FROM response_items WHERE response_id = ?'),
     removeResponse: db.prepare('DELETE FROM responses WHERE id = ?'),
@@ -111,10 +113,12 @@ export class SqliteResponseStore implements ResponseStore {
   readonly system = sqliteBackend.system;
   readonly #path: string;
   readonly #busyTimeoutMs: number;
+  readonly #logger: StoreLogger | undefined;
   #db: Database.Database | null = null;
   #stmts: Statements | null = null;
   #conversations: SqliteConversations | null = null;
-  #writeBatch: ((records: readonly EncodedRecord[]) => (Error | null)[]) | null = null;
+  /** The writer thread, or (`:memory:`) the batch write on the main connection. */
+  #writer: SqliteWriter | BatchWrite | null = null;
   readonly #writes: GroupCommit<EncodedRecord>;
   readonly #listStatements = new Map<string, Database.Statement>();
   readonly #runs = new SqliteRunStore((fn) => this.#retry(fn));
@@ -122,10 +126,11 @@ export class SqliteResponseStore implements ResponseStore {
   constructor(opts: SqliteStoreOptions) {
     this.#path = opts.path === ':memory:' ? opts.path : resolve(opts.path);
     this.#busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
+    this.#logger = opts.logger;
     this.description = `sqlite:${this.#path}`;
     // One writer per connection: SQLite serialises writers anyway, and while a batch waits for
     // another process's lock the next one fills up.
-    this.#writes = new GroupCommit((batch) => this.#retry(() => this.#writeBatch!(batch)), {
+    this.#writes = new GroupCommit((batch) => this.#commitBatch(batch), {
       maxBatch: opts.maxBatch ?? 256,
       maxInFlight: 1,
     });
@@ -135,66 +140,27 @@ export class SqliteResponseStore implements ResponseStore {
     if (this.#db) return;
     // `timeout` installs the busy handler before the first statement, including the pragmas.
     const db = new Database(this.#path, { timeout: Math.min(BUSY_SLICE_MS, this.#busyTimeoutMs) });
+    let writer: SqliteWriter | BatchWrite;
     try {
       await this.#retry(() => db.pragma('journal_mode = WAL'));
       // NORMAL in WAL mode: a killed process loses nothing that committed; only an OS crash or
       // power loss can drop the last transactions, and never corrupts the file.
       db.pragma('synchronous = NORMAL');
       await this.#retry(() => migrateSqlite(db));
+      if (this.#path === ':memory:') {
+        writer = createBatchWrite(db);
+      } else {
+        // After the migrations: the thread's connection expects the schema in place.
+        writer = new SqliteWriter({ path: this.#path, busyTimeoutMs: this.#busyTimeoutMs }, this.#logger);
+        await writer.start();
+      }
     } catch (err) {
       db.close();
       throw err;
     }
-    const st = prepareStatements(db);
     this.#db = db;
-    this.#stmts = st;
-    const insert = (rec: EncodedRecord): void => {
-      // A tombstoned parent is fine (its items are kept); a removed one is not.
-      // The parent must be the same owner's (prepare already checked; this is the last line).
-      if (rec.parentId !== null && st.parentExists.get(rec.parentId, rec.owner) === undefined) {
-        throw new ParentNotFoundError(rec.parentId);
-      }
-      st.insertResponse.run(rec.id, rec.parentId, rec.owner, rec.responseJson, rec.createdAt);
-      for (const item of rec.items) st.insertItem.run(rec.id, item.seq, item.isOutput ? 1 : 0, item.itemId, item.json);
-    };
-    // The common case: every record of the batch goes in, with no per-record savepoint (two
-    // statements per record saved). A missing parent is found before the record writes
-    // anything, so it is that record's own error here too.
-    const writePlain = db.transaction((records: readonly EncodedRecord[]): (Error | null)[] =>
-      records.map((rec) => {
-        try {
-          insert(rec);
-          return null;
-        } catch (err) {
-          if (err instanceof ParentNotFoundError && records.length > 1) return err;
-          throw err;
-        }
-      }),
-    );
-    // Any other failure rolled the whole batch back: it is written again with each record in
-    // its own savepoint (a transaction function called inside a transaction), so one record's
-    // failure rolls back only that record.
-    const insertInSavepoint = db.transaction(insert);
-    const writeIsolated = db.transaction((records: readonly EncodedRecord[]): (Error | null)[] =>
-      records.map((rec) => {
-        try {
-          insertInSavepoint(rec);
-          return null;
-        } catch (err) {
-          if (isBusy(err)) throw err; // the whole batch is retried
-          return err instanceof Error ? err : new Error(String(err));
-        }
-      }),
-    );
-    this.#writeBatch = (records) => {
-      try {
-        return writePlain.immediate(records);
-      } catch (err) {
-        // Alone in its transaction, a record's error is the batch's; busy: the batch is retried.
-        if (records.length === 1 || isBusy(err)) throw err;
-        return writeIsolated.immediate(records);
-      }
-    };
+    this.#stmts = prepareStatements(db);
+    this.#writer = writer;
     this.#conversations = new SqliteConversations(db, (fn) => this.#retry(() => db.transaction(fn).immediate()));
     this.#runs.attach(db);
   }
@@ -243,6 +209,13 @@ export class SqliteResponseStore implements ResponseStore {
 
   #retry<T>(fn: () => T): Promise<T> {
     return withBusyRetry(fn, this.#busyTimeoutMs);
+  }
+
+  #commitBatch(records: readonly EncodedRecord[]): Promise<readonly (Error | null)[]> {
+    const writer = this.#writer;
+    if (!writer) return Promise.reject(new Error('SqliteResponseStore used before init() or after close()'));
+    if (writer instanceof SqliteWriter) return writer.commit(records);
+    return this.#retry(() => writer(records));
   }
 
   async put(record: StoredResponseRecord): Promise<void> {
@@ -349,12 +322,14 @@ export class SqliteResponseStore implements ResponseStore {
 
   async close(): Promise<void> {
     await this.#writes.drained();
+    const writer = this.#writer;
+    this.#writer = null;
+    if (writer instanceof SqliteWriter) await writer.close();
     this.#runs.attach(null);
     this.#db?.close();
     this.#db = null;
     this.#stmts = null;
     this.#conversations = null;
-    this.#writeBatch = null;
     this.#listStatements.clear();
   }
 }
@@ -380,32 +355,6 @@ export const sqliteBackend: StoreBackend = {
     // Query options (SQLAlchemy driver arguments) have no meaning here.
     return { kind: 'sqlite', path: rest.slice(1).split('?')[0] ?? '' };
   },
-  open: (target, opts) => new SqliteResponseStore({ path: (target as SqliteTarget).path, busyTimeoutMs: opts.sqliteLockTimeoutMs }),
+  open: (target, opts) =>
+    new SqliteResponseStore({ path: (target as SqliteTarget).path, busyTimeoutMs: opts.sqliteLockTimeoutMs, logger: opts.logger }),
 };
-
-const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED']);
-
-function isBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && BUSY_CODES.has(code);
-}
-
-/**
- * Waits for another process's lock off the event loop: each attempt blocks for at most the
- * short busy slice, then the retry comes from a timer (jittered backoff up to 50 ms), until
- * `totalMs` has passed. Also covers the paths where SQLite returns SQLITE_BUSY without
- * consulting the busy handler (e.g. the journal-mode switch while another process opens the
- * file). Bounded: a lock held this long is a real problem that should surface as an error.
- */
-async function withBusyRetry<T>(fn: () => T, totalMs: number): Promise<T> {
-  const deadline = Date.now() + totalMs;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return fn();
-    } catch (err) {
-      if (!isBusy(err) || Date.now() >= deadline) throw err;
-      const backoff = Math.min(50, 2 * attempt);
-      await new Promise((r) => setTimeout(r, backoff / 2 + Math.random() * backoff));
-    }
-  }
-}

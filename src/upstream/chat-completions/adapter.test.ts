@@ -116,7 +116,7 @@ describe('chat completions adapter over HTTP', () => {
     await expect(collect(adapter.streamTurn(turn()))).rejects.toMatchObject({ status: 503, type: 'upstream_error', code: 'service_unavailable', upstreamBody: 'engine is overloaded' });
   });
 
-  it('fails clearly when the upstream ignores stream:true and answers JSON', async () => {
+  it('fails clearly when the upstream ignores stream:true and answers JSON without a choice', async () => {
     const { adapter } = await setup((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"choices":[]}');
