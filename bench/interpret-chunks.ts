@@ -3,8 +3,12 @@
  * hot path): CPU time per chunk over a realistic mix (text deltas with usage-less chunks, a
  * reasoning prefix, a parallel tool-call turn). Process CPU (user + system), not wall time, so it
  * reads the same on a busy machine. Usage: `npx tsx bench/interpret-chunks.ts [rounds]`.
+ *
+ * A second line compares the two ways a text chunk's SSE data is read: JSON.parse + the
+ * interpreter (every chunk before plain-text-chunk.ts) and readPlainTextChunk + plainText.
  */
 import { createChunkInterpreter } from '../src/upstream/chat-completions/interpret-chunks.js';
+import { readPlainTextChunk } from '../src/upstream/chat-completions/plain-text-chunk.js';
 
 function textTurn(): unknown[] {
   const out: unknown[] = [];
@@ -49,3 +53,21 @@ for (let i = 0; i < rounds; i++) sink += round();
 const used = process.cpuUsage(before);
 const ns = ((used.user + used.system) * 1000) / (rounds * chunksPerRound);
 console.log(`${rounds} rounds × ${chunksPerRound} chunks: ${ns.toFixed(0)} ns CPU per chunk (events ${sink})`);
+
+/** CPU ns per call of `read` over the text chunks' data strings (a vLLM-shaped chunk per token). */
+function perTextChunk(read: (data: string, it: ReturnType<typeof createChunkInterpreter>) => number): number {
+  const data = Array.from({ length: 500 }, (_, i) => JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: `tok${i} ` }, logprobs: null, finish_reason: null }] }));
+  const pass = () => {
+    const it = createChunkInterpreter(gen);
+    for (const d of data) sink += read(d, it);
+  };
+  for (let i = 0; i < 200; i++) pass();
+  const start = process.cpuUsage();
+  const passes = Math.max(1, Math.round(rounds / 20));
+  for (let i = 0; i < passes; i++) pass();
+  const cpu = process.cpuUsage(start);
+  return ((cpu.user + cpu.system) * 1000) / (passes * data.length);
+}
+const full = perTextChunk((d, it) => it.chunk(JSON.parse(d)).length);
+const fast = perTextChunk((d, it) => (it.plainText(readPlainTextChunk(d)!) ? 1 : 0));
+console.log(`text chunk from its SSE data: JSON.parse + chunk() ${full.toFixed(0)} ns, readPlainTextChunk + plainText() ${fast.toFixed(0)} ns CPU`);

@@ -4,6 +4,7 @@ import type { ModelEvent } from '../../model/events.js';
 import { readBodyText, type UpstreamClient } from '../http-client.js';
 import { createEventSizeGuard } from '../event-size-guard.js';
 import { mapTransportError } from '../map-transport-error.js';
+import { Utf8BodyDecoder } from '../utf8-body-decoder.js';
 import { mapUpstreamHttpError } from '../map-upstream-http-error.js';
 import type { TurnRequest, UpstreamAdapter } from '../types.js';
 import { buildResponsesRequest } from './build-request.js';
@@ -35,13 +36,13 @@ export function createResponsesAdapter(client: UpstreamClient, options: Response
     const interpreter = createResponsesEventInterpreter({ forcedCall });
     const messages: EventSourceMessage[] = [];
     const parser = createParser({ onEvent: (m) => messages.push(m) });
-    const decoder = new TextDecoder();
+    const decoder = new Utf8BodyDecoder();
     const sizeGuard = createEventSizeGuard(options.maxEventBytes ?? 8 * 1024 * 1024);
     let finished = false;
     try {
       yield []; // accepted: the response has begun (see UpstreamAdapter.streamTurn)
       for await (const piece of res.body as AsyncIterable<Buffer>) {
-        parser.feed(decoder.decode(piece, { stream: true }));
+        parser.feed(decoder.write(piece));
         sizeGuard.fed(piece.length, messages.length > 0);
         const batch: ModelEvent[] = [];
         for (const m of messages) {
