@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../test/support/seeded-random.js';
 import { Utf8BodyDecoder } from './utf8-body-decoder.js';
 
 describe('Utf8BodyDecoder', () => {
   it('decodes like a streaming TextDecoder, however the bytes are cut (seeded random bytes)', () => {
-    // xorshift32: the same cases on every run. Bytes biased towards UTF-8 lead/continuation bytes and a BOM.
-    let seed = 0x2545f491;
-    const rand = (n: number) => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
+    // Seeded: the same cases on every run. Bytes biased towards UTF-8 lead/continuation bytes and a BOM.
+    const rand = seededRandom(0x2545f491);
     const pool = [0x41, 0x0a, 0x80, 0xbf, 0xc0, 0xc2, 0xe0, 0xe2, 0xed, 0xa0, 0xf0, 0xf4, 0x90, 0x9f, 0x98, 0xff, 0xef, 0xbb];
     for (let n = 0; n < 20000; n++) {
       const bytes = Buffer.from(Array.from({ length: 1 + rand(10) }, () => pool[rand(pool.length)]!));

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../test/support/seeded-random.js';
 import type { ModelEvent } from '../../model/events.js';
 import { readFixture } from './__fixtures__/load.js';
 import { createChunkInterpreter } from './interpret-chunks.js';
@@ -84,14 +85,8 @@ describe('readPlainTextChunk', () => {
   });
 
   it('never answers differently from the full path for mutated chunks (seeded fuzz)', () => {
-    // xorshift32: the same mutants on every run.
-    let seed = 0x9e3779b9;
-    const rand = (n: number) => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
+    // Seeded: the same mutants on every run.
+    const rand = seededRandom(0x9e3779b9);
     const alphabet = ['"', '\\', '{', '}', '[', ']', ',', ':', ' ', '\n', '\t', '0', '1', '-', '.', 'e', 'n', 'u', 'l', 'a', '\u0001', 'é', '\ud83d', 'null', '"content"', '"index"', '"choices"', '"object"', '"error"', '"usage"', '"x"', '{}', '[]', '"delta"', '"\\u0041"'];
     const seeds = [VLLM, '{"choices":[{"index":0,"delta":{"content":"a b\\n"},"logprobs":null,"finish_reason":null}],"usage":null}', '{"object":"chat.completion.chunk","choices":[{"delta":{"role":"assistant","content":""}}]}'];
     let recognised = 0;
