@@ -150,4 +150,32 @@ describe('WebSocket lanes (stream_id) and warm-ups (generate: false)', () => {
       ws.close();
     }
   });
+
+  it('answers response.steer with response.steer.failed (steering_not_supported) and the input back', async () => {
+    gw.upstream.setChatHandler((req, res) => sendSse(res, textChunks([`re: ${lastUserText(req)}`])));
+    const ws = new ResponsesWS(gw.client);
+    ws.on('error', () => {});
+    const rec = recorder(ws);
+    try {
+      ws.send({ type: 'response.create', model: 'fake-model', input: 'first', stream_id: 'main' } as any);
+      const first = (await rec.end('main')).response;
+      const steered = () => rec.events.filter((e) => e.type === 'response.steer.failed');
+      ws.send({ type: 'response.steer', previous_response_id: first.id, input: 'and also this' } as any);
+      ws.send({ type: 'response.steer', input: 'no target' } as any);
+      while (steered().length < 2) await new Promise((r) => setTimeout(r, 10));
+      const [refused, invalid] = steered();
+      expect(refused).toMatchObject({
+        stream_id: 'main',
+        steer: { previous_response_id: first.id, input: 'and also this' },
+        error: { type: 'invalid_request_error', code: 'steering_not_supported' },
+      });
+      expect(invalid).toMatchObject({ steer: { input: 'no target' }, error: { code: 'invalid_input' } });
+      expect(invalid.stream_id).toBeUndefined();
+      // The connection goes on: the input is sent as a continuation instead.
+      ws.send({ type: 'response.create', model: 'fake-model', input: 'and also this', previous_response_id: first.id, stream_id: 'main' } as any);
+      expect((await rec.end('main', 2)).type).toBe('response.completed');
+    } finally {
+      ws.close();
+    }
+  });
 });

@@ -111,6 +111,8 @@ class ResponsesConnection {
       }
       const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
       const message = parseMessage(text);
+      // Steering targets a running response: answered at once, not queued behind it.
+      if ('event' in message && message.event.type === 'response.steer') return this.#refuseSteer(message.event);
       const laneId = 'event' in message && typeof message.event.stream_id === 'string' ? message.event.stream_id : '';
       const lane = this.#lane(laneId);
       this.#queued++;
@@ -240,6 +242,23 @@ class ResponsesConnection {
       return;
     }
     await new Promise<void>((resolve) => socket.send(text, () => resolve()));
+  }
+
+  /**
+   * `response.steer` (queue user input into a running response) is not supported: the gateway's
+   * tool loop has no point at which to take it. The client gets OpenAI's `response.steer.failed`
+   * with `steering_not_supported` and its input back, to send as a `response.create` that
+   * continues from the response once it ends (what OpenAI's docs tell clients to do with
+   * uncommitted steering input).
+   */
+  #refuseSteer(event: Record<string, unknown>): void {
+    const target = typeof event.previous_response_id === 'string' ? event.previous_response_id : '';
+    const valid = target !== '' && (typeof event.input === 'string' || Array.isArray(event.input));
+    const lane = valid ? [...this.#lanes].find(([, l]) => l.cache?.history.response.id === target)?.[0] ?? '' : '';
+    const error = valid
+      ? { type: 'invalid_request_error', code: 'steering_not_supported', message: 'Steering is not supported by this gateway: send the input in a response.create with previous_response_id once the response has ended.' }
+      : { type: 'invalid_request_error', code: 'invalid_input', message: 'response.steer needs previous_response_id (a string) and input (a string or a list of items).' };
+    void this.#send({ type: 'response.steer.failed', sequence_number: 0, steer: { input: event.input ?? null, previous_response_id: target }, error }, lane);
   }
 
   #sendError(err: ApiError, laneId: string): void {
