@@ -30,6 +30,18 @@ function recorder(ws: ResponsesWS) {
   };
 }
 
+/** An SDK WebSocket connection to the gateway and a recorder of its events. */
+function connect(gw: TestGateway) {
+  const ws = new ResponsesWS(gw.client);
+  ws.on('error', () => {});
+  return { ws, rec: recorder(ws) };
+}
+
+/** The scripted model answers `re: <last user text>`. */
+function echoModel(gw: TestGateway): void {
+  gw.upstream.setChatHandler((req, res) => sendSse(res, textChunks([`re: ${lastUserText(req)}`])));
+}
+
 function lastUserText(req: RecordedRequest): string {
   const user = req.body.messages.filter((m: any) => m.role === 'user').at(-1);
   return typeof user.content === 'string' ? user.content : user.content.map((p: any) => p.text).join('');
@@ -57,9 +69,7 @@ describe('WebSocket lanes (stream_id) and warm-ups (generate: false)', () => {
       if (text === 'slow') await held;
       sendSse(res, textChunks([`re: ${text}`]));
     });
-    const ws = new ResponsesWS(gw.client);
-    ws.on('error', () => {});
-    const rec = recorder(ws);
+    const { ws, rec } = connect(gw);
     try {
       ws.send({ type: 'response.create', model: 'fake-model', input: 'slow', stream_id: 'a' } as any);
       ws.send({ type: 'response.create', model: 'fake-model', input: 'after slow', stream_id: 'a' } as any);
@@ -87,10 +97,8 @@ describe('WebSocket lanes (stream_id) and warm-ups (generate: false)', () => {
   });
 
   it('a new lane forks from another lane\'s store:false response', async () => {
-    gw.upstream.setChatHandler((req, res) => sendSse(res, textChunks([`re: ${lastUserText(req)}`])));
-    const ws = new ResponsesWS(gw.client);
-    ws.on('error', () => {});
-    const rec = recorder(ws);
+    echoModel(gw);
+    const { ws, rec } = connect(gw);
     try {
       ws.send({ type: 'response.create', model: 'fake-model', input: 'root', store: false, stream_id: 'main' } as any);
       const root = (await rec.end('main')).response;
@@ -105,11 +113,9 @@ describe('WebSocket lanes (stream_id) and warm-ups (generate: false)', () => {
   });
 
   it('generate: false prepares a stored, continuable response without calling the model', async () => {
-    gw.upstream.setChatHandler((req, res) => sendSse(res, textChunks([`re: ${lastUserText(req)}`])));
+    echoModel(gw);
     const before = chats(gw).length;
-    const ws = new ResponsesWS(gw.client);
-    ws.on('error', () => {});
-    const rec = recorder(ws);
+    const { ws, rec } = connect(gw);
     try {
       ws.send({ type: 'response.create', model: 'fake-model', input: 'context to warm', generate: false });
       const warm = await rec.end(undefined);
@@ -132,10 +138,8 @@ describe('WebSocket lanes (stream_id) and warm-ups (generate: false)', () => {
   });
 
   it('refuses a bad stream_id or generate as error events; the connection survives', async () => {
-    gw.upstream.setChatHandler((req, res) => sendSse(res, textChunks([`re: ${lastUserText(req)}`])));
-    const ws = new ResponsesWS(gw.client);
-    ws.on('error', () => {});
-    const rec = recorder(ws);
+    echoModel(gw);
+    const { ws, rec } = connect(gw);
     try {
       ws.send({ type: 'response.create', model: 'fake-model', input: 'x', stream_id: 7 } as any);
       expect((await rec.end(undefined, 1)).error).toMatchObject({ param: 'stream_id', code: 'invalid_value' });
@@ -152,10 +156,8 @@ describe('WebSocket lanes (stream_id) and warm-ups (generate: false)', () => {
   });
 
   it('answers response.steer with response.steer.failed (steering_not_supported) and the input back', async () => {
-    gw.upstream.setChatHandler((req, res) => sendSse(res, textChunks([`re: ${lastUserText(req)}`])));
-    const ws = new ResponsesWS(gw.client);
-    ws.on('error', () => {});
-    const rec = recorder(ws);
+    echoModel(gw);
+    const { ws, rec } = connect(gw);
     try {
       ws.send({ type: 'response.create', model: 'fake-model', input: 'first', stream_id: 'main' } as any);
       const first = (await rec.end('main')).response;
