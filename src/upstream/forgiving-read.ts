@@ -29,3 +29,99 @@ export function strictThenForgiving<T>(strict: z.ZodType<T>, forgiving: z.ZodTyp
     return slow.success ? slow.data : null;
   };
 }
+
+/** A check that a value would pass a schema unchanged in every field the schema reads. */
+export type AsIsCheck = (input: unknown) => boolean;
+
+/**
+ * Compiles a strict description into a plain check, once at start-up: true means
+ * `strict.safeParse(input)` succeeds and its output reads, field for field, exactly what the
+ * input itself holds, so the input can be used as is (no zod run, no copy). The only difference
+ * is that the input keeps the fields the schema does not read, which readers never look at.
+ * Understands the schema kinds a reader is made of (objects, `.nullish()`/`.optional()`/
+ * `.nullable()`, strings, finite numbers, booleans, arrays, unions, string-keyed records,
+ * unknown); anything else (refinements, transforms, defaults…) makes the whole check answer
+ * false, so zod decides. False is always safe: the caller falls back to zod.
+ */
+export function compileAsIsCheck(schema: z.ZodType): AsIsCheck {
+  try {
+    return compile(schema);
+  } catch {
+    return () => false;
+  }
+}
+
+interface Def {
+  type: string;
+  checks?: unknown[];
+  shape?: Record<string, z.ZodType>;
+  catchall?: unknown;
+  innerType?: z.ZodType;
+  element?: z.ZodType;
+  options?: z.ZodType[];
+  keyType?: z.ZodType;
+  valueType?: z.ZodType;
+}
+
+function compile(schema: z.ZodType): AsIsCheck {
+  const def = (schema as unknown as { _zod: { def: Def } })._zod.def;
+  if (def.checks?.length) throw new Error(`refined ${def.type}`);
+  switch (def.type) {
+    case 'unknown':
+    case 'any':
+      return () => true;
+    case 'string':
+      return (v) => typeof v === 'string';
+    case 'number':
+      return (v) => typeof v === 'number' && Number.isFinite(v);
+    case 'boolean':
+      return (v) => typeof v === 'boolean';
+    case 'optional': {
+      const inner = compile(def.innerType!);
+      return (v) => v === undefined || inner(v);
+    }
+    case 'nullable': {
+      const inner = compile(def.innerType!);
+      return (v) => v === null || inner(v);
+    }
+    case 'array': {
+      const element = compile(def.element!);
+      return (v) => {
+        if (!Array.isArray(v)) return false;
+        for (const e of v) if (!element(e)) return false;
+        return true;
+      };
+    }
+    case 'union': {
+      const options = def.options!.map(compile);
+      return (v) => options.some((o) => o(v));
+    }
+    case 'record': {
+      const keyDef = (def.keyType as unknown as { _zod: { def: Def } })._zod.def;
+      if (keyDef.type !== 'string' || keyDef.checks?.length) throw new Error('record key');
+      const value = compile(def.valueType!);
+      // zod rebuilds a record and drops an own `__proto__` key (JSON.parse makes one): not as is.
+      return (v) => {
+        if (!isPlainRecord(v) || Object.hasOwn(v, '__proto__')) return false;
+        for (const k in v) if (!value(v[k])) return false;
+        return true;
+      };
+    }
+    case 'object': {
+      if (def.catchall !== undefined) throw new Error('object catchall');
+      const fields = Object.entries(def.shape!).map(([key, s]) => [key, compile(s)] as const);
+      return (v) => {
+        if (!isPlainRecord(v)) return false;
+        for (const [key, check] of fields) if (!check(v[key])) return false;
+        return true;
+      };
+    }
+    default:
+      throw new Error(`unsupported ${def.type}`);
+  }
+}
+
+/** An object as JSON.parse makes them (zod's objects and records accept these, and more). */
+function isPlainRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}

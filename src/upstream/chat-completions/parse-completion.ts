@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { newId } from '../../api/ids.js';
 import type { ModelEvent } from '../../model/events.js';
-import { readBodyText } from '../http-client.js';
 import { createChunkInterpreter, malformed } from './interpret-chunks.js';
+import { readAnswerText } from './read-answer.js';
 
 export interface ParseCompletionOptions {
   /** The turn's abort signal: a read failure after it fired is the caller's abort, not a 502. */
@@ -29,10 +29,11 @@ export function completionAsChunk(completion: unknown): unknown {
 
 function choiceAsDelta(choice: unknown): unknown {
   if (!isRecord(choice) || !isRecord(choice.message)) return choice;
-  const { message, ...rest } = choice;
+  const message = choice.message;
   const calls = message.tool_calls;
   const delta = Array.isArray(calls) ? { ...message, tool_calls: calls.map((call: unknown, index) => (isRecord(call) ? { ...call, index } : call)) } : message;
-  return { ...rest, delta };
+  // Only the fields a chunk's choice is read for (chunk-schema.ts): no rest-copy of the choice.
+  return { index: choice.index, delta, finish_reason: choice.finish_reason, logprobs: choice.logprobs };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -46,7 +47,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * answer, and the transport's 502/504 or the caller's abort while reading.
  */
 export async function parseChatCompletion(body: Readable, options: ParseCompletionOptions = {}): Promise<ModelEvent[]> {
-  const text = await readBodyText(body, Number.POSITIVE_INFINITY, options.signal);
+  const text = await readAnswerText(body, options.signal);
   let completion: unknown;
   try {
     completion = JSON.parse(text);
