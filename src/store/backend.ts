@@ -5,6 +5,7 @@
  * one line in the registry.
  */
 import type { ResponseStore, StoreLogger } from './types.js';
+import type { WalPolicy } from './sqlite-wal.js';
 
 /** A parsed `VR_DB_PATH`: the backend's `kind` plus whatever that backend needs to open it. */
 export interface DbTarget {
@@ -17,6 +18,8 @@ export interface OpenStoreOptions {
   logger?: StoreLogger;
   /** SQLite: total wait for another process's write lock (`VR_SQLITE_LOCK_TIMEOUT_MS`). */
   sqliteLockTimeoutMs?: number;
+  /** SQLite: WAL checkpoint policy (sqlite-wal.ts). */
+  sqliteWal?: Partial<WalPolicy>;
 }
 
 export interface StoreBackend {

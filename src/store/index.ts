@@ -7,6 +7,7 @@ import { readBooleanEnv } from '../observability/env-flags.js';
 import { parseDbUrl, resolveDbUrl } from './db-url.js';
 import { RedisCachedStore } from './redis-cache.js';
 import type { ResponseStore, StoreLogger } from './types.js';
+import { DEFAULT_WAL_POLICY, type WalPolicy } from './sqlite-wal.js';
 
 export { parseDbUrl, resolveDbUrl, DEFAULT_SQLITE_PATH, type DbTarget } from './db-url.js';
 export { STORE_BACKENDS, backendForKind } from './backends.js';
@@ -37,11 +38,13 @@ export interface CreateStoreOptions {
   schema?: string;
   /** SQLite only: total wait for another process's write lock (`VR_SQLITE_LOCK_TIMEOUT_MS`). */
   sqliteLockTimeoutMs?: number;
+  /** SQLite only: WAL checkpoint policy (`VR_SQLITE_CHECKPOINT_WRITES`, `VR_SQLITE_WAL_BACKSTOP_PAGES`). */
+  sqliteWal?: Partial<WalPolicy>;
 }
 
 export function createStore(opts: CreateStoreOptions = {}): ResponseStore {
   const { backend, target } = resolveDbUrl(opts.dbPath);
-  const base = backend.open(target, { schema: opts.schema, logger: opts.logger, sqliteLockTimeoutMs: opts.sqliteLockTimeoutMs });
+  const base = backend.open(target, { schema: opts.schema, logger: opts.logger, sqliteLockTimeoutMs: opts.sqliteLockTimeoutMs, sqliteWal: opts.sqliteWal });
   if (!opts.cache?.enabled) return base;
   return new RedisCachedStore({
     inner: base,
@@ -60,6 +63,10 @@ export function storeOptionsFromEnv(env: Record<string, string | undefined>, log
     dbPath,
     logger,
     sqliteLockTimeoutMs: parsePositiveInt('VR_SQLITE_LOCK_TIMEOUT_MS', env.VR_SQLITE_LOCK_TIMEOUT_MS, 5000, 600_000),
+    sqliteWal: {
+      checkpointWrites: parsePositiveInt('VR_SQLITE_CHECKPOINT_WRITES', env.VR_SQLITE_CHECKPOINT_WRITES, DEFAULT_WAL_POLICY.checkpointWrites, 1_000_000),
+      backstopPages: parsePositiveInt('VR_SQLITE_WAL_BACKSTOP_PAGES', env.VR_SQLITE_WAL_BACKSTOP_PAGES, DEFAULT_WAL_POLICY.backstopPages, 10_000_000),
+    },
     cache: {
       enabled: readBooleanEnv('VR_RESPONSE_STORE_CACHE', env.VR_RESPONSE_STORE_CACHE, false),
       host: env.VR_REDIS_HOST?.trim() || 'localhost',

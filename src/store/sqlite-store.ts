@@ -31,6 +31,8 @@ import { ANCHOR_ROW_SEQ, decodeHistory, encodeRecord, isImpossibleId, type Encod
 import { createBatchWrite, type BatchWrite } from './sqlite-batch-write.js';
 import { withBusyRetry } from './sqlite-busy.js';
 import { SqliteWriter } from './sqlite-writer.js';
+import { noteWrites } from './sqlite-checkpointer.js';
+import { applyWalPolicy, DEFAULT_WAL_POLICY, type WalPolicy } from './sqlite-wal.js';
 import type {
   ConversationHistory,
   ConversationRecord,
@@ -56,6 +58,8 @@ export interface SqliteStoreOptions {
   maxBatch?: number;
   /** Where a death of the writer thread is reported. */
   logger?: StoreLogger;
+  /** Who checkpoints the WAL and when (sqlite-wal.ts). Default DEFAULT_WAL_POLICY. */
+  wal?: Partial<WalPolicy>;
 }
 
 /** The longest better-sqlite3's (synchronous) busy handler may hold the event loop per attempt. */
@@ -124,12 +128,16 @@ export class SqliteResponseStore implements ResponseStore {
   #writer: SqliteWriter | null = null;
   readonly #writes: GroupCommit<EncodedRecord>;
   readonly #listStatements = new Map<string, Database.Statement>();
-  readonly #runs = new SqliteRunStore((fn) => this.#retry(fn));
+  readonly #wal: WalPolicy;
+  /** Writes on either thread, shared with the writer thread, which checkpoints by this count. */
+  readonly #writeCount = new Int32Array(new SharedArrayBuffer(4));
+  readonly #runs = new SqliteRunStore((fn) => this.#write(fn));
 
   constructor(opts: SqliteStoreOptions) {
     this.#path = opts.path === ':memory:' ? opts.path : resolve(opts.path);
     this.#busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
     this.#logger = opts.logger;
+    this.#wal = { ...DEFAULT_WAL_POLICY, ...opts.wal };
     this.description = `sqlite:${this.#path}`;
     // One writer per connection: SQLite serialises writers anyway, and while a batch waits for
     // another process's lock the next one fills up.
@@ -149,10 +157,14 @@ export class SqliteResponseStore implements ResponseStore {
       // NORMAL in WAL mode: a killed process loses nothing that committed; only an OS crash or
       // power loss can drop the last transactions, and never corrupts the file.
       db.pragma('synchronous = NORMAL');
+      applyWalPolicy(db, this.#wal);
       await this.#retry(() => migrateSqlite(db));
       if (this.#path !== ':memory:') {
         // After the migrations: the thread's connection expects the schema in place.
-        writer = new SqliteWriter({ path: this.#path, busyTimeoutMs: this.#busyTimeoutMs }, this.#logger);
+        writer = new SqliteWriter(
+          { path: this.#path, busyTimeoutMs: this.#busyTimeoutMs, wal: this.#wal, writes: this.#writeCount.buffer as SharedArrayBuffer },
+          this.#logger,
+        );
         await writer.start();
       }
     } catch (err) {
@@ -163,7 +175,7 @@ export class SqliteResponseStore implements ResponseStore {
     this.#stmts = prepareStatements(db);
     this.#inlineWrite = createBatchWrite(db);
     this.#writer = writer;
-    this.#conversations = new SqliteConversations(db, (fn) => this.#retry(() => db.transaction(fn).immediate()));
+    this.#conversations = new SqliteConversations(db, (fn) => this.#write(() => db.transaction(fn).immediate()));
     this.#runs.attach(db);
   }
 
@@ -213,6 +225,13 @@ export class SqliteResponseStore implements ResponseStore {
     return withBusyRetry(fn, this.#busyTimeoutMs);
   }
 
+  /** A write on the main connection: counted for the writer thread's checkpoints. */
+  async #write<T>(fn: () => T, writes = 1): Promise<T> {
+    const result = await this.#retry(fn);
+    noteWrites(this.#writeCount, writes);
+    return result;
+  }
+
   /**
    * A batch of one — the store is not busy: at concurrency 1 every batch — is written on the
    * main connection: its transaction costs the event loop less than the two thread hand-offs
@@ -223,7 +242,7 @@ export class SqliteResponseStore implements ResponseStore {
     const inline = this.#inlineWrite;
     if (!inline) return Promise.reject(new Error('SqliteResponseStore used before init() or after close()'));
     if (this.#writer && records.length > 1) return this.#writer.commit(records);
-    return this.#retry(() => inline(records));
+    return this.#write(() => inline(records), records.length);
   }
 
   async put(record: StoredResponseRecord): Promise<void> {
@@ -282,7 +301,7 @@ export class SqliteResponseStore implements ResponseStore {
       }
       return true;
     });
-    return this.#retry(() => run.immediate());
+    return this.#write(() => run.immediate());
   }
 
   async listInputItems(id: string, principal: string, opts: ListInputItemsOptions): Promise<InputItemsPage | null> {
@@ -325,7 +344,7 @@ export class SqliteResponseStore implements ResponseStore {
       st.insertSecret.run(name, create(), Math.floor(Date.now() / 1000));
       return st.secret.get(name) as string;
     });
-    return this.#retry(() => run.immediate());
+    return this.#write(() => run.immediate());
   }
 
   async close(): Promise<void> {
@@ -365,5 +384,5 @@ export const sqliteBackend: StoreBackend = {
     return { kind: 'sqlite', path: rest.slice(1).split('?')[0] ?? '' };
   },
   open: (target, opts) =>
-    new SqliteResponseStore({ path: (target as SqliteTarget).path, busyTimeoutMs: opts.sqliteLockTimeoutMs, logger: opts.logger }),
+    new SqliteResponseStore({ path: (target as SqliteTarget).path, busyTimeoutMs: opts.sqliteLockTimeoutMs, logger: opts.logger, wal: opts.sqliteWal }),
 };

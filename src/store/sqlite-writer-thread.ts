@@ -13,19 +13,25 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { createBatchWrite } from './sqlite-batch-write.js';
+import { Checkpointer, noteWrites } from './sqlite-checkpointer.js';
+import { applyWalPolicy } from './sqlite-wal.js';
 import { withBusyRetrySync } from './sqlite-busy.js';
 import { errorToWire, unpackRecords, type WriterConfig, type WriterReply, type WriterRequest } from './sqlite-writer-wire.js';
 
 const port = parentPort!;
-const { path, busyTimeoutMs } = workerData as WriterConfig;
+const { path, busyTimeoutMs, wal, writes: writesBuffer } = workerData as WriterConfig;
 // Blocking in the busy handler is fine here: nothing else runs on this thread.
 const db = new Database(path, { timeout: busyTimeoutMs });
 // Per connection, as on the main one: a killed process loses nothing that committed.
 db.pragma('synchronous = NORMAL');
+applyWalPolicy(db, wal);
 const write = createBatchWrite(db);
+const writes = new Int32Array(writesBuffer);
+const checkpointer = new Checkpointer(db, writes, wal, busyTimeoutMs);
 
 port.on('message', (msg: WriterRequest) => {
   if (msg.type === 'close') {
+    checkpointer.stop();
     db.close();
     port.close();
     return;
@@ -34,10 +40,13 @@ port.on('message', (msg: WriterRequest) => {
   try {
     const records = unpackRecords(msg.records);
     const results = withBusyRetrySync(() => write(records), busyTimeoutMs);
+    noteWrites(writes, records.length);
     reply = { type: 'done', id: msg.id, results: results.map((e) => (e ? errorToWire(e) : null)) };
   } catch (err) {
     reply = { type: 'failed', id: msg.id, error: errorToWire(err) };
   }
   port.postMessage(reply);
+  // After the answer: the checkpoint delays the next batch, never this one's acknowledgement.
+  checkpointer.afterBatch();
 });
 port.postMessage({ type: 'ready' } satisfies WriterReply);

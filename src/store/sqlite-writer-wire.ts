@@ -9,12 +9,20 @@
  */
 import { ParentNotFoundError } from './errors.js';
 import type { EncodedRecord, ItemRow } from './record-codec.js';
+import type { WalPolicy } from './sqlite-wal.js';
 
 /** What the thread is started with (`workerData`). */
 export interface WriterConfig {
   path: string;
   /** Total wait for another connection's write lock before a batch fails with SQLITE_BUSY. */
   busyTimeoutMs: number;
+  /** See `WalPolicy` (sqlite-wal.ts). */
+  wal: WalPolicy;
+  /**
+   * One Int32 shared with the main thread: writes made since start, by either thread. The
+   * thread checkpoints the WAL when enough have accumulated (sqlite-checkpointer.ts).
+   */
+  writes: SharedArrayBuffer;
 }
 
 /** A batch of records, flattened by `packRecords`. */

@@ -36,6 +36,7 @@ describe('storeOptionsFromEnv', () => {
       dbPath: undefined,
       logger: undefined,
       sqliteLockTimeoutMs: 5000,
+      sqliteWal: { checkpointWrites: 500, backstopPages: 20_000 },
       cache: { enabled: false, host: 'localhost', port: 6379, ttlSeconds: 3600 },
     });
   });
@@ -48,8 +49,10 @@ describe('storeOptionsFromEnv', () => {
       VR_REDIS_HOST: 'cache',
       VR_REDIS_PORT: '6380',
       VR_SQLITE_LOCK_TIMEOUT_MS: '250',
+      VR_SQLITE_CHECKPOINT_WRITES: '100',
+      VR_SQLITE_WAL_BACKSTOP_PAGES: '4000',
     });
-    expect(opts).toMatchObject({ dbPath: 'postgres://db/app', sqliteLockTimeoutMs: 250, cache: { enabled: true, host: 'cache', port: 6380, ttlSeconds: 60 } });
+    expect(opts).toMatchObject({ dbPath: 'postgres://db/app', sqliteLockTimeoutMs: 250, sqliteWal: { checkpointWrites: 100, backstopPages: 4000 }, cache: { enabled: true, host: 'cache', port: 6380, ttlSeconds: 60 } });
     expect(storeOptionsFromEnv({ VR_RESPONSE_STORE_CACHE: '1' }).cache?.enabled).toBe(true);
   });
 
@@ -58,6 +61,8 @@ describe('storeOptionsFromEnv', () => {
     [{ VR_RESPONSE_STORE_CACHE: 'maybe' }, /VR_RESPONSE_STORE_CACHE/],
     [{ VR_RESPONSE_STORE_CACHE_TTL_SECONDS: '-5' }, /VR_RESPONSE_STORE_CACHE_TTL_SECONDS/],
     [{ VR_REDIS_PORT: '70000' }, /VR_REDIS_PORT/],
+    [{ VR_SQLITE_CHECKPOINT_WRITES: '0' }, /VR_SQLITE_CHECKPOINT_WRITES/],
+    [{ VR_SQLITE_WAL_BACKSTOP_PAGES: 'many' }, /VR_SQLITE_WAL_BACKSTOP_PAGES/],
   ])('fails fast on %o', (env, message) => {
     expect(() => storeOptionsFromEnv(env)).toThrow(message);
   });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeRecord } from '../../src/store/record-codec.js';
 import { SqliteResponseStore } from '../../src/store/sqlite-store.js';
 import { SqliteWriter } from '../../src/store/sqlite-writer.js';
+import { DEFAULT_WAL_POLICY } from '../../src/store/sqlite-wal.js';
 import { sqliteBackend } from '../support/stores.js';
 import { TEST_OWNER, turn } from './support/records.js';
 
@@ -17,7 +18,7 @@ describe('sqlite writer thread', () => {
     const store = new SqliteResponseStore({ path });
     await store.init(); // the schema
     const warnings: unknown[] = [];
-    const writer = new SqliteWriter({ path, busyTimeoutMs: 60_000 }, { warn: (obj) => warnings.push(obj) });
+    const writer = new SqliteWriter({ path, busyTimeoutMs: 60_000, wal: DEFAULT_WAL_POLICY, writes: new SharedArrayBuffer(4) }, { warn: (obj) => warnings.push(obj) });
     const other = new Database(path);
     try {
       await writer.start();

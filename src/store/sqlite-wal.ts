@@ -1,0 +1,34 @@
+/**
+ * Who checkpoints the SQLite WAL, and when.
+ *
+ * SQLite's default is an automatic checkpoint inside whichever connection's commit pushes the
+ * WAL past 1,000 pages: that commit (a lone response on the main thread, or a writer-thread batch
+ * whose ack then waits) pays for copying the WAL into the database file and two fsyncs, often
+ * more than the commit itself (the copy of ~100 responses' pages took 10-20 ms here). So every
+ * connection of the store runs with the automatic checkpoint only as a backstop
+ * (`backstopPages`, far above normal), and the writer thread checkpoints instead
+ * (sqlite-checkpointer.ts): passively, after it has answered a batch or when idle, once
+ * `checkpointWrites` writes accumulated. Fewer, larger checkpoints also copy fewer pages per
+ * write: a page changed by many writes is copied once.
+ *
+ * The backstop bounds the WAL whatever happens to the thread (dead, starved by a long reader's
+ * snapshot, or several processes writing faster than their threads checkpoint); `journal_size_limit`
+ * gives the disk back after such a burst (the WAL file is truncated to it when it restarts).
+ */
+import type Database from 'better-sqlite3';
+
+export interface WalPolicy {
+  /** Writes (stored responses and other write transactions) between two checkpoints. */
+  checkpointWrites: number;
+  /** `wal_autocheckpoint` of every connection: the WAL size (pages) where a commit checkpoints itself. */
+  backstopPages: number;
+}
+
+export const DEFAULT_WAL_POLICY: WalPolicy = { checkpointWrites: 500, backstopPages: 20_000 };
+
+/** Per connection: the automatic checkpoint as a backstop only, and the WAL's size limit on restart. */
+export function applyWalPolicy(db: Database.Database, policy: WalPolicy): void {
+  db.pragma(`wal_autocheckpoint = ${policy.backstopPages}`);
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  db.pragma(`journal_size_limit = ${policy.backstopPages * pageSize}`);
+}
