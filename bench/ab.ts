@@ -7,6 +7,8 @@
  *
  * Build first (`npm run build`); "B" is this checkout's build. Prints each slice and the
  * ratio B ÷ A of the total CPU per request (AB_SLICES × AB_SLICE_SECONDS per build, c=64).
+ * `AB_B_NODE_FLAGS="--flag …"` and `AB_B_ENV="VR_X=1 …"` apply to build B only: with
+ * `AB_B_CLI` set to the base build too, they compare a node flag or a setting alone.
  */
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -23,12 +25,14 @@ async function main(): Promise<void> {
   const slices = Number(process.env.AB_SLICES ?? 6);
   const sliceMs = Number(process.env.AB_SLICE_SECONDS ?? 3) * 1000;
   const concurrency = Number(process.env.AB_CONCURRENCY ?? 64);
+  const bFlags = (process.env.AB_B_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const bEnv = Object.fromEntries((process.env.AB_B_ENV ?? '').split(' ').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   const dir = mkdtempSync(join(tmpdir(), 'vr-ab-'));
   const upstream = await startUpstreamChild();
   const gateways: { name: string; gw: GatewayProcess; target: Target; cpu: number; main: number; requests: number }[] = [];
   try {
-    for (const [name, cli] of [['A (base)', baseCli], ['B (this build)', process.env.AB_B_CLI || CLI_PATH]] as const) {
-      const gw = await startGatewayProcess({ upstreamUrl: upstream.url, dbPath: join(dir, `${name[0]}.db`), cli });
+    for (const [name, cli, nodeFlags, env] of [['A (base)', baseCli, [], {}], ['B (this build)', process.env.AB_B_CLI || CLI_PATH, bFlags, bEnv]] as const) {
+      const gw = await startGatewayProcess({ upstreamUrl: upstream.url, dbPath: join(dir, `${name[0]}.db`), cli, nodeFlags: [...nodeFlags], env });
       const tokens = path === 'sse' ? 500 : 20;
       const target: Target = {
         name,

@@ -153,6 +153,8 @@ export interface GatewayStartOptions {
   timeoutMs?: number;
   /** The CLI to run; default `BENCH_GATEWAY_CLI` or this checkout's build. */
   cli?: string;
+  /** More environment variables for the gateway (over this process's own). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -182,7 +184,7 @@ export async function startGatewayProcess(opts: GatewayStartOptions): Promise<Ga
   // stdout (request logs, if any) goes to /dev/null: the gateway still formats its log lines,
   // as in production, but the load generator does not pay for reading them.
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, VR_DB_PATH: opts.dbPath },
+    env: { ...process.env, ...opts.env, VR_DB_PATH: opts.dbPath },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
