@@ -32,11 +32,16 @@ export const REQUEST_ONLY_HEADERS: ReadonlySet<string> = new Set(['host', 'expec
 
 type HeaderValue = string | string[] | number | undefined;
 
-/** The field names a `Connection` header nominates as hop-by-hop (`Connection: close, x-foo` → `x-foo`). */
-function connectionNominated(headers: Readonly<Record<string, HeaderValue>>): Set<string> {
-  const out = new Set<string>();
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.toLowerCase() !== 'connection' || value === undefined) continue;
+/**
+ * The field names a `Connection` header nominates as hop-by-hop (`Connection: close, x-foo` →
+ * `x-foo`); null when there is no such header (the gateway's own requests: no set to build).
+ */
+function connectionNominated(headers: Readonly<Record<string, HeaderValue>>): Set<string> | null {
+  let out: Set<string> | null = null;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value === undefined || name.toLowerCase() !== 'connection') continue;
+    out ??= new Set<string>();
     for (const part of Array.isArray(value) ? value : [String(value)]) {
       for (const token of part.split(',')) {
         const t = token.trim().toLowerCase();
@@ -62,10 +67,11 @@ export interface ForwardableOptions {
 export function forwardableHeaders<V extends HeaderValue>(headers: Readonly<Record<string, V>>, options: ForwardableOptions): Record<string, Exclude<V, undefined>> {
   const nominated = connectionNominated(headers);
   const out: Record<string, Exclude<V, undefined>> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP_HEADERS.has(lower) || nominated.has(lower)) continue;
+    if (HOP_BY_HOP_HEADERS.has(lower) || nominated?.has(lower)) continue;
     if (options.direction === 'request' && REQUEST_ONLY_HEADERS.has(lower)) continue;
     if (options.drop?.has(lower)) continue;
     out[name] = value as Exclude<V, undefined>;

@@ -42,12 +42,31 @@ export function upstreamOutputTooLarge(limit: number): ApiError {
 
 function noop(): void {}
 
+/** Lower-cased header names by their raw spelling: an upstream sends the same few names every time. */
+const lowerNames = new Map<string, string>();
+const MAX_CACHED_NAMES = 256;
+
+/**
+ * A header name as a lower-case string. Names are HTTP tokens (ASCII: llhttp rejects anything
+ * else), so latin1 decodes them as UTF-8 would, without the validation; the cache saves the
+ * lower-casing copy.
+ */
+function headerName(raw: Buffer | string | string[]): string {
+  const spelled = Buffer.isBuffer(raw) ? raw.toString('latin1') : String(raw);
+  const cached = lowerNames.get(spelled);
+  if (cached !== undefined) return cached;
+  const lower = spelled.toLowerCase();
+  if (lowerNames.size < MAX_CACHED_NAMES) lowerNames.set(spelled, lower);
+  return lower;
+}
+
 /** undici's raw header list (name, value, name, value…) as an object, as `pool.request` gives it. */
 export function parseRawHeaders(raw: (Buffer | string | string[])[]): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = String(raw[i]).toLowerCase();
+    const name = headerName(raw[i]!);
     const rawValue = raw[i + 1]!;
+    // Values may carry UTF-8 (a filename): decoded as such.
     const value = Array.isArray(rawValue) ? rawValue.map(String) : rawValue.toString();
     const seen = out[name];
     if (seen === undefined) out[name] = value;
@@ -72,11 +91,19 @@ export class UpstreamExchange extends Readable implements Dispatcher.DispatchHan
   /** The exchange is over: completed, failed or abandoned. */
   private over = false;
   private bytes = 0;
-  private readonly total: NodeJS.Timeout;
-  /** First-byte deadline until the first body chunk, then the idle deadline (re-armed per chunk). */
-  private phase: NodeJS.Timeout;
+  /**
+   * One timer for all three deadlines (two timers per request, and one re-armed per chunk, cost
+   * more than the clock reads): it fires no later than the earliest deadline that can break, and
+   * when it fires, `checkDeadlines` either ends the request or re-arms it for the next one.
+   */
+  private timer: NodeJS.Timeout;
+  /** `performance.now()` when the request was sent, and when its last body chunk arrived. */
+  private readonly startedAt: number;
+  private lastDataAt = 0;
+  /** A body chunk has arrived: the idle deadline applies instead of the first-byte one. */
   private idling = false;
   private readonly onCallerAbort = (): void => this.end_(this.signal!.reason instanceof Error ? this.signal!.reason : new undiciErrors.RequestAbortedError());
+  private readonly onTimer = (): void => this.checkDeadlines();
 
   constructor(limits: ExchangeLimits, signal: AbortSignal | undefined, requestBody: unknown, settle: UpstreamExchange['settle']) {
     // undici's own body streams buffer up to 64 KiB before pausing the socket.
@@ -85,8 +112,10 @@ export class UpstreamExchange extends Readable implements Dispatcher.DispatchHan
     this.signal = signal;
     this.requestBody = requestBody;
     this.settle = settle;
-    this.total = setTimeout(() => this.end_(upstreamTimeout(`the answer took longer than ${limits.totalTimeoutMs / 1000}s in total`)), limits.totalTimeoutMs);
-    this.phase = setTimeout(() => this.end_(upstreamTimeout(`no answer within ${limits.firstByteTimeoutMs / 1000}s`)), limits.firstByteTimeoutMs);
+    this.startedAt = performance.now();
+    // The idle deadline is in the minimum too: a body that begins at once then needs no re-arming
+    // (a JSON answer arms one timer in all), and a stall is still caught on time.
+    this.timer = setTimeout(this.onTimer, Math.min(limits.firstByteTimeoutMs, limits.idleTimeoutMs, limits.totalTimeoutMs));
     if (signal?.aborted) this.onCallerAbort();
     else signal?.addEventListener('abort', this.onCallerAbort, { once: true });
   }
@@ -99,9 +128,34 @@ export class UpstreamExchange extends Readable implements Dispatcher.DispatchHan
     this.abortUndici?.(this.reason);
   }
 
+  /**
+   * The timer fired: end the request for the deadline that has passed (the total one first, as
+   * when each deadline had its own timer), or re-arm for the earliest one still ahead. Timers
+   * count whole milliseconds from the loop's cached clock, so one may fire a fraction of a
+   * millisecond before `performance.now()` agrees: the re-armed timer then covers the rest.
+   */
+  private checkDeadlines(): void {
+    if (this.over) return;
+    const { firstByteTimeoutMs, idleTimeoutMs, totalTimeoutMs } = this.limits;
+    const now = performance.now();
+    const totalAt = this.startedAt + totalTimeoutMs;
+    if (now >= totalAt) {
+      this.end_(upstreamTimeout(`the answer took longer than ${totalTimeoutMs / 1000}s in total`));
+      return;
+    }
+    const phaseAt = this.idling ? this.lastDataAt + idleTimeoutMs : this.startedAt + firstByteTimeoutMs;
+    if (now >= phaseAt) {
+      this.end_(upstreamTimeout(this.idling ? `the answer stalled for ${idleTimeoutMs / 1000}s` : `no answer within ${firstByteTimeoutMs / 1000}s`));
+      return;
+    }
+    // Before the first chunk, also wake at the idle period's length so that a body beginning
+    // later is never watched by a timer set beyond its idle deadline.
+    const idleBound = this.idling ? Infinity : now + idleTimeoutMs;
+    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(Math.min(totalAt, phaseAt, idleBound) - now)));
+  }
+
   private stopWatching(): void {
-    clearTimeout(this.total);
-    clearTimeout(this.phase);
+    clearTimeout(this.timer);
     this.signal?.removeEventListener('abort', this.onCallerAbort);
   }
 
@@ -126,12 +180,10 @@ export class UpstreamExchange extends Readable implements Dispatcher.DispatchHan
       this.end_(upstreamOutputTooLarge(this.limits.maxOutputBytes));
       return false;
     }
-    if (this.idling) this.phase.refresh();
-    else {
-      clearTimeout(this.phase);
-      this.idling = true;
-      this.phase = setTimeout(() => this.end_(upstreamTimeout(`the answer stalled for ${this.limits.idleTimeoutMs / 1000}s`)), this.limits.idleTimeoutMs);
-    }
+    // The armed timer fires within an idle period of now (see checkDeadlines), which then
+    // measures the silence from here.
+    this.lastDataAt = performance.now();
+    this.idling = true;
     return this.push(chunk);
   }
 

@@ -101,6 +101,39 @@ describe('createUpstreamClient', () => {
     expect((err as Error).message).toContain('no answer within');
   });
 
+  it('a body arriving in pieces closer together than the idle deadline is read to its end', async () => {
+    server = await startReplayServer((_req, res) => {
+      res.writeHead(200);
+      let sent = 0;
+      const timer = setInterval(() => {
+        res.write(String(sent % 10));
+        if (++sent === 10) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, 30);
+      res.on('close', () => clearInterval(timer));
+    });
+    // Longer than the first-byte and idle deadlines in all, never silent for either.
+    client = createUpstreamClient({ baseUrl: server.url, firstByteTimeoutMs: 120, idleTimeoutMs: 120 });
+    const res = await client.request('GET', '/models');
+    await expect(readBodyText(res.body)).resolves.toBe('0123456789');
+  });
+
+  it('a body that begins after an idle period (within the first-byte deadline), then stalls: the stall is reported', async () => {
+    server = await startReplayServer((_req, res) => {
+      res.writeHead(200);
+      res.flushHeaders();
+      const timer = setTimeout(() => res.write('late'), 250);
+      res.on('close', () => clearTimeout(timer));
+    });
+    client = createUpstreamClient({ baseUrl: server.url, firstByteTimeoutMs: 2000, idleTimeoutMs: 100 });
+    const res = await client.request('GET', '/models');
+    const err = await readBodyText(res.body).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 504, code: 'upstream_timeout' });
+    expect((err as Error).message).toContain('stalled for 0.1s');
+  });
+
   it('a trickle (one byte every 20 ms, never idle) hits the total deadline', async () => {
     server = await startReplayServer((_req, res) => {
       res.writeHead(200);
