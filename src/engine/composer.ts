@@ -271,6 +271,7 @@ export class ResponseComposer {
     }
     const r = this.reasoning;
     r.text += delta;
+    if (!this.opts.live) return; // one delta per token: no payloads nobody will see
     const type = this.opts.reasoningEvents === 'openai' ? 'response.reasoning_text.delta' : 'response.reasoning.delta';
     this.emit(type, { item_id: r.item.id, output_index: r.outputIndex, content_index: 0, delta });
     if (this.opts.reasoningSummary) this.emit('response.reasoning_summary_text.delta', { item_id: r.item.id, output_index: r.outputIndex, summary_index: 0, delta });
@@ -335,16 +336,20 @@ export class ResponseComposer {
   private openPart(m: OpenMessage): void {
     m.text = '';
     m.logprobs = [];
+    if (!this.opts.live) return; // nothing to announce: skip building the event's payload
     this.emit('response.content_part.added', { item_id: m.item.id, output_index: m.outputIndex, content_index: m.item.content.length, part: this.partFor(m) });
   }
 
   /** Finish the current content part and append it to the message. */
   private closePart(m: OpenMessage): void {
     const part = this.partFor(m);
-    const base = { item_id: m.item.id, output_index: m.outputIndex, content_index: m.item.content.length };
-    if (m.kind === 'refusal') this.emit('response.refusal.done', { ...base, refusal: m.text });
-    else this.emit('response.output_text.done', { ...base, text: m.text, logprobs: this.opts.includeLogprobs ? m.logprobs : [] });
-    this.emit('response.content_part.done', { ...base, part });
+    if (this.opts.live) {
+      // Payloads built only when someone watches: a JSON request needs the part, not the events.
+      const base = { item_id: m.item.id, output_index: m.outputIndex, content_index: m.item.content.length };
+      if (m.kind === 'refusal') this.emit('response.refusal.done', { ...base, refusal: m.text });
+      else this.emit('response.output_text.done', { ...base, text: m.text, logprobs: this.opts.includeLogprobs ? m.logprobs : [] });
+      this.emit('response.content_part.done', { ...base, part });
+    }
     m.item.content.push(part);
   }
 

@@ -566,7 +566,8 @@ export class ResponseRun {
     }
     this.checkStorable(encoded);
     try {
-      await deps.store.put({ ...record, encoded });
+      record.encoded = encoded;
+      await deps.store.put(record);
       this.stored = true;
       this.result.responseJson = encoded.responseJson;
     } catch (err) {

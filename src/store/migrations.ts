@@ -34,6 +34,8 @@
  *   key. An operator who knows who created them can reassign them with one UPDATE.
  * - `response_runs.input_json` (v7): a live background run's input items, so an orphaned run
  *   (its owner died) is stored with its input like any response; cleared when the run ends.
+ * - v8 (SQLite, new databases only): `responses_parent_id` and `response_items_item_id` become
+ *   partial indexes (`WHERE … IS NOT NULL`); see PARTIAL_INDEXES_SQL.
  * JSON is stored as text (not JSONB) so objects come back byte-for-byte, key order included.
  */
 import type Database from 'better-sqlite3';
@@ -44,6 +46,29 @@ export interface Migration {
   version: number;
   name: string;
   statements: string[];
+  /** SQLite only: runs after `statements`, for a step that depends on what the database holds. */
+  apply?: (db: Database.Database) => void;
+}
+
+/**
+ * v8 (SQLite): the two secondary indexes without the rows they never serve. Every lookup through
+ * them is by a value (`parent_id = ?`, `item_id = ?`, `item_id IN (…)`), which SQLite's planner
+ * matches to a `… IS NOT NULL` partial index; NULL entries — the parent of every first turn, the
+ * id of every input item sent without one — are pure write cost (the NULL `item_id` entries,
+ * ordered by response id, land on a random page each: ~2 of the ~11 pages a response writes).
+ * Rebuilding an index reads the whole table, so it is done only while both tables are empty
+ * (a new database); an existing one keeps its full indexes, which answer the same queries with
+ * the same plans (README: how to rebuild them offline).
+ */
+export const PARTIAL_INDEXES_SQL = `
+  DROP INDEX responses_parent_id;
+  CREATE INDEX responses_parent_id ON responses(parent_id) WHERE parent_id IS NOT NULL;
+  DROP INDEX response_items_item_id;
+  CREATE INDEX response_items_item_id ON response_items(item_id) WHERE item_id IS NOT NULL;`;
+
+function partialIndexesIfEmpty(db: Database.Database): void {
+  const empty = db.prepare('SELECT NOT EXISTS (SELECT 1 FROM responses) AND NOT EXISTS (SELECT 1 FROM response_items)').pluck().get();
+  if (empty === 1) db.exec(PARTIAL_INDEXES_SQL);
 }
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
@@ -147,6 +172,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     name: 'response_runs input items',
     statements: [`ALTER TABLE response_runs ADD COLUMN input_json TEXT`],
   },
+  {
+    version: 8,
+    name: 'partial indexes on parent_id and item_id (new databases)',
+    statements: [],
+    apply: partialIndexesIfEmpty,
+  },
 ];
 
 /** `tables` is the (already quoted) schema prefix, e.g. `"vr_test".` or empty for search_path. */
@@ -249,6 +280,12 @@ export function postgresMigrations(tables: string): Migration[] {
       name: 'response_runs input items',
       statements: [`ALTER TABLE ${tables}response_runs ADD COLUMN input_json TEXT`],
     },
+    {
+      // The version numbers stay aligned with SQLite's; its v8 (partial indexes) is SQLite's only.
+      version: 8,
+      name: 'partial indexes on parent_id and item_id (SQLite only)',
+      statements: [],
+    },
   ];
 }
 
@@ -268,6 +305,7 @@ export function migrateSqlite(db: Database.Database, migrations: readonly Migrat
     for (const m of migrations) {
       if (done.has(m.version)) continue;
       for (const sql of m.statements) db.exec(sql);
+      m.apply?.(db);
       record.run(m.version, m.name, Math.floor(Date.now() / 1000));
       applied.push(m.version);
     }
