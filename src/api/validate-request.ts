@@ -166,15 +166,37 @@ export type RequestShapeLimits = Pick<Limits, 'maxTools' | 'maxSchemaDepth' | 'm
  * (schema checks, serialisation) then only ever see bounded depths.
  */
 export function deepestPath(root: unknown, max: number): PropertyKey[] | null {
-  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value: root, path: [] }];
+  // Each entry links to its parent: the path is only built for the one value that is too deep
+  // (building it per value cost an array per node of every request body).
+  const stack: Visit[] = [{ value: root, depth: 0, key: undefined, parent: null }];
   while (stack.length) {
-    const { value, path } = stack.pop()!;
+    const visit = stack.pop()!;
+    const value = visit.value;
     if (value === null || typeof value !== 'object') continue;
-    if (path.length >= max) return path;
-    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: [...path, i] }));
-    else for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: [...path, k] });
+    if (visit.depth >= max) return pathOf(visit);
+    const depth = visit.depth + 1;
+    if (Array.isArray(value)) {
+      // Pushed in order (so popped last first), as the path reported for several too-deep values always was.
+      for (let i = 0; i < value.length; i++) stack.push({ value: value[i], depth, key: i, parent: visit });
+    } else {
+      const keys = Object.keys(value);
+      for (let i = 0; i < keys.length; i++) stack.push({ value: (value as Record<string, unknown>)[keys[i]!], depth, key: keys[i], parent: visit });
+    }
   }
   return null;
+}
+
+interface Visit {
+  value: unknown;
+  depth: number;
+  key: PropertyKey | undefined;
+  parent: Visit | null;
+}
+
+function pathOf(visit: Visit): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  for (let v: Visit | null = visit; v?.parent; v = v.parent) path.push(v.key!);
+  return path.reverse();
 }
 
 function tooDeep(param: string, what: string, max: number): ApiError {

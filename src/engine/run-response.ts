@@ -343,6 +343,7 @@ export class ResponseRun {
     const conversation = modelFacing(remember(expandCompactions([...prepared.history, ...prepared.input], deps.sealedBlobs)), deps.tools, lookup);
     conversation.push(...modelFacing(remember(yield* this.startTools()), deps.tools, lookup));
     const maxToolCalls = prepared.req.max_tool_calls ?? Infinity;
+    const watched = isWatchedLive(prepared.req);
     let executed = 0;
     for (let turn = 0; turn < MAX_TURNS; turn++) {
       c.beginTurn();
@@ -361,9 +362,11 @@ export class ResponseRun {
       for await (const batch of deps.adapter.streamTurn(req)) {
         for (const ev of batch) c.onModelEvent(ev);
         if (!this.started) {
-          // The upstream accepted the turn: let a waiting stream start now, even with nothing queued.
+          // The upstream accepted the turn: let a waiting stream start now, even with nothing
+          // queued. Nobody waits on a JSON request's run: no empty batch (a yield costs promises).
           this.started = true;
-          yield this.composer.drain();
+          const accepted = c.drain();
+          if (accepted.length || watched) yield accepted;
           continue;
         }
         // Once per upstream read (per token on a fast upstream): flush() inlined, no generator.
