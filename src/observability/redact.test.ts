@@ -2,6 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { REDACTED, censorSecretKeys, createLineScrubber, isSecretKey } from './redact.js';
 
 describe('isSecretKey', () => {
+  it('gives the same verdict when asked again (verdicts are remembered by name)', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(isSecretKey('x-session-key')).toBe(true);
+      expect(isSecretKey('session_keys_count')).toBe(false);
+    }
+  });
+
   it.each([
     'authorization',
     'Authorization',

@@ -38,8 +38,20 @@ const SECRET_NAME_PATTERNS: readonly RegExp[] = [
   /(api|private|access|signing|encryption|session|auth)[-_]?keys?$/i,
 ];
 
+/**
+ * Verdicts by field name: log objects use the same few dozen names on every line, and seven
+ * regular expressions per field were a measurable part of each request log line. Bounded, so
+ * ever-new names (keys of a logged payload) cannot grow it: past the bound they are tested anew.
+ */
+const verdicts = new Map<string, boolean>();
+const MAX_VERDICTS = 4096;
+
 export function isSecretKey(name: string): boolean {
-  return SECRET_NAME_PATTERNS.some((pattern) => pattern.test(name));
+  const known = verdicts.get(name);
+  if (known !== undefined) return known;
+  const secret = SECRET_NAME_PATTERNS.some((pattern) => pattern.test(name));
+  if (verdicts.size < MAX_VERDICTS) verdicts.set(name, secret);
+  return secret;
 }
 
 const MAX_DEPTH = 12;

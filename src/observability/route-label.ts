@@ -6,6 +6,13 @@
 export const UNMATCHED_ROUTE = 'unmatched';
 
 /**
+ * Labels by route template: the metrics, the request log and the span each ask per request, and
+ * an app has a few dozen routes (the bound only guards against a caller passing raw paths).
+ */
+const labels = new Map<string, string>();
+const MAX_LABELS = 1024;
+
+/**
  * Converts fastify's `request.routeOptions.url` (`/v1/responses/:response_id`) into the label
  * form docs/observability.md documents (`/v1/responses/{response_id}`). Regex constraints (`:id(^\\d+$)`) are
  * dropped, wildcards stay as `*`. `undefined` (no route matched: the 404 handler) gives
@@ -13,5 +20,10 @@ export const UNMATCHED_ROUTE = 'unmatched';
  */
 export function toRouteLabel(fastifyUrl: string | undefined | null): string {
   if (fastifyUrl === undefined || fastifyUrl === null || fastifyUrl === '') return UNMATCHED_ROUTE;
-  return fastifyUrl.replace(/:([A-Za-z0-9_]+)(\((?:\\.|[^)])*\))?/g, '{$1}');
+  const known = labels.get(fastifyUrl);
+  if (known !== undefined) return known;
+  const label = fastifyUrl.replace(/:([A-Za-z0-9_]+)(\((?:\\.|[^)])*\))?/g, '{$1}');
+  if (labels.size < MAX_LABELS) labels.set(fastifyUrl, label);
+  return label;
 }
+

@@ -28,5 +28,8 @@ describe('compileAsIsCheck', () => {
     expect(compileAsIsCheck(z.object({ s: z.string().default('x') }))({ s: 'y' })).toBe(false);
     expect(compileAsIsCheck(z.object({ s: z.string().transform((s) => s.length) }))({ s: 'y' })).toBe(false);
     expect(compileAsIsCheck(z.object({ s: z.string().catch('') }))({ s: 'y' })).toBe(false);
+    // zod would take the first shape and strip `b`, which the second shape reads.
+    expect(compileAsIsCheck(z.union([z.object({ a: z.string() }), z.object({ a: z.string(), b: z.number() })]))({ a: 'x', b: 1 })).toBe(false);
+    expect(compileAsIsCheck(z.union([z.string(), z.unknown()]))('x')).toBe(false);
   });
 });

@@ -39,8 +39,8 @@ export type AsIsCheck = (input: unknown) => boolean;
  * input itself holds, so the input can be used as is (no zod run, no copy). The only difference
  * is that the input keeps the fields the schema does not read, which readers never look at.
  * Understands the schema kinds a reader is made of (objects, `.nullish()`/`.optional()`/
- * `.nullable()`, strings, finite numbers, booleans, arrays, unions, string-keyed records,
- * unknown); anything else (refinements, transforms, defaults…) makes the whole check answer
+ * `.nullable()`, strings, finite numbers, booleans, arrays, unions of options of different
+ * kinds, string-keyed records, unknown); anything else (refinements, transforms, defaults…) makes the whole check answer
  * false, so zod decides. False is always safe: the caller falls back to zod.
  */
 export function compileAsIsCheck(schema: z.ZodType): AsIsCheck {
@@ -93,6 +93,11 @@ function compile(schema: z.ZodType): AsIsCheck {
       };
     }
     case 'union': {
+      // zod takes the first option that passes; with options of disjoint kinds (a string or a
+      // record, say) at most one can, so any that accepts as is is the one zod takes. Two
+      // options of one kind (two object shapes) could differ in what they strip: not supported.
+      const kinds = def.options!.map(kindOf);
+      if (new Set(kinds).size !== kinds.length || kinds.includes('any')) throw new Error('union of overlapping options');
       const options = def.options!.map(compile);
       return (v) => options.some((o) => o(v));
     }
@@ -119,6 +124,14 @@ function compile(schema: z.ZodType): AsIsCheck {
     default:
       throw new Error(`unsupported ${def.type}`);
   }
+}
+
+/** The one kind of JSON value a (supported, unwrapped) union option accepts. */
+function kindOf(schema: z.ZodType): string {
+  const type = (schema as unknown as { _zod: { def: Def } })._zod.def.type;
+  if (type === 'record') return 'object';
+  if (type === 'string' || type === 'number' || type === 'boolean' || type === 'array' || type === 'object') return type;
+  return 'any';
 }
 
 /** An object as JSON.parse makes them (zod's objects and records accept these, and more). */
