@@ -38,7 +38,7 @@ describe('POST /v1/responses (text)', () => {
       user: 'u-1',
     });
     expectValidResponse(resp);
-    expect(resp.id).toMatch(/^resp_[0-9a-f]{48}$/);
+    expect(resp.id).toMatch(/^resp_[0-9a-f]{60}$/);
     expect(resp.status).toBe('completed');
     expect(resp.output_text).toBe('Paris.');
     expect(resp.output).toHaveLength(1);

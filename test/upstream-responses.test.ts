@@ -62,7 +62,7 @@ describe('native Responses upstream transport', () => {
     const upstreamText = upstreamFinal.output.find((o: any) => o.type === 'message').content[0].text;
     expect(final.output[1].content[0].text).toBe(upstreamText);
     expect(final.output[0].content[0].text).toBe(upstreamFinal.output.find((o: any) => o.type === 'reasoning').content[0].text);
-    expect(final.id).toMatch(/^resp_[0-9a-f]{48}$/);
+    expect(final.id).toMatch(/^resp_[0-9a-f]{60}$/);
     expect(final.usage.input_tokens).toBe(upstreamFinal.usage.input_tokens);
     expect(final.usage.output_tokens_details.reasoning_tokens).toBe(upstreamFinal.usage.output_tokens_details.reasoning_tokens);
     expect(responseSpecErrors(final)).toEqual([]);
