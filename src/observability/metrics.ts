@@ -14,6 +14,7 @@ import {
   TOOL_DURATION_BUCKETS,
   TTFT_BUCKETS,
 } from './metric-buckets.js';
+import { counterSeries, histogramSeries, SeriesCache, type CounterSeries, type HistogramSeries } from './metric-series.js';
 import { attachWorkerChannel, type IpcProcess, type WorkerMetricsChannel } from './metrics-worker.js';
 
 export type UpstreamApiKind = 'chat_completions' | 'responses';
@@ -48,6 +49,17 @@ export interface Metrics {
   readonly upstreamRequestDuration: Histogram<'api_kind'>;
   /** `upstream_time_to_first_token_seconds{api_kind}`: request sent → first content delta. */
   readonly upstreamTimeToFirstToken: Histogram<'api_kind'>;
+  /**
+   * Per-request recording through pre-resolved series (metric-series.ts): same series and values as
+   * calling the handles above, without prom-client's per-call label work.
+   */
+  recordHttpRequest(method: string, route: string, status: number, seconds: number): void;
+  /** `sse_stream_duration_seconds{route}`, pre-resolved. */
+  recordSseStream(route: string, seconds: number): void;
+  /** `upstream_request_duration_seconds{api_kind}`, pre-resolved. */
+  recordUpstreamRequest(apiKind: UpstreamApiKind, seconds: number): void;
+  /** `upstream_time_to_first_token_seconds{api_kind}`, pre-resolved. */
+  recordUpstreamTimeToFirstToken(apiKind: UpstreamApiKind, seconds: number): void;
   /** Set when running as a cluster worker; `renderMetrics` uses it to ask the primary. */
   readonly clusterChannel: WorkerMetricsChannel | null;
   /** Detaches the IPC listener of a cluster worker (call on shutdown). Idempotent. */
@@ -80,7 +92,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
   const ipc = resolveIpc(options.clusterWorker);
   const clusterChannel = ipc ? attachWorkerChannel(registry, ipc) : null;
 
-  return {
+  const handles = {
     registry,
     httpRequestsTotal: counter('http_requests_total', 'HTTP requests served, by method, route template and status.', [
       'method',
@@ -132,8 +144,47 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
       ['api_kind'],
       TTFT_BUCKETS,
     ),
+  };
+  return {
+    ...handles,
+    ...requestRecorders(handles),
     clusterChannel,
     close: () => clusterChannel?.close(),
+  };
+}
+
+type Handles = Omit<Metrics, 'clusterChannel' | 'close' | keyof RequestRecorders>;
+type RequestRecorders = Pick<
+  Metrics,
+  'recordHttpRequest' | 'recordSseStream' | 'recordUpstreamRequest' | 'recordUpstreamTimeToFirstToken'
+>;
+
+/** The request path's metrics, each label combination resolved once (bounded caches). */
+function requestRecorders(m: Handles): RequestRecorders {
+  const http = new SeriesCache<{ total: CounterSeries; duration: HistogramSeries }>();
+  const durations = new SeriesCache<HistogramSeries>();
+  const streams = new SeriesCache<HistogramSeries>();
+  const upstream = new SeriesCache<HistogramSeries>();
+  const ttft = new SeriesCache<HistogramSeries>();
+  return {
+    recordHttpRequest(method, route, status, seconds) {
+      const series = http.get(`${method} ${status} ${route}`, () => ({
+        total: counterSeries(m.httpRequestsTotal, { method, route, status: String(status) }),
+        // Shared by the statuses of one method and route: one handle per (method, route).
+        duration: durations.get(`${method} ${route}`, () => histogramSeries(m.httpRequestDuration, { method, route })),
+      }));
+      series.total.inc();
+      series.duration.observe(seconds);
+    },
+    recordSseStream(route, seconds) {
+      streams.get(route, () => histogramSeries(m.sseStreamDuration, { route })).observe(seconds);
+    },
+    recordUpstreamRequest(apiKind, seconds) {
+      upstream.get(apiKind, () => histogramSeries(m.upstreamRequestDuration, { api_kind: apiKind })).observe(seconds);
+    },
+    recordUpstreamTimeToFirstToken(apiKind, seconds) {
+      ttft.get(apiKind, () => histogramSeries(m.upstreamTimeToFirstToken, { api_kind: apiKind })).observe(seconds);
+    },
   };
 }
 

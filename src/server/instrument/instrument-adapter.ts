@@ -57,7 +57,7 @@ export function instrumentAdapter(inner: UpstreamAdapter, apiKind: ApiKind, tool
       if (ended) return;
       ended = true;
       const ms = performance.now() - started;
-      metrics?.upstreamRequestDuration.observe({ api_kind: apiKind }, ms / 1000);
+      metrics?.recordUpstreamRequest(apiKind, ms / 1000);
       addTiming(observation, 'upstream_ms', ms);
       span?.end();
     };
@@ -66,7 +66,7 @@ export function instrumentAdapter(inner: UpstreamAdapter, apiKind: ApiKind, tool
         if (firstToken && isGenerated(ev)) {
           firstToken = false;
           const ms = performance.now() - started;
-          metrics?.upstreamTimeToFirstToken.observe({ api_kind: apiKind }, ms / 1000);
+          metrics?.recordUpstreamTimeToFirstToken(apiKind, ms / 1000);
           span?.addEvent('first_token');
           const timings = observation?.timings;
           if (timings && timings.upstream_first_token_ms === undefined) timings.upstream_first_token_ms = ms;

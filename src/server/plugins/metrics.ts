@@ -25,8 +25,7 @@ export const metricsPlugin = globalPlugin<MetricsPluginOptions>('vllm-responses-
     reply.raw.once('close', () => {
       metrics.httpInFlightRequests.dec();
       const route = toRouteLabel(request.routeOptions.url);
-      metrics.httpRequestsTotal.inc({ method: request.method, route, status: String(reply.statusCode) });
-      metrics.httpRequestDuration.observe({ method: request.method, route }, (performance.now() - started) / 1000);
+      metrics.recordHttpRequest(request.method, route, reply.statusCode, (performance.now() - started) / 1000);
     });
     done();
   });
@@ -39,7 +38,7 @@ export const metricsPlugin = globalPlugin<MetricsPluginOptions>('vllm-responses-
       metrics.sseConnectionsInFlight.inc();
       reply.raw.once('close', () => {
         metrics.sseConnectionsInFlight.dec();
-        metrics.sseStreamDuration.observe({ route }, (performance.now() - started) / 1000);
+        metrics.recordSseStream(route, (performance.now() - started) / 1000);
       });
     }
     done(null, payload);
