@@ -523,7 +523,8 @@ export class ResponseRun {
   private checkStorable(encoded: EncodedRecord): void {
     const max = this.deps.limits?.maxStoredItemBytes ?? DEFAULT_LIMITS.maxStoredItemBytes;
     for (const row of encoded.items) {
-      if (!row.isOutput) continue;
+      // A UTF-16 unit is at most 3 UTF-8 bytes: a row that short cannot be too large, no need to count.
+      if (!row.isOutput || row.json.length * 3 <= max) continue;
       // The bytes that would be stored, serialised once for the check and the write alike.
       const size = Buffer.byteLength(row.json);
       if (size > max) {
