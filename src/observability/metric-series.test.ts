@@ -1,6 +1,6 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
-import { counterSeries, histogramSeries, SeriesCache, seriesKey } from './metric-series.js';
+import { counterSeries, gaugeSeries, histogramSeries, SeriesCache, seriesKey } from './metric-series.js';
 import { createMetrics } from './metrics.js';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.1, 1, 10];
@@ -76,6 +76,28 @@ describe('metric series', () => {
     expect(() => c.inc(Number.POSITIVE_INFINITY)).toThrow(TypeError);
   });
 
+  it('gauges: the same values as inc/dec, and set() in between is honoured', async () => {
+    const registry = new Registry();
+    const gauge = new Gauge({ name: 'g', help: 'g', registers: [registry] });
+    const plainRegistry = new Registry();
+    const plain = new Gauge({ name: 'g', help: 'g', registers: [plainRegistry] });
+    const inc = vi.spyOn(gauge, 'inc');
+    const series = gaugeSeries(gauge, {});
+    for (const [i, value] of VALUES.entries()) {
+      series.inc();
+      plain.inc();
+      series.dec(value);
+      plain.dec(value);
+      if (i === 5) {
+        gauge.set(3);
+        plain.set(3);
+      }
+    }
+    expect(await registry.metrics()).toBe(await plainRegistry.metrics());
+    // First use and the first call after set() go through prom-client.
+    expect(inc).toHaveBeenCalledTimes(2);
+  });
+
   it('computes prom-client keys from sorted names, skipping undefined values', () => {
     expect(seriesKey(['route', 'method'], { route: '/a', method: 'GET' })).toBe('method:GET,route:/a,');
     expect(seriesKey(['a', 'b'], { a: 1 })).toBe('a:1,');
@@ -107,6 +129,16 @@ describe('createMetrics request recorders', () => {
       fast.recordUpstreamRequest(i % 2 ? 'responses' : 'chat_completions', seconds);
       plain.upstreamRequestDuration.observe({ api_kind: i % 2 ? 'responses' : 'chat_completions' }, seconds);
       fast.recordUpstreamTimeToFirstToken('chat_completions', seconds / 3);
+      fast.httpInFlight.inc();
+      plain.httpInFlightRequests.inc();
+      fast.sseInFlight.inc(2);
+      plain.sseConnectionsInFlight.inc(2);
+      if (i % 2) {
+        fast.httpInFlight.dec();
+        plain.httpInFlightRequests.dec();
+        fast.sseInFlight.dec();
+        plain.sseConnectionsInFlight.dec();
+      }
       plain.upstreamTimeToFirstToken.observe({ api_kind: 'chat_completions' }, seconds / 3);
     }
     expect(await fast.registry.metrics()).toBe(await plain.registry.metrics());

@@ -13,7 +13,7 @@
  * stored entry is missing (first use, `reset()`, `remove()`, a changed layout) or the value is not
  * a plain finite one, the handle makes prom-client's own call instead, errors included.
  */
-import type { Counter, Histogram, LabelValues } from 'prom-client';
+import type { Counter, Gauge, Histogram, LabelValues } from 'prom-client';
 
 interface CounterEntry {
   value: number;
@@ -32,6 +32,13 @@ interface Stored<E> {
 export interface CounterSeries {
   /** Same as `counter.inc(labels, value)`. */
   inc(value?: number): void;
+}
+
+export interface GaugeSeries {
+  /** Same as `gauge.inc(labels, value)`. */
+  inc(value?: number): void;
+  /** Same as `gauge.dec(labels, value)`. */
+  dec(value?: number): void;
 }
 
 export interface HistogramSeries {
@@ -65,6 +72,30 @@ export function counterSeries<L extends string>(counter: Counter<L>, labels: Lab
       }
       counter.inc(labels, value);
       entry = stored.hashMap[key];
+    },
+  };
+}
+
+export function gaugeSeries<L extends string>(gauge: Gauge<L>, labels: LabelValues<L>): GaugeSeries {
+  // Gauge entries have the counter's shape; `set()` stores a new entry, which the check notices.
+  const stored = gauge as unknown as Stored<CounterEntry>;
+  const key = seriesKey(labelNamesOf(gauge), labels);
+  let entry: CounterEntry | undefined;
+  const live = (value: number) => entry !== undefined && stored.hashMap[key] === entry && typeof value === 'number';
+  return {
+    inc(value = 1) {
+      if (live(value)) entry!.value += value;
+      else {
+        gauge.inc(labels, value);
+        entry = stored.hashMap[key];
+      }
+    },
+    dec(value = 1) {
+      if (live(value)) entry!.value -= value;
+      else {
+        gauge.dec(labels, value);
+        entry = stored.hashMap[key];
+      }
     },
   };
 }

@@ -14,7 +14,15 @@ import {
   TOOL_DURATION_BUCKETS,
   TTFT_BUCKETS,
 } from './metric-buckets.js';
-import { counterSeries, histogramSeries, SeriesCache, type CounterSeries, type HistogramSeries } from './metric-series.js';
+import {
+  counterSeries,
+  gaugeSeries,
+  histogramSeries,
+  SeriesCache,
+  type CounterSeries,
+  type GaugeSeries,
+  type HistogramSeries,
+} from './metric-series.js';
 import { attachWorkerChannel, type IpcProcess, type WorkerMetricsChannel } from './metrics-worker.js';
 
 export type UpstreamApiKind = 'chat_completions' | 'responses';
@@ -54,6 +62,10 @@ export interface Metrics {
    * calling the handles above, without prom-client's per-call label work.
    */
   recordHttpRequest(method: string, route: string, status: number, seconds: number): void;
+  /** `http_in_flight_requests`, pre-resolved (metric-series.ts). */
+  readonly httpInFlight: GaugeSeries;
+  /** `sse_connections_in_flight`, pre-resolved. */
+  readonly sseInFlight: GaugeSeries;
   /** `sse_stream_duration_seconds{route}`, pre-resolved. */
   recordSseStream(route: string, seconds: number): void;
   /** `upstream_request_duration_seconds{api_kind}`, pre-resolved. */
@@ -156,7 +168,7 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
 type Handles = Omit<Metrics, 'clusterChannel' | 'close' | keyof RequestRecorders>;
 type RequestRecorders = Pick<
   Metrics,
-  'recordHttpRequest' | 'recordSseStream' | 'recordUpstreamRequest' | 'recordUpstreamTimeToFirstToken'
+  'recordHttpRequest' | 'httpInFlight' | 'sseInFlight' | 'recordSseStream' | 'recordUpstreamRequest' | 'recordUpstreamTimeToFirstToken'
 >;
 
 /** The request path's metrics, each label combination resolved once (bounded caches). */
@@ -167,6 +179,8 @@ function requestRecorders(m: Handles): RequestRecorders {
   const upstream = new SeriesCache<HistogramSeries>();
   const ttft = new SeriesCache<HistogramSeries>();
   return {
+    httpInFlight: gaugeSeries(m.httpInFlightRequests, {}),
+    sseInFlight: gaugeSeries(m.sseConnectionsInFlight, {}),
     recordHttpRequest(method, route, status, seconds) {
       const series = http.get(`${method} ${status} ${route}`, () => ({
         total: counterSeries(m.httpRequestsTotal, { method, route, status: String(status) }),

@@ -21,9 +21,9 @@ function isEventStream(reply: FastifyReply): boolean {
 export const metricsPlugin = globalPlugin<MetricsPluginOptions>('vllm-responses-metrics', (app, { metrics, path }) => {
   app.addHook('onRequest', (request, reply, done) => {
     const started = performance.now();
-    metrics.httpInFlightRequests.inc();
+    metrics.httpInFlight.inc();
     reply.raw.once('close', () => {
-      metrics.httpInFlightRequests.dec();
+      metrics.httpInFlight.dec();
       const route = toRouteLabel(request.routeOptions.url);
       metrics.recordHttpRequest(request.method, route, reply.statusCode, (performance.now() - started) / 1000);
     });
@@ -35,9 +35,9 @@ export const metricsPlugin = globalPlugin<MetricsPluginOptions>('vllm-responses-
     if (isEventStream(reply)) {
       const started = performance.now();
       const route = toRouteLabel(request.routeOptions.url);
-      metrics.sseConnectionsInFlight.inc();
+      metrics.sseInFlight.inc();
       reply.raw.once('close', () => {
-        metrics.sseConnectionsInFlight.dec();
+        metrics.sseInFlight.dec();
         metrics.recordSseStream(route, (performance.now() - started) / 1000);
       });
     }
