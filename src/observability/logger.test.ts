@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, withoutPathRedaction } from './logger.js';
+import { createLogger, forFixedKeyLines, withoutPathRedaction } from './logger.js';
 import { readLogSettings } from './log-settings.js';
 
 function memory(): { lines: string[]; write: (line: string) => void } {
@@ -53,6 +53,32 @@ describe('createLogger', () => {
     expect(first.max_output_tokens).toBe(64);
     expect(first.headers.accept).toBe('*/*');
     expect(first.headers.authorization).toBe('[REDACTED]');
+  });
+
+  it('for fixed-key lines: the same request line, and values still scrubbed', () => {
+    const dest = memory();
+    const logger = createLogger({ pretty: false, destination: dest, name: 'worker-1', secrets: ['client-key-abcdef'] });
+    const fast = forFixedKeyLines(logger);
+    const line = {
+      req_id: 'req-1',
+      method: 'POST',
+      route: '/v1/responses/{response_id}',
+      path: '/v1/responses/client-key-abcdef/Bearer abcdefgh/sk-abcdefghijklmnopqrstu',
+      status: 200,
+      duration_ms: 1.5,
+      client_disconnected: true,
+      response_id: 'resp_1',
+      response_status: 'completed',
+      error_code: 'x',
+      timings: { hydrate_ms: 0.1, upstream_first_token_ms: 0.2, upstream_ms: 0.3, tools_ms: 0.4, store_ms: 0.5 },
+    };
+    logger.info(line, 'request completed');
+    fast.info(line, 'request completed');
+    fast.warn(line, 'request completed: the streamed response failed');
+    const [a, b, c] = dest.lines.map((l) => l.replace(/"time":\d+,/, ''));
+    expect(b).toBe(a);
+    expect(c).toContain('"level":40');
+    for (const secret of ['client-key-abcdef', 'abcdefgh', 'sk-abcdefghijklmnopqrstu']) expect(dest.lines.join('')).not.toContain(secret);
   });
 
   it('without path redaction: the same line for a plain object, and still no credential', () => {

@@ -5,7 +5,7 @@
  * timings (routes bind the engine to it: instrument/observed-engine.ts).
  */
 import type { Logger } from '../../observability/index.js';
-import { toRouteLabel, withoutPathRedaction } from '../../observability/index.js';
+import { forFixedKeyLines, toRouteLabel } from '../../observability/index.js';
 import { newObservation, type RequestObservation } from '../instrument/request-observation.js';
 import { globalPlugin } from './global-plugin.js';
 
@@ -32,8 +32,9 @@ function roundedTimings(observation: RequestObservation): Record<string, number>
 
 export const requestLogPlugin = globalPlugin<RequestLogPluginOptions>('vllm-responses-request-log', (app, { logger: base, timings }) => {
   app.decorateRequest('observation', null);
-  // The line is built here from fixed, non-secret keys: pino's path redaction would only add cost.
-  const logger = base ? withoutPathRedaction(base) : null;
+  // The line is built here from fixed, non-secret keys (phase names included): pino's path
+  // redaction and the key-name censor could not change it, only add cost; values are still scrubbed.
+  const logger = base ? forFixedKeyLines(base) : null;
 
   app.addHook('onRequest', (request, reply, done) => {
     const observation = newObservation();
