@@ -38,7 +38,20 @@ export function randomHex(bytes: number): string {
  * anyone holding the id (the response says `created_at`); unguessability is the random part's.
  */
 export function newId(prefix: IdPrefix): string {
-  return `${prefix}_${timeHex(Date.now())}${randomHex(ID_BYTES)}`;
+  return `${prefix}_${currentTimeHex()}${randomHex(ID_BYTES)}`;
+}
+
+/** A request mints several ids within one millisecond: the hex of the last one is reused. */
+let lastMs = -1;
+let lastHex = '';
+
+function currentTimeHex(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastHex = timeHex(ms);
+  }
+  return lastHex;
 }
 
 /** Fixed width, so ids sort by time as strings (until the year 10889). */
