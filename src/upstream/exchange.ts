@@ -102,6 +102,18 @@ export class UpstreamExchange extends Readable implements Dispatcher.DispatchHan
   private lastDataAt = 0;
   /** A body chunk has arrived: the idle deadline applies instead of the first-byte one. */
   private idling = false;
+  /**
+   * Body chunks that arrived before anyone read the body (null once it is read as a stream).
+   * A JSON answer usually arrives with its head in one socket read, so its whole body is here
+   * before the caller has even seen the head: `wholeText` then takes it without the Readable's
+   * buffering, events and ticks, and a stream reader gets the chunks pushed on its first read.
+   */
+  private early: Buffer[] | null = [];
+  private earlyBytes = 0;
+  /** undici reported the end while the chunks were still held in `early`. */
+  private completed = false;
+  /** A `wholeText` caller waiting for the end. */
+  private collector: { resolve: (text: string) => void; reject: (err: unknown) => void } | null = null;
   private readonly onCallerAbort = (): void => this.end_(this.signal!.reason instanceof Error ? this.signal!.reason : new undiciErrors.RequestAbortedError());
   private readonly onTimer = (): void => this.checkDeadlines();
 
@@ -184,13 +196,47 @@ export class UpstreamExchange extends Readable implements Dispatcher.DispatchHan
     // measures the silence from here.
     this.lastDataAt = performance.now();
     this.idling = true;
-    return this.push(chunk);
+    const early = this.early;
+    if (early === null) return this.push(chunk);
+    early.push(chunk);
+    this.earlyBytes += chunk.length;
+    // Held chunks pause the socket where the Readable's buffer would have (its high-water mark);
+    // a whole-body reader takes everything (the byte cap bounds it).
+    return this.collector !== null || this.earlyBytes < this.readableHighWaterMark;
   }
 
   onComplete(): void {
     this.over = true;
     this.stopWatching();
-    this.push(null);
+    if (this.early === null) {
+      this.push(null);
+      return;
+    }
+    this.completed = true;
+    const collector = this.collector;
+    this.collector = null;
+    collector?.resolve(this.earlyText());
+  }
+
+  private earlyText(): string {
+    const early = this.early!;
+    return early.length === 1 ? early[0]!.toString('utf8') : Buffer.concat(early).toString('utf8');
+  }
+
+  /**
+   * The whole body as UTF-8 text, read straight from undici's callbacks. Failures are those a
+   * stream reader would see, mapped by mapTransportError (the caller's abort stays the abort).
+   * Null when the body can no longer be read this way (already read as a stream, or destroyed):
+   * the caller then reads it as a stream.
+   */
+  wholeText(): Promise<string> | null {
+    if (this.early === null || this.destroyed || this.collector !== null) return null;
+    if (this.completed) return Promise.resolve(this.earlyText());
+    return new Promise((resolve, reject) => {
+      this.collector = { resolve, reject };
+      // Paused at the high-water mark before anyone asked: everything is wanted now.
+      this.resumeUndici?.();
+    });
   }
 
   onError(err: Error): void {
@@ -204,6 +250,11 @@ export class UpstreamExchange extends Readable implements Dispatcher.DispatchHan
       // unless the caller aborted (then the caller's reason, via mapTransportError).
       const reason = this.reason;
       settle.reject(reason instanceof ApiError && !this.signal?.aborted ? reason : mapTransportError(err, this.signal));
+    } else if (this.collector !== null) {
+      const collector = this.collector;
+      this.collector = null;
+      // What a stream reader would have been failed with, mapped as readAnswerText maps it.
+      collector.reject(mapTransportError(this.reason ?? err, this.signal));
     } else if (!wasOver && !this.destroyed) {
       // After the head: the body fails with the reason (nobody may be reading it yet).
       const reason = this.reason ?? err;
@@ -218,6 +269,16 @@ export class UpstreamExchange extends Readable implements Dispatcher.DispatchHan
   }
 
   override _read(): void {
+    const early = this.early;
+    if (early !== null) {
+      // The first read as a stream: what arrived meanwhile goes first, then the end if it came.
+      this.early = null;
+      for (const chunk of early) this.push(chunk);
+      if (this.completed) {
+        this.push(null);
+        return;
+      }
+    }
     this.resumeUndici?.();
   }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../api/errors.js';
 import { startReplayServer, type ReplayServer } from './chat-completions/__fixtures__/replay-server.js';
+import { readAnswerText } from './chat-completions/read-answer.js';
 import { createUpstreamClient, normalizeBaseUrl, readBodyText, type UpstreamClient } from './http-client.js';
 
 let server: ReplayServer | null = null;
@@ -211,5 +212,66 @@ describe('createUpstreamClient', () => {
     expect(seen.headers['x-keep']).toBe('1');
     expect(seen.headers['content-length']).toBe('13');
     expect(seen.headers.host).not.toBe('gateway:5969');
+  });
+});
+
+describe('an answer read whole (readAnswerText on an upstream body)', () => {
+  it('hands over a body that arrived before it was asked for, and one that arrives in pieces afterwards, UTF-8 split included', async () => {
+    const text = '{"a":"héllo 🌍"}';
+    const bytes = Buffer.from(text);
+    server = await startReplayServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url?.includes('at-once')) {
+        res.end(bytes);
+        return;
+      }
+      res.write(bytes.subarray(0, 9));
+      setTimeout(() => res.end(bytes.subarray(9)), 30);
+    });
+    client = createUpstreamClient({ baseUrl: server.url });
+    const atOnce = await client.request('GET', '/at-once');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await readAnswerText(atOnce.body)).toBe(text);
+    const pieces = await client.request('GET', '/pieces');
+    expect(await readAnswerText(pieces.body)).toBe(text);
+    // Taken from the exchange itself: neither body was ever read as a stream.
+    expect(atOnce.body.readableDidRead).toBe(false);
+    expect(pieces.body.readableDidRead).toBe(false);
+  });
+
+  it('a body already read as a stream is read on as a stream', async () => {
+    server = await startReplayServer((_req, res) => {
+      res.writeHead(200);
+      res.write('ab');
+      setTimeout(() => res.end('cd'), 30);
+    });
+    client = createUpstreamClient({ baseUrl: server.url });
+    const res = await client.request('GET', '/models');
+    const first = await new Promise<Buffer>((resolve) => res.body.once('data', resolve));
+    res.body.pause();
+    expect(first.toString()).toBe('ab');
+    expect(await readAnswerText(res.body)).toBe('cd');
+  });
+
+  it('fails as a stream reader would: cut short (502), stalled (504), over the byte cap (502), the caller abort as the abort', async () => {
+    server = await startReplayServer((req, res) => {
+      res.writeHead(200);
+      res.write('{"half');
+      if (req.url?.includes('cut')) setTimeout(() => res.socket?.destroy(), 30);
+      if (req.url?.includes('big')) res.write(Buffer.alloc(4096, 'a'));
+    });
+    client = createUpstreamClient({ baseUrl: server.url, idleTimeoutMs: 150, maxOutputBytes: 1024 });
+    const cut = await client.request('GET', '/cut');
+    await expect(readAnswerText(cut.body)).rejects.toMatchObject({ status: 502 });
+    const stalled = await client.request('GET', '/stall');
+    await expect(readAnswerText(stalled.body)).rejects.toMatchObject({ status: 504, code: 'upstream_timeout' });
+    const big = await client.request('GET', '/big');
+    await expect(readAnswerText(big.body)).rejects.toMatchObject({ status: 502, code: 'upstream_output_too_large' });
+    const controller = new AbortController();
+    const reason = new Error('client left');
+    const aborted = await client.request('GET', '/abort', { signal: controller.signal });
+    const reading = readAnswerText(aborted.body, controller.signal);
+    controller.abort(reason);
+    await expect(reading).rejects.toBe(reason);
   });
 });

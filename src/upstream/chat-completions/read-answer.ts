@@ -1,8 +1,10 @@
 import type { Readable } from 'node:stream';
+import { UpstreamExchange } from '../exchange.js';
 import { mapTransportError } from '../map-transport-error.js';
 
 /**
- * A JSON answer's whole body as text (UTF-8), read with `read()` and the stream's events rather
+ * A JSON answer's whole body as text (UTF-8). An upstream exchange's body is taken from it
+ * directly; any other stream is read with `read()` and the stream's events rather
  * than its async iterator (an async generator with its own end-of-stream watcher: several
  * promises and listeners per answer for what is usually one buffered chunk). Failures map as
  * readBodyText's do: the stream's error, or a close before its end ("Premature close", as the
@@ -10,6 +12,9 @@ import { mapTransportError } from '../map-transport-error.js';
  * limit of its own: the exchange caps an upstream body (VR_UPSTREAM_MAX_OUTPUT_BYTES).
  */
 export function readAnswerText(body: Readable, signal?: AbortSignal): Promise<string> {
+  // An upstream body nobody has read yet hands over its chunks directly (exchange.ts).
+  const whole = body instanceof UpstreamExchange ? body.wholeText() : null;
+  if (whole) return whole;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const settle = (err: unknown) => {
