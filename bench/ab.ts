@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { closedLoop, createPool, warmUp, type Target } from './support/load.js';
 import { CLI_PATH, cpuMs, mainThreadCpuMs, startGatewayProcess, startUpstreamChild, type GatewayProcess } from './support/processes.js';
 import { benchModel } from './support/tokens.js';
+import { runAndExit } from './support/script.js';
 
 async function main(): Promise<void> {
   const baseCli = process.argv[2];
@@ -76,10 +77,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runAndExit(main);

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { createPool, once, warmUp, type Target } from './support/load.js';
 import { CLI_PATH, startGatewayProcess, startUpstreamChild, type GatewayProcess } from './support/processes.js';
 import { benchModel } from './support/tokens.js';
+import { runAndExit } from './support/script.js';
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -107,10 +108,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runAndExit(main);

@@ -18,6 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedLoop, createPool, warmUp, type Target } from './support/load.js';
 import { cpuMs, startGatewayProcess, startUpstreamChild } from './support/processes.js';
+import { runAndExit } from './support/script.js';
 import { table } from './support/stats.js';
 import { benchModel } from './support/tokens.js';
 
@@ -159,12 +160,4 @@ async function main(): Promise<void> {
   console.log(summarise(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, 25, window));
 }
 
-if (process.argv[1]?.endsWith('profile.ts')) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+if (process.argv[1]?.endsWith('profile.ts')) runAndExit(main);
