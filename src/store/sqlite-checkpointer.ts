@@ -16,6 +16,7 @@
  * most RESTART_WAIT_MS, so a long reader costs a retry later, never a stall.
  */
 import type Database from 'better-sqlite3';
+import { isBusy } from './sqlite-busy.js';
 import type { WalPolicy } from './sqlite-wal.js';
 
 /** How often the idle timer looks at the write count. */
@@ -23,6 +24,9 @@ export const IDLE_CHECK_MS = 100;
 
 /** The longest a RESTART checkpoint waits for other connections' writers and readers. */
 export const RESTART_WAIT_MS = 50;
+
+/** A checkpoint failing for another reason than a busy lock is reported at most this often. */
+export const FAILURE_REPORT_INTERVAL_MS = 60_000;
 
 interface CheckpointRow {
   busy: number;
@@ -45,10 +49,17 @@ export class Checkpointer {
   #done: number;
   #busySinceTick = false;
   readonly #timer: NodeJS.Timeout;
+  readonly #onFailure: (err: unknown) => void;
+  #lastReportAt = -Infinity;
 
-  /** `busyTimeoutMs`: the connection's own busy timeout, restored after a RESTART. */
-  constructor(db: Database.Database, writes: Int32Array, policy: WalPolicy, busyTimeoutMs: number) {
+  /**
+   * `busyTimeoutMs`: the connection's own busy timeout, restored after a RESTART. `onFailure`
+   * hears of a checkpoint that failed for another reason than a busy lock (an I/O error, a full
+   * disk), at most once per FAILURE_REPORT_INTERVAL_MS, so that it reaches the logs.
+   */
+  constructor(db: Database.Database, writes: Int32Array, policy: WalPolicy, busyTimeoutMs: number, onFailure: (err: unknown) => void = () => {}) {
     this.#db = db;
+    this.#onFailure = onFailure;
     this.#writes = writes;
     this.#every = policy.checkpointWrites;
     this.#restartPages = Math.max(1, Math.floor(policy.backstopPages / 2));
@@ -83,9 +94,14 @@ export class Checkpointer {
       const [passive] = this.#db.pragma('wal_checkpoint(PASSIVE)') as CheckpointRow[];
       this.#done = upTo;
       if (passive && passive.log >= this.#restartPages) this.#restart();
-    } catch {
-      // Busy (another connection checkpoints) or an I/O error the next commit will report
-      // itself: either way tried again later, and the backstop still bounds the WAL.
+    } catch (err) {
+      // Tried again later either way, and the backstop still bounds the WAL. Busy (another
+      // connection checkpoints) is routine; anything else is reported.
+      if (isBusy(err)) return;
+      const now = Date.now();
+      if (now - this.#lastReportAt < FAILURE_REPORT_INTERVAL_MS) return;
+      this.#lastReportAt = now;
+      this.#onFailure(err);
     }
   }
 

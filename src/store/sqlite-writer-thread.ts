@@ -27,7 +27,7 @@ db.pragma('synchronous = NORMAL');
 applyWalPolicy(db, wal);
 const write = createBatchWrite(db);
 const writes = new Int32Array(writesBuffer);
-const checkpointer = new Checkpointer(db, writes, wal, busyTimeoutMs);
+const checkpointer = new Checkpointer(db, writes, wal, busyTimeoutMs, (err) => port.postMessage({ type: 'checkpoint_failed', error: errorToWire(err) } satisfies WriterReply));
 
 port.on('message', (msg: WriterRequest) => {
   if (msg.type === 'close') {

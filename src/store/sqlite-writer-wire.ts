@@ -40,7 +40,9 @@ export interface WireError {
 export type WriterReply =
   | { type: 'ready' }
   | { type: 'done'; id: number; results: (WireError | null)[] }
-  | { type: 'failed'; id: number; error: WireError };
+  | { type: 'failed'; id: number; error: WireError }
+  /** A WAL checkpoint failed (not for a busy lock); the store logs it. */
+  | { type: 'checkpoint_failed'; error: WireError };
 
 /** Per record: id, parentId, owner, responseJson, createdAt, item count, then per item: seq, isOutput (0/1), itemId, json. */
 export function packRecords(records: readonly EncodedRecord[]): PackedRecords {

@@ -70,6 +70,10 @@ class Thread {
         markReady();
         return;
       }
+      if (reply.type === 'checkpoint_failed') {
+        logger?.warn({ err: errorFromWire(reply.error) }, 'SQLite WAL checkpoint failed on the writer thread; it is retried, and commits checkpoint at the backstop (VR_SQLITE_WAL_BACKSTOP_PAGES)');
+        return;
+      }
       const p = this.#pending.get(reply.id);
       if (!p) return;
       this.#pending.delete(reply.id);
