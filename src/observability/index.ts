@@ -3,7 +3,7 @@
  * tracing (OpenTelemetry). A leaf module: it imports nothing from the rest of the gateway.
  * See docs/observability.md for what operators see, and each file for the why.
  */
-export { createLogger, forFixedKeyLines, withoutPathRedaction, type CreateLoggerOptions, type Logger } from './logger.js';
+export { createLogger, forFixedKeyLines, type CreateLoggerOptions, type Logger } from './logger.js';
 export { readLogSettings, parseLogLevel, LOG_LEVELS, type LogLevel, type LogSettings } from './log-settings.js';
 export { REDACTED, isSecretKey } from './redact.js';
 export { createMetrics, type CreateMetricsOptions, type Metrics, type UpstreamApiKind } from './metrics.js';

@@ -72,18 +72,6 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
 }
 
 /**
- * `logger` without pino's path redaction (layer 1 of redact.ts), for hot lines whose object is
- * built by the gateway from fixed keys, with no serialized values (`err`): every `REDACT_PATHS`
- * entry ends in a key name that `censorSecretKeys` (layer 2, kept) censors at any depth, so for
- * such objects layer 1 changes nothing, yet with its wildcard paths pino runs it on every field
- * (about 15 µs per line, the bulk of a request log line). The line scrubber (layer 3) still
- * sees every line: it is the destination.
- */
-export function withoutPathRedaction(logger: Logger): Logger {
-  return logger.child({}, { redact: [] });
-}
-
-/**
  * `logger` for lines whose every key is a fixed name chosen by the gateway, none naming a secret
  * (the request log line: req_id, method, route, path, status, phase timings…): for those, neither
  * pino's path redaction (layer 1) nor the key-name censor (layer 2) can change the line, and

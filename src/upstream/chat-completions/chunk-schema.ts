@@ -77,7 +77,6 @@ export type ChatToolCallDelta = NonNullable<NonNullable<ChatDelta['tool_calls']>
 
 /** The chunk as zod reads it (strict, then forgiving): the reference for the as-is path below. */
 export const parseChatChunkViaZod: (input: unknown) => ChatChunk | null = strictThenForgiving(strict, forgiving);
-const viaZod = parseChatChunkViaZod;
 /** The strict schema as a plain check: a well-formed chunk is read as is (no zod run, no copy). */
 const readableAsIs = compileAsIsCheck(strict);
 
@@ -88,5 +87,5 @@ const readableAsIs = compileAsIsCheck(strict);
  * drop are never seen.
  */
 export function parseChatChunk(input: unknown): ChatChunk | null {
-  return readableAsIs(input) ? (input as ChatChunk) : viaZod(input);
+  return readableAsIs(input) ? (input as ChatChunk) : parseChatChunkViaZod(input);
 }
