@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../api/items.js';
+import { Cancellation } from '../cancellation/cancellation.js';
 import { generateSealingKey, SealedBlobs } from '../crypto/sealed-blob.js';
 import type { ModelEvent } from '../model/events.js';
 import { createCodeInterpreterTool } from '../tools/code-interpreter/tool.js';
@@ -67,7 +68,7 @@ function deps(turns: Turn[], tools: GatewayTools = createGatewayTools([echoInter
 async function run(turns: Turn[], body: Record<string, unknown>, tools?: GatewayTools) {
   const d = deps(turns, tools);
   const prepared = await prepareRequest(d.prepare, { model: 'm', store: false, ...body }, 'anonymous');
-  const r = new ResponseRun(d.engine, prepared, new AbortController().signal);
+  const r = new ResponseRun(d.engine, prepared, new Cancellation());
   const events: StreamEvent[] = [];
   for await (const batch of r.events()) events.push(...batch);
   return { events, result: r.result, requests: d.adapter.requests };
@@ -255,7 +256,7 @@ describe('automatic compaction in a tool loop', () => {
     const adapter: UpstreamAdapter = { streamTurn: (req) => (sent.push(JSON.stringify(req.items)), d.adapter.streamTurn(req)) };
     const engine: EngineDeps = { ...d.engine, adapter, tokenCounter: perItem, sealedBlobs: new SealedBlobs(generateSealingKey()) };
     const prepared = await prepareRequest(d.prepare, { model: 'm', store: false, input: history, tools: [{ type: 'code_interpreter' }], context_management: [{ type: 'compaction', compact_threshold: threshold }] }, 'anonymous');
-    const r = new ResponseRun(engine, prepared, new AbortController().signal);
+    const r = new ResponseRun(engine, prepared, new Cancellation());
     for await (const _batch of r.events());
     return { result: r.result, sent };
   }
@@ -280,7 +281,7 @@ describe('automatic compaction in a tool loop', () => {
     const d = deps([text('plain')]);
     const engine: EngineDeps = { ...d.engine, tokenCounter: perItem, sealedBlobs: new SealedBlobs(generateSealingKey()) };
     const prepared = await prepareRequest(d.prepare, { model: 'm', store: false, input: 'only one turn', context_management: [{ type: 'compaction', compact_threshold: 1 }] }, 'anonymous');
-    const r = new ResponseRun(engine, prepared, new AbortController().signal);
+    const r = new ResponseRun(engine, prepared, new Cancellation());
     for await (const _batch of r.events());
     expect(r.result.response.output.map((i) => i.type)).toEqual(['message']);
     expect(d.adapter.requests).toHaveLength(1);

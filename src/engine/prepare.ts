@@ -2,6 +2,7 @@ import { invalidRequest } from '../api/errors.js';
 import { ID_PATTERN, type IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import type { Principal } from '../api/principal.js';
+import type { Cancellation } from '../cancellation/cancellation.js';
 import { clientCallId, selectsClientTool } from '../tools/client/model-functions.js';
 import type { SealedBlobs } from '../crypto/sealed-blob.js';
 import { openSealedReasoning } from './encrypted-reasoning.js';
@@ -189,7 +190,7 @@ async function referenceLookup(
 }
 
 /** validate → hydrate → tool preparation: every error here is a plain HTTP error, even for streaming requests. */
-export async function prepareRequest(deps: PrepareDeps, body: unknown, principal: Principal, signal?: AbortSignal): Promise<PreparedRequest> {
+export async function prepareRequest(deps: PrepareDeps, body: unknown, principal: Principal, cancellation?: Cancellation): Promise<PreparedRequest> {
   const req = validateCreateResponse(body, deps.limits);
   const parentId = req.previous_response_id ?? null;
   const conversation = await hydrateConversation(deps.store, req, principal);
@@ -207,6 +208,6 @@ export async function prepareRequest(deps: PrepareDeps, body: unknown, principal
   const input = conversation ? withDistinctIds(normalized, history, deps.newId) : normalized;
   if (deps.sealedBlobs) checkCompactions(input, deps.sealedBlobs);
   checkToolOutputs(history, input);
-  const preparations = deps.tools ? await deps.tools.prepare(tools, { history, input, newId: deps.newId, principal, ...(signal ? { signal } : {}) }) : new Map();
+  const preparations = deps.tools ? await deps.tools.prepare(tools, { history, input, newId: deps.newId, principal, ...(cancellation ? { cancellation } : {}) }) : new Map();
   return { req, history, input, tools, toolChoice, parentId, conversationId: conversation?.id ?? null, preparations, principal };
 }

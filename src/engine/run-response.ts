@@ -1,5 +1,6 @@
 import { ApiError, internalError, toApiError } from '../api/errors.js';
 import type { IdGenerator } from '../api/ids.js';
+import type { Cancellation, CancelSignal } from '../cancellation/cancellation.js';
 import type { Item } from '../api/items.js';
 import { initialResponse, type ResponseResource } from '../api/response-object.js';
 import type { SealedBlobs } from '../crypto/sealed-blob.js';
@@ -77,7 +78,7 @@ function isWatchedLive(req: PreparedRequest['req']): boolean {
   return req.stream === true || req.background === true;
 }
 
-function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps, gatewayRuns: number, maxToolCalls: number, signal: AbortSignal): TurnRequest {
+function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps, gatewayRuns: number, maxToolCalls: number, signal: CancelSignal): TurnRequest {
   const { req } = prepared;
   // After the gateway has run a tool, a forcing tool_choice has done its job: forcing it again
   // would loop forever. Once max_tool_calls is spent, gateway tools are withdrawn entirely.
@@ -187,7 +188,7 @@ function modelFacing(items: Item[], tools: GatewayTools, lookup: ItemLookup, not
 }
 
 /** The first upstream turn of a prepared request, as the model would see it (input token counting). */
-export function firstTurn(prepared: PreparedRequest, deps: EngineDeps, signal: AbortSignal): TurnRequest {
+export function firstTurn(prepared: PreparedRequest, deps: EngineDeps, signal: CancelSignal): TurnRequest {
   const byId = new Map<string, Item>();
   for (const it of [...prepared.history, ...prepared.input]) byId.set(it.id, it);
   const items = modelFacing(expandCompactions([...prepared.history, ...prepared.input], deps.sealedBlobs), deps.tools, (id) => byId.get(id));
@@ -233,7 +234,11 @@ export class ResponseRun {
   constructor(
     private readonly deps: EngineDeps,
     private readonly prepared: PreparedRequest,
-    private readonly signal: AbortSignal,
+    /**
+     * Aborts the run (client gone, cancel, shutdown). The upstream turns listen to it directly;
+     * tools, token counting and compaction get its AbortSignal, made only when they run.
+     */
+    private readonly cancellation: Cancellation,
     private readonly options: RunOptions = {},
   ) {
     const { req } = prepared;
@@ -283,8 +288,8 @@ export class ResponseRun {
       } catch (err) {
         // An abort is a cancellation, unless its reason is an error (e.g. the gateway shutting
         // down under a background run), which fails the response with that error.
-        const reason: unknown = this.signal.aborted ? this.signal.reason : undefined;
-        if (this.signal.aborted && !(reason instanceof ApiError)) {
+        const reason: unknown = this.cancellation.aborted ? this.cancellation.reason : undefined;
+        if (this.cancellation.aborted && !(reason instanceof ApiError)) {
           c.cancel();
         } else {
           const apiErr = reason instanceof ApiError ? reason : err instanceof ApiError ? err : toApiError(err);
@@ -347,10 +352,10 @@ export class ResponseRun {
     let executed = 0;
     for (let turn = 0; turn < MAX_TURNS; turn++) {
       c.beginTurn();
-      const req = turnRequest(prepared, conversation, deps, executed, maxToolCalls, this.signal);
+      const req = turnRequest(prepared, conversation, deps, executed, maxToolCalls, this.cancellation);
       if (!this.compacted) yield* this.autoCompact(req, conversation);
       if (prepared.req.truncation === 'auto' && deps.tokenCounter) {
-        const fitted = await fitToContext(req, deps.tokenCounter, this.signal);
+        const fitted = await fitToContext(req, deps.tokenCounter, this.cancellation.signal);
         if (fitted.dropped > 0) {
           // Dropped for good: later turns of this run start from the truncated history too.
           conversation.splice(0, conversation.length, ...fitted.items);
@@ -414,7 +419,7 @@ export class ResponseRun {
       const start = prepared.preparations.get(entry)?.start;
       if (!start) continue;
       this.started = true;
-      const running = this.observe(start({ signal: this.signal, include: this.include, sink: this.sink }), entry.type);
+      const running = this.observe(start({ signal: this.cancellation.signal, include: this.include, sink: this.sink }), entry.type);
       yield* this.flush();
       await running.settled();
       yield* this.flush();
@@ -435,7 +440,7 @@ export class ResponseRun {
     if (!resolved) throw internalError(`No gateway tool owns '${call.name}'.`);
     const running = resolved.tool.run(
       { call_id: call.call_id, name: call.name, arguments: call.arguments },
-      { item: call.item, signal: this.signal, include: this.include, entry: resolved.entry, state: prepared.preparations.get(resolved.entry)?.state, sink: this.sink, principal: prepared.principal },
+      { item: call.item, signal: this.cancellation.signal, include: this.include, entry: resolved.entry, state: prepared.preparations.get(resolved.entry)?.state, sink: this.sink, principal: prepared.principal },
     );
     const observed = this.observe(running, resolved.tool.kind);
     // Events the tool emitted before its first await (e.g. `interpreting`) go out while it runs.
@@ -457,7 +462,7 @@ export class ResponseRun {
   private observe(running: Promise<unknown>, tool: string): { settled(): Promise<unknown> } {
     let awaited = false;
     running.catch((err: unknown) => {
-      if (awaited || this.signal.aborted) return;
+      if (awaited || this.cancellation.aborted) return;
       this.deps.logger?.warn({ response_id: this.result.response.id, tool, err }, 'gateway tool run failed after its response was abandoned');
     });
     return {
@@ -499,9 +504,9 @@ export class ResponseRun {
     if (!entry || !deps.tokenCounter) return;
     const keepTurns = deps.compactionKeepTurns ?? 2;
     if (!hasOlderToSummarise(conversation, keepTurns)) return;
-    const threshold = entry.compact_threshold ?? (await defaultCompactThreshold(deps.tokenCounter, req, this.signal));
+    const threshold = entry.compact_threshold ?? (await defaultCompactThreshold(deps.tokenCounter, req, this.cancellation.signal));
     if (threshold === null) return;
-    const counted = await deps.tokenCounter.count(req, this.signal);
+    const counted = await deps.tokenCounter.count(req, this.cancellation.signal);
     if (counted.tokens < threshold) return;
     this.compacted = true;
     const done = await compact(deps, {
@@ -510,7 +515,7 @@ export class ResponseRun {
       keepTurns,
       instructions: req.instructions,
       params: req.params,
-      signal: this.signal,
+      signal: this.cancellation.signal,
     });
     c.addItem(done.item);
     c.doneItem(done.item);

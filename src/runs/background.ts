@@ -4,6 +4,7 @@
  * ends or its lease is lost; the HTTP request only reads it like any other follower.
  */
 import { ApiError } from '../api/errors.js';
+import { Cancellation } from '../cancellation/cancellation.js';
 import { filterOutputForClient } from '../engine/include-filter.js';
 import type { PreparedRequest } from '../engine/prepare.js';
 import { ResponseRun, type EngineDeps } from '../engine/run-response.js';
@@ -24,8 +25,8 @@ export async function startBackgroundRun(
   logger: StoreLogger,
 ): Promise<ResponseObject> {
   if (registry.liveCount >= registry.settings.maxRuns) throw tooManyRuns(registry.settings.maxRuns);
-  const controller = new AbortController();
-  const run = new ResponseRun(deps, prepared, controller.signal);
+  const controller = new Cancellation();
+  const run = new ResponseRun(deps, prepared, controller);
   const include = prepared.req.include ?? [];
   const view = (): ResponseObject => structuredClone(filterOutputForClient(run.result.response, include)) as unknown as ResponseObject;
   const queued = view();

@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../api/errors.js';
 import { ANONYMOUS_PRINCIPAL } from '../api/principal.js';
+import type { Cancellation, CancelSignal } from '../cancellation/cancellation.js';
 import type { Item } from '../api/items.js';
 import type { RunSettings } from '../config/run-settings.js';
 import type { StreamEvent } from '../engine/composer.js';
@@ -41,7 +42,7 @@ export function shutdownError(): ApiError {
 }
 
 interface LiveRun {
-  controller: AbortController;
+  controller: Cancellation;
   done: Promise<void>;
 }
 
@@ -105,7 +106,7 @@ export class RunRegistry {
   }
 
   /** Track a run this process executes; `done` settles when it has been fully recorded. */
-  adopt(id: string, controller: AbortController, done: Promise<void>): void {
+  adopt(id: string, controller: Cancellation, done: Promise<void>): void {
     this.#live.set(id, { controller, done });
     void done.finally(() => this.#live.delete(id));
   }
@@ -132,7 +133,7 @@ export class RunRegistry {
    * (writes by processes that cannot notify), or when `signal` aborts. Create it before reading,
    * so a write between the read and the wait is not missed.
    */
-  nextWake(id: string, signal?: AbortSignal): { promise: Promise<void>; cancel: () => void } {
+  nextWake(id: string, signal?: CancelSignal): { promise: Promise<void>; cancel: () => void } {
     let done!: () => void;
     const promise = new Promise<void>((r) => (done = r));
     const timer = setTimeout(finish, this.settings.pollMs);

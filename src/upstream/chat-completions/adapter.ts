@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { CancelSignal } from '../../cancellation/cancellation.js';
 import type { ModelEvent } from '../../model/events.js';
 import { readBodyText, type RequestDeadlines, type UpstreamClient } from '../http-client.js';
 import { mapUpstreamHttpError } from '../map-upstream-http-error.js';
@@ -103,7 +104,7 @@ class CompletionBatch implements AsyncIterableIterator<ModelEvent[]> {
 
   constructor(
     private readonly body: Readable,
-    private readonly signal: AbortSignal,
+    private readonly signal: CancelSignal,
     private readonly generateCallId: (() => string) | undefined,
   ) {}
 

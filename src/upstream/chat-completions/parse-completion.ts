@@ -1,12 +1,13 @@
 import type { Readable } from 'node:stream';
 import { newId } from '../../api/ids.js';
+import type { CancelSignal } from '../../cancellation/cancellation.js';
 import type { ModelEvent } from '../../model/events.js';
 import { createChunkInterpreter, malformed } from './interpret-chunks.js';
 import { readAnswerText } from './read-answer.js';
 
 export interface ParseCompletionOptions {
   /** The turn's abort signal: a read failure after it fired is the caller's abort, not a 502. */
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** Id for tool calls the upstream sent without one (tests pass a deterministic one). */
   generateCallId?: () => string;
 }

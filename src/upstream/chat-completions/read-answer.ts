@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { CancelSignal } from '../../cancellation/cancellation.js';
 import { UpstreamExchange } from '../exchange.js';
 import { mapTransportError } from '../map-transport-error.js';
 
@@ -11,7 +12,7 @@ import { mapTransportError } from '../map-transport-error.js';
  * iterator reports it), through mapTransportError; the caller's abort stays an abort. No size
  * limit of its own: the exchange caps an upstream body (VR_UPSTREAM_MAX_OUTPUT_BYTES).
  */
-export function readAnswerText(body: Readable, signal?: AbortSignal): Promise<string> {
+export function readAnswerText(body: Readable, signal?: CancelSignal): Promise<string> {
   // An upstream body nobody has read yet hands over its chunks directly (exchange.ts).
   const whole = body instanceof UpstreamExchange ? body.wholeText() : null;
   if (whole) return whole;
