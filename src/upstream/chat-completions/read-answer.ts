@@ -13,9 +13,19 @@ import { mapTransportError } from '../map-transport-error.js';
  * limit of its own: the exchange caps an upstream body (VR_UPSTREAM_MAX_OUTPUT_BYTES).
  */
 export function readAnswerText(body: Readable, signal?: CancelSignal): Promise<string> {
-  // An upstream body nobody has read yet hands over its chunks directly (exchange.ts).
-  const whole = body instanceof UpstreamExchange ? body.wholeText() : null;
-  if (whole) return whole;
+  return wholeAnswerText(body) ?? readStreamText(body, signal);
+}
+
+/**
+ * An upstream body nobody has read yet hands over its chunks directly (exchange.ts); null for
+ * any other body. Such an exchange is over once the text (or its failure) is there: there is
+ * nothing left to release.
+ */
+export function wholeAnswerText(body: Readable): Promise<string> | null {
+  return body instanceof UpstreamExchange ? body.wholeText() : null;
+}
+
+function readStreamText(body: Readable, signal: CancelSignal | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const settle = (err: unknown) => {
