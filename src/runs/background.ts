@@ -25,8 +25,8 @@ export async function startBackgroundRun(
   logger: StoreLogger,
 ): Promise<ResponseObject> {
   if (registry.liveCount >= registry.settings.maxRuns) throw tooManyRuns(registry.settings.maxRuns);
-  const controller = new Cancellation();
-  const run = new ResponseRun(deps, prepared, controller);
+  const cancellation = new Cancellation();
+  const run = new ResponseRun(deps, prepared, cancellation);
   const include = prepared.req.include ?? [];
   const view = (): ResponseObject => structuredClone(filterOutputForClient(run.result.response, include)) as unknown as ResponseObject;
   const queued = view();
@@ -47,10 +47,10 @@ export async function startBackgroundRun(
     flushMs: registry.settings.flushMs,
     batchEvents: registry.settings.batchEvents,
     onWritten: () => registry.wake(id),
-    onLost: () => controller.abort(),
+    onLost: () => cancellation.abort(),
   });
   const done = drive(run, recorder, view, logger, id);
-  registry.adopt(id, controller, done);
+  registry.adopt(id, cancellation, done);
   return queued;
 }
 

@@ -42,7 +42,7 @@ export function shutdownError(): ApiError {
 }
 
 interface LiveRun {
-  controller: Cancellation;
+  cancellation: Cancellation;
   done: Promise<void>;
 }
 
@@ -78,7 +78,7 @@ export class RunRegistry {
       try {
         this.#unlisten = await this.runs.listen((kind, id) => {
           if (kind === 'events') this.#bus.emit(id);
-          else this.#live.get(id)?.controller.abort();
+          else this.#live.get(id)?.cancellation.abort();
         });
       } catch (err) {
         this.logger.warn({ err }, 'background runs: cannot LISTEN for notifications; polling instead');
@@ -99,15 +99,15 @@ export class RunRegistry {
       const all = Promise.allSettled(runs.map((r) => r.done));
       const timer = new Promise((r) => setTimeout(r, graceMs).unref());
       await Promise.race([all, timer]);
-      for (const r of this.#live.values()) r.controller.abort(shutdownError());
+      for (const r of this.#live.values()) r.cancellation.abort(shutdownError());
       await all;
     }
     await this.#unlisten?.().catch(() => undefined);
   }
 
   /** Track a run this process executes; `done` settles when it has been fully recorded. */
-  adopt(id: string, controller: Cancellation, done: Promise<void>): void {
-    this.#live.set(id, { controller, done });
+  adopt(id: string, cancellation: Cancellation, done: Promise<void>): void {
+    this.#live.set(id, { cancellation, done });
     void done.finally(() => this.#live.delete(id));
   }
 
@@ -119,7 +119,7 @@ export class RunRegistry {
   abortLocal(id: string): boolean {
     const run = this.#live.get(id);
     if (!run) return false;
-    run.controller.abort();
+    run.cancellation.abort();
     return true;
   }
 
