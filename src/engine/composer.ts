@@ -127,6 +127,11 @@ export class ResponseComposer {
     this.functionPresenter = functionCallPresenter(opts.newId);
   }
 
+  /** Events are queued: a drain would yield something (checked first, so an empty drain costs no yield). */
+  get pending(): boolean {
+    return this.queue.length > 0;
+  }
+
   drain(): StreamEvent[] {
     const out = this.queue;
     this.queue = [];

@@ -2,13 +2,14 @@ import { invalidRequest } from '../api/errors.js';
 import { ID_PATTERN, type IdGenerator } from '../api/ids.js';
 import type { Item } from '../api/items.js';
 import type { Principal } from '../api/principal.js';
+import type { Cancellation } from '../cancellation/cancellation.js';
 import { clientCallId, selectsClientTool } from '../tools/client/model-functions.js';
 import type { SealedBlobs } from '../crypto/sealed-blob.js';
 import { openSealedReasoning } from './encrypted-reasoning.js';
 import { normalizeInput, referencedIds } from '../api/normalize-input.js';
 import { toolSchema, type CreateResponseRequest, type RequestTool, type ToolChoice } from '../api/request-schema.js';
 import { validateCreateResponse, type RequestShapeLimits } from '../api/validate-request.js';
-import { hydrateConversation, withDistinctIds } from './conversation.js';
+import { conversationIdOf, hydrateConversation, withDistinctIds } from './conversation.js';
 import { checkCompactions } from './compaction/compaction-item.js';
 import type { ConversationHistory, ResponseObject, ResponseStore } from '../store/types.js';
 import { selectsGatewayTool, specForChoice, specOf } from '../tools/catalog.js';
@@ -174,25 +175,25 @@ function checkApprovalResponses(history: Item[], input: Item[]): void {
  * item of a stored response (one store query for every id the history does not have), as on
  * OpenAI, where a reference needs no `previous_response_id`.
  */
-async function referenceLookup(
-  store: ResponseStore | null,
-  history: readonly Item[],
-  input: CreateResponseRequest['input'] & {},
-  principal: Principal,
-): Promise<(id: string) => Item | undefined> {
-  const ids = referencedIds(input);
-  if (ids.length === 0) return () => undefined;
+async function referenceLookup(store: ResponseStore | null, history: readonly Item[], ids: string[], principal: Principal): Promise<(id: string) => Item | undefined> {
   const byId = new Map(history.map((it) => [it.id, it]));
   const missing = [...new Set(ids.filter((id) => !byId.has(id)))];
   const stored = store && missing.length ? await store.findItems(missing, principal) : null;
   return (id) => byId.get(id) ?? stored?.get(id);
 }
 
+const noReferences = (): Item | undefined => undefined;
+
+/** Only gateway tools prepare (tools/types.ts skips function entries): a request with none has nothing to prepare. */
+const EMPTY_PREPARATIONS: ToolPreparations = new Map();
+
 /** validate → hydrate → tool preparation: every error here is a plain HTTP error, even for streaming requests. */
-export async function prepareRequest(deps: PrepareDeps, body: unknown, principal: Principal, signal?: AbortSignal): Promise<PreparedRequest> {
+export async function prepareRequest(deps: PrepareDeps, body: unknown, principal: Principal, cancellation?: Cancellation): Promise<PreparedRequest> {
   const req = validateCreateResponse(body, deps.limits);
   const parentId = req.previous_response_id ?? null;
-  const conversation = await hydrateConversation(deps.store, req, principal);
+  // Each step below is skipped, not awaited, when the request has nothing for it: an await costs
+  // promise hops even when nothing is pending, and a plain request has none of these.
+  const conversation = conversationIdOf(req) === null ? null : await hydrateConversation(deps.store, req, principal);
   const prev = parentId ? (deps.localHistory?.(parentId) ?? (await hydrate(deps.store, parentId, principal))) : null;
   const history = conversation?.items ?? prev?.items ?? [];
   const inherited = inheritedTools(prev?.response ?? null);
@@ -201,12 +202,13 @@ export async function prepareRequest(deps: PrepareDeps, body: unknown, principal
   checkBuiltinsEnabled(tools, toolChoice, deps.enabledBuiltins, deps.unavailableBuiltins ?? 'reject');
   checkToolChoice(toolChoice, tools);
 
-  const lookup = await referenceLookup(deps.store, history, req.input ?? [], principal);
+  const referenced = referencedIds(req.input ?? []);
+  const lookup = referenced.length === 0 ? noReferences : await referenceLookup(deps.store, history, referenced, principal);
   let normalized = normalizeInput(req.input ?? [], deps.newId, lookup);
   if (deps.sealedBlobs) normalized = openSealedReasoning(normalized, deps.sealedBlobs);
   const input = conversation ? withDistinctIds(normalized, history, deps.newId) : normalized;
   if (deps.sealedBlobs) checkCompactions(input, deps.sealedBlobs);
   checkToolOutputs(history, input);
-  const preparations = deps.tools ? await deps.tools.prepare(tools, { history, input, newId: deps.newId, principal, ...(signal ? { signal } : {}) }) : new Map();
+  const preparations = deps.tools && tools.some((t) => t.type !== 'function') ? await deps.tools.prepare(tools, { history, input, newId: deps.newId, principal, ...(cancellation ? { cancellation } : {}) }) : EMPTY_PREPARATIONS;
   return { req, history, input, tools, toolChoice, parentId, conversationId: conversation?.id ?? null, preparations, principal };
 }

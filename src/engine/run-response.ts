@@ -1,5 +1,6 @@
 import { ApiError, internalError, toApiError } from '../api/errors.js';
 import type { IdGenerator } from '../api/ids.js';
+import type { Cancellation, CancelSignal } from '../cancellation/cancellation.js';
 import type { Item } from '../api/items.js';
 import { initialResponse, type ResponseResource } from '../api/response-object.js';
 import type { SealedBlobs } from '../crypto/sealed-blob.js';
@@ -77,7 +78,7 @@ function isWatchedLive(req: PreparedRequest['req']): boolean {
   return req.stream === true || req.background === true;
 }
 
-function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps, gatewayRuns: number, maxToolCalls: number, signal: AbortSignal): TurnRequest {
+function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps, gatewayRuns: number, maxToolCalls: number, signal: CancelSignal): TurnRequest {
   const { req } = prepared;
   // After the gateway has run a tool, a forcing tool_choice has done its job: forcing it again
   // would loop forever. Once max_tool_calls is spent, gateway tools are withdrawn entirely.
@@ -117,6 +118,13 @@ async function defaultCompactThreshold(counter: TokenCounter, req: TurnRequest, 
   const limit = await counter.maxModelLen(req.model, signal);
   if (limit === null) return null;
   return Math.max(1, Math.floor(DEFAULT_COMPACT_SHARE * (limit - Math.max(req.maxOutputTokens ?? 1, 1))));
+}
+
+/** Automatic compaction that applies to a turn (ResponseRun.autoCompaction). */
+interface AutoCompaction {
+  entry: { compact_threshold?: number | null | undefined };
+  counter: TokenCounter;
+  keepTurns: number;
 }
 
 /** Why a gateway call was never run, as the model is told on replay. */
@@ -187,7 +195,7 @@ function modelFacing(items: Item[], tools: GatewayTools, lookup: ItemLookup, not
 }
 
 /** The first upstream turn of a prepared request, as the model would see it (input token counting). */
-export function firstTurn(prepared: PreparedRequest, deps: EngineDeps, signal: AbortSignal): TurnRequest {
+export function firstTurn(prepared: PreparedRequest, deps: EngineDeps, signal: CancelSignal): TurnRequest {
   const byId = new Map<string, Item>();
   for (const it of [...prepared.history, ...prepared.input]) byId.set(it.id, it);
   const items = modelFacing(expandCompactions([...prepared.history, ...prepared.input], deps.sealedBlobs), deps.tools, (id) => byId.get(id));
@@ -233,7 +241,11 @@ export class ResponseRun {
   constructor(
     private readonly deps: EngineDeps,
     private readonly prepared: PreparedRequest,
-    private readonly signal: AbortSignal,
+    /**
+     * Aborts the run (client gone, cancel, shutdown). The upstream turns listen to it directly;
+     * tools, token counting and compaction get its AbortSignal, made only when they run.
+     */
+    private readonly cancellation: Cancellation,
     private readonly options: RunOptions = {},
   ) {
     const { req } = prepared;
@@ -272,19 +284,20 @@ export class ResponseRun {
     c.start();
     let ended = false;
     try {
-      yield* this.flush();
+      if (c.pending) yield c.drain();
       try {
         const { status, reason } = yield* this.loop();
         c.settle(status, reason);
-        await this.appendToConversation();
+        // Checked first: an await costs promise hops even when there is nothing to wait for.
+        if (this.joinsConversation()) await this.appendToConversation();
         await this.persist();
         if (status === 'incomplete') this.deps.logger?.warn({ response_id: c.response.id, reason }, 'response incomplete');
         c.finish();
       } catch (err) {
         // An abort is a cancellation, unless its reason is an error (e.g. the gateway shutting
         // down under a background run), which fails the response with that error.
-        const reason: unknown = this.signal.aborted ? this.signal.reason : undefined;
-        if (this.signal.aborted && !(reason instanceof ApiError)) {
+        const reason: unknown = this.cancellation.aborted ? this.cancellation.reason : undefined;
+        if (this.cancellation.aborted && !(reason instanceof ApiError)) {
           c.cancel();
         } else {
           const apiErr = reason instanceof ApiError ? reason : err instanceof ApiError ? err : toApiError(err);
@@ -295,7 +308,7 @@ export class ResponseRun {
         await this.persistUnfinished();
       }
       ended = true;
-      yield* this.flush();
+      if (c.pending) yield c.drain();
     } finally {
       // The consumer stopped pulling (a streaming client left while a batch was being sent):
       // the run is cancelled and stored as such, like a cancel request.
@@ -324,11 +337,6 @@ export class ResponseRun {
     else logger.warn(line, 'response failed');
   }
 
-  /** Yield what the composer has queued, if anything. */
-  private *flush(): Generator<StreamEvent[], void, undefined> {
-    const out = this.composer.drain();
-    if (out.length) yield out;
-  }
 
   private async *loop(): AsyncGenerator<StreamEvent[], { status: 'completed' | 'incomplete'; reason: string | null }, undefined> {
     const { deps, prepared, composer: c } = this;
@@ -341,16 +349,18 @@ export class ResponseRun {
       return items;
     };
     const conversation = modelFacing(remember(expandCompactions([...prepared.history, ...prepared.input], deps.sealedBlobs)), deps.tools, lookup);
-    conversation.push(...modelFacing(remember(yield* this.startTools()), deps.tools, lookup));
+    // Most requests have no tool with a start step: no generator to run then.
+    if (this.hasStartSteps()) conversation.push(...modelFacing(remember(yield* this.startTools()), deps.tools, lookup));
     const maxToolCalls = prepared.req.max_tool_calls ?? Infinity;
     const watched = isWatchedLive(prepared.req);
     let executed = 0;
     for (let turn = 0; turn < MAX_TURNS; turn++) {
       c.beginTurn();
-      const req = turnRequest(prepared, conversation, deps, executed, maxToolCalls, this.signal);
-      if (!this.compacted) yield* this.autoCompact(req, conversation);
+      const req = turnRequest(prepared, conversation, deps, executed, maxToolCalls, this.cancellation);
+      const compaction = this.compacted ? null : this.autoCompaction(conversation);
+      if (compaction) yield* this.autoCompact(req, conversation, compaction);
       if (prepared.req.truncation === 'auto' && deps.tokenCounter) {
-        const fitted = await fitToContext(req, deps.tokenCounter, this.signal);
+        const fitted = await fitToContext(req, deps.tokenCounter, this.cancellation.signal);
         if (fitted.dropped > 0) {
           // Dropped for good: later turns of this run start from the truncated history too.
           conversation.splice(0, conversation.length, ...fitted.items);
@@ -369,17 +379,16 @@ export class ResponseRun {
           if (accepted.length || watched) yield accepted;
           continue;
         }
-        // Once per upstream read (per token on a fast upstream): flush() inlined, no generator.
-        const out = c.drain();
-        if (out.length) yield out;
+        // Once per upstream read (per token on a fast upstream).
+        if (c.pending) yield c.drain();
       }
       const outcome = c.endTurn();
-      yield* this.flush();
+      if (c.pending) yield c.drain();
       const gatewayCalls = outcome.calls.filter((call) => call.open);
       if (outcome.finishReason === 'length' || outcome.finishReason === 'content_filter') {
         // The model was cut off: calls it was still writing are never run.
         for (const call of gatewayCalls) this.abandonCall(call.item);
-        yield* this.flush();
+        if (c.pending) yield c.drain();
         return { status: 'incomplete', reason: outcome.finishReason === 'length' ? 'max_output_tokens' : 'content_filter' };
       }
       if (gatewayCalls.length === 0) return { status: 'completed', reason: null };
@@ -394,13 +403,18 @@ export class ResponseRun {
           yield* this.runGatewayCall(call);
           executed++;
         }
-        yield* this.flush();
+        if (c.pending) yield c.drain();
       }
       conversation.push(...modelFacing(remember(gatewayCalls.map((call) => call.item)), deps.tools, lookup, notRun));
       // Client calls in the same turn end the response: the client must answer them first.
       if (outcome.calls.length > gatewayCalls.length) return { status: 'completed', reason: null };
     }
     throw internalError(`The tool loop stopped after ${MAX_TURNS} upstream turns without a final answer.`, 'tool_loop_limit');
+  }
+
+  private hasStartSteps(): boolean {
+    for (const preparation of this.prepared.preparations.values()) if (preparation.start) return true;
+    return false;
   }
 
   /**
@@ -414,10 +428,10 @@ export class ResponseRun {
       const start = prepared.preparations.get(entry)?.start;
       if (!start) continue;
       this.started = true;
-      const running = this.observe(start({ signal: this.signal, include: this.include, sink: this.sink }), entry.type);
-      yield* this.flush();
+      const running = this.observe(start({ signal: this.cancellation.signal, include: this.include, sink: this.sink }), entry.type);
+      if (c.pending) yield c.drain();
       await running.settled();
-      yield* this.flush();
+      if (c.pending) yield c.drain();
     }
     return c.response.output.slice(before);
   }
@@ -430,18 +444,18 @@ export class ResponseRun {
 
   /** Run one gateway call; the tool streams its own events about the (already announced) item. */
   private async *runGatewayCall(call: TurnCall): AsyncGenerator<StreamEvent[], void, undefined> {
-    const { deps, prepared } = this;
+    const { deps, prepared, composer: c } = this;
     const resolved = deps.tools.resolve(call.name, prepared.tools);
     if (!resolved) throw internalError(`No gateway tool owns '${call.name}'.`);
     const running = resolved.tool.run(
       { call_id: call.call_id, name: call.name, arguments: call.arguments },
-      { item: call.item, signal: this.signal, include: this.include, entry: resolved.entry, state: prepared.preparations.get(resolved.entry)?.state, sink: this.sink, principal: prepared.principal },
+      { item: call.item, signal: this.cancellation.signal, include: this.include, entry: resolved.entry, state: prepared.preparations.get(resolved.entry)?.state, sink: this.sink, principal: prepared.principal },
     );
     const observed = this.observe(running, resolved.tool.kind);
     // Events the tool emitted before its first await (e.g. `interpreting`) go out while it runs.
-    yield* this.flush();
+    if (c.pending) yield c.drain();
     await observed.settled();
-    yield* this.flush();
+    if (c.pending) yield c.drain();
     const status = (call.item as { status?: string }).status;
     if (status === 'failed' || status === 'incomplete') {
       const error = (call.item as { error?: unknown }).error;
@@ -457,7 +471,7 @@ export class ResponseRun {
   private observe(running: Promise<unknown>, tool: string): { settled(): Promise<unknown> } {
     let awaited = false;
     running.catch((err: unknown) => {
-      if (awaited || this.signal.aborted) return;
+      if (awaited || this.cancellation.aborted) return;
       this.deps.logger?.warn({ response_id: this.result.response.id, tool, err }, 'gateway tool run failed after its response was abandoned');
     });
     return {
@@ -485,6 +499,20 @@ export class ResponseRun {
   }
 
   /**
+   * Whether automatic compaction may apply to this turn, decided without a generator (most
+   * requests ask for none): the request asks for it, tokens can be counted, and something older
+   * than the kept turns is there to summarise. Null: not this turn.
+   */
+  private autoCompaction(conversation: Item[]): AutoCompaction | null {
+    const { deps, prepared } = this;
+    const entry = prepared.req.context_management?.find((m) => m.type === 'compaction');
+    if (!entry || !deps.tokenCounter) return null;
+    const keepTurns = deps.compactionKeepTurns ?? 2;
+    if (!hasOlderToSummarise(conversation, keepTurns)) return null;
+    return { entry, counter: deps.tokenCounter, keepTurns };
+  }
+
+  /**
    * `context_management: [{type: "compaction", compact_threshold}]`: when a turn's input has
    * reached the threshold — before the first turn, or between the turns of a tool loop whose
    * outputs made it grow — the model summarises the older part first; the compaction item
@@ -493,15 +521,11 @@ export class ResponseRun {
    * there to summarise: a second summary in the same response would only re-summarise the first,
    * and the growth of a tool loop is inside the kept (current) turn.
    */
-  private async *autoCompact(req: TurnRequest, conversation: Item[]): AsyncGenerator<StreamEvent[], void, undefined> {
-    const { deps, prepared, composer: c } = this;
-    const entry = prepared.req.context_management?.find((m) => m.type === 'compaction');
-    if (!entry || !deps.tokenCounter) return;
-    const keepTurns = deps.compactionKeepTurns ?? 2;
-    if (!hasOlderToSummarise(conversation, keepTurns)) return;
-    const threshold = entry.compact_threshold ?? (await defaultCompactThreshold(deps.tokenCounter, req, this.signal));
+  private async *autoCompact(req: TurnRequest, conversation: Item[], { entry, counter, keepTurns }: AutoCompaction): AsyncGenerator<StreamEvent[], void, undefined> {
+    const { deps, composer: c } = this;
+    const threshold = entry.compact_threshold ?? (await defaultCompactThreshold(counter, req, this.cancellation.signal));
     if (threshold === null) return;
-    const counted = await deps.tokenCounter.count(req, this.signal);
+    const counted = await counter.count(req, this.cancellation.signal);
     if (counted.tokens < threshold) return;
     this.compacted = true;
     const done = await compact(deps, {
@@ -510,11 +534,11 @@ export class ResponseRun {
       keepTurns,
       instructions: req.instructions,
       params: req.params,
-      signal: this.signal,
+      signal: this.cancellation.signal,
     });
     c.addItem(done.item);
     c.doneItem(done.item);
-    yield* this.flush();
+    if (c.pending) yield c.drain();
     conversation.splice(0, conversation.length, ...expandCompactions([done.item], deps.sealedBlobs));
     deps.logger?.warn({ response_id: c.response.id, input_tokens: counted.tokens, compact_threshold: threshold, kept_items: conversation.length }, 'automatic compaction: the input reached compact_threshold');
   }
@@ -538,9 +562,14 @@ export class ResponseRun {
    * `store: false` persists nothing, conversation items included (as OpenAI): the conversation
    * is read as history and left unchanged.
    */
+  private joinsConversation(): boolean {
+    const { deps, prepared } = this;
+    return deps.store !== null && prepared.conversationId !== null && prepared.req.store !== false;
+  }
+
   private async appendToConversation(): Promise<void> {
     const { deps, prepared } = this;
-    if (!deps.store || !prepared.conversationId || prepared.req.store === false) return;
+    if (!deps.store || !prepared.conversationId) return;
     const items = [...prepared.input, ...this.result.response.output];
     await appendTurn(deps.store, prepared.conversationId, prepared.principal, items).catch((err: unknown) => {
       if (err instanceof ApiError) throw err;

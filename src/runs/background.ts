@@ -4,6 +4,7 @@
  * ends or its lease is lost; the HTTP request only reads it like any other follower.
  */
 import { ApiError } from '../api/errors.js';
+import { Cancellation } from '../cancellation/cancellation.js';
 import { filterOutputForClient } from '../engine/include-filter.js';
 import type { PreparedRequest } from '../engine/prepare.js';
 import { ResponseRun, type EngineDeps } from '../engine/run-response.js';
@@ -24,8 +25,8 @@ export async function startBackgroundRun(
   logger: StoreLogger,
 ): Promise<ResponseObject> {
   if (registry.liveCount >= registry.settings.maxRuns) throw tooManyRuns(registry.settings.maxRuns);
-  const controller = new AbortController();
-  const run = new ResponseRun(deps, prepared, controller.signal);
+  const cancellation = new Cancellation();
+  const run = new ResponseRun(deps, prepared, cancellation);
   const include = prepared.req.include ?? [];
   const view = (): ResponseObject => structuredClone(filterOutputForClient(run.result.response, include)) as unknown as ResponseObject;
   const queued = view();
@@ -46,10 +47,10 @@ export async function startBackgroundRun(
     flushMs: registry.settings.flushMs,
     batchEvents: registry.settings.batchEvents,
     onWritten: () => registry.wake(id),
-    onLost: () => controller.abort(),
+    onLost: () => cancellation.abort(),
   });
   const done = drive(run, recorder, view, logger, id);
-  registry.adopt(id, controller, done);
+  registry.adopt(id, cancellation, done);
   return queued;
 }
 

@@ -3,12 +3,13 @@
  * are written, until the run has ended and every event has been read. Works the same for the
  * request that created the run, a reconnecting client, and another worker or instance.
  */
+import type { CancelSignal } from '../cancellation/cancellation.js';
 import { LIVE_RUN_STATUSES, type RunStatus, type StoredEvent } from '../store/types.js';
 import type { RunRegistry } from './registry.js';
 
 const PAGE = 512;
 
-export async function* followRun(registry: RunRegistry, id: string, startingAfter: number, signal: AbortSignal): AsyncGenerator<StoredEvent[], void, undefined> {
+export async function* followRun(registry: RunRegistry, id: string, startingAfter: number, signal: CancelSignal): AsyncGenerator<StoredEvent[], void, undefined> {
   let after = startingAfter;
   while (!signal.aborted) {
     const wake = registry.nextWake(id, signal);

@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../api/errors.js';
 import { ANONYMOUS_PRINCIPAL } from '../api/principal.js';
+import type { Cancellation, CancelSignal } from '../cancellation/cancellation.js';
 import type { Item } from '../api/items.js';
 import type { RunSettings } from '../config/run-settings.js';
 import type { StreamEvent } from '../engine/composer.js';
@@ -41,7 +42,7 @@ export function shutdownError(): ApiError {
 }
 
 interface LiveRun {
-  controller: AbortController;
+  cancellation: Cancellation;
   done: Promise<void>;
 }
 
@@ -77,7 +78,7 @@ export class RunRegistry {
       try {
         this.#unlisten = await this.runs.listen((kind, id) => {
           if (kind === 'events') this.#bus.emit(id);
-          else this.#live.get(id)?.controller.abort();
+          else this.#live.get(id)?.cancellation.abort();
         });
       } catch (err) {
         this.logger.warn({ err }, 'background runs: cannot LISTEN for notifications; polling instead');
@@ -98,15 +99,15 @@ export class RunRegistry {
       const all = Promise.allSettled(runs.map((r) => r.done));
       const timer = new Promise((r) => setTimeout(r, graceMs).unref());
       await Promise.race([all, timer]);
-      for (const r of this.#live.values()) r.controller.abort(shutdownError());
+      for (const r of this.#live.values()) r.cancellation.abort(shutdownError());
       await all;
     }
     await this.#unlisten?.().catch(() => undefined);
   }
 
   /** Track a run this process executes; `done` settles when it has been fully recorded. */
-  adopt(id: string, controller: AbortController, done: Promise<void>): void {
-    this.#live.set(id, { controller, done });
+  adopt(id: string, cancellation: Cancellation, done: Promise<void>): void {
+    this.#live.set(id, { cancellation, done });
     void done.finally(() => this.#live.delete(id));
   }
 
@@ -118,7 +119,7 @@ export class RunRegistry {
   abortLocal(id: string): boolean {
     const run = this.#live.get(id);
     if (!run) return false;
-    run.controller.abort();
+    run.cancellation.abort();
     return true;
   }
 
@@ -132,7 +133,7 @@ export class RunRegistry {
    * (writes by processes that cannot notify), or when `signal` aborts. Create it before reading,
    * so a write between the read and the wait is not missed.
    */
-  nextWake(id: string, signal?: AbortSignal): { promise: Promise<void>; cancel: () => void } {
+  nextWake(id: string, signal?: CancelSignal): { promise: Promise<void>; cancel: () => void } {
     let done!: () => void;
     const promise = new Promise<void>((r) => (done = r));
     const timer = setTimeout(finish, this.settings.pollMs);

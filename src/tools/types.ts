@@ -1,4 +1,5 @@
 import type { IdGenerator } from '../api/ids.js';
+import type { Cancellation } from '../cancellation/cancellation.js';
 import type { Item } from '../api/items.js';
 import type { Principal } from '../api/principal.js';
 import type { RequestTool } from '../api/request-schema.js';
@@ -67,6 +68,15 @@ export interface ToolPrepareContext {
   /** Aborted when the client goes away: long preparation (remote MCP listings) stops with it. */
   signal?: AbortSignal;
 }
+
+/** What `GatewayTools.prepare` is given once for all of a request's entries. */
+export type RequestPrepareContext = Omit<ToolPrepareContext, 'param' | 'signal'> & {
+  /**
+   * Aborted when the client goes away. A tool that prepares gets its AbortSignal as `signal`,
+   * made only then: a request without such a tool never pays for an AbortSignal here.
+   */
+  cancellation?: Cancellation;
+};
 
 /** What a tool did before the response starts (e.g. MCP discovery). */
 export interface ToolPreparation {
@@ -138,7 +148,7 @@ export interface GatewayTools {
   /** The presenter for a model-facing function name in this request, or null for client functions. */
   presenterFor(name: string, tools: RequestTool[], newId: IdGenerator, preparations?: ToolPreparations): CallPresenter | null;
   /** Run every gateway tool's `prepare` for this request's entries (in parallel). */
-  prepare(tools: RequestTool[], ctx: Omit<ToolPrepareContext, 'param'>): Promise<ToolPreparations>;
+  prepare(tools: RequestTool[], ctx: RequestPrepareContext): Promise<ToolPreparations>;
   readonly enabledKinds: ReadonlySet<string>;
 }
 
@@ -175,11 +185,12 @@ export function createGatewayTools(tools: GatewayTool[]): GatewayTools {
     },
     async prepare(requestTools, ctx) {
       const out = new Map<RequestTool, ToolPreparation>();
+      const { cancellation, ...shared } = ctx;
       await Promise.all(
         requestTools.map(async (entry, i) => {
           if (entry.type === 'function') return;
           const tool = byKind.get(kindOf(entry));
-          if (tool?.prepare) out.set(entry, await tool.prepare(entry, { ...ctx, param: `tools[${i}]` }));
+          if (tool?.prepare) out.set(entry, await tool.prepare(entry, { ...shared, param: `tools[${i}]`, ...(cancellation ? { signal: cancellation.signal } : {}) }));
         }),
       );
       return out;

@@ -19,6 +19,7 @@
 import { Readable } from 'node:stream';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import { ApiError, upstreamTimeout } from '../api/errors.js';
+import type { CancelSignal } from '../cancellation/cancellation.js';
 import { mapTransportError } from './map-transport-error.js';
 
 /** The deadlines and byte cap of one request (all required, already clamped to timer range). */
@@ -80,7 +81,8 @@ export function parseRawHeaders(raw: (Buffer | string | string[])[]): Record<str
 
 export class UpstreamExchange extends Readable implements Dispatcher.DispatchHandler {
   private readonly limits: ExchangeLimits;
-  private readonly signal: AbortSignal | undefined;
+  /** The caller's cancellation: an AbortSignal, or the request's `Cancellation` (cheaper to listen to). */
+  private readonly signal: CancelSignal | undefined;
   private readonly requestBody: unknown;
   /** Until the response head arrives (or the request fails). */
   private settle: { resolve: (head: ExchangeHead) => void; reject: (err: unknown) => void } | null;
@@ -117,7 +119,7 @@ export class UpstreamExchange extends Readable implements Dispatcher.DispatchHan
   private readonly onCallerAbort = (): void => this.end_(this.signal!.reason instanceof Error ? this.signal!.reason : new undiciErrors.RequestAbortedError());
   private readonly onTimer = (): void => this.checkDeadlines();
 
-  constructor(limits: ExchangeLimits, signal: AbortSignal | undefined, requestBody: unknown, settle: UpstreamExchange['settle']) {
+  constructor(limits: ExchangeLimits, signal: CancelSignal | undefined, requestBody: unknown, settle: UpstreamExchange['settle']) {
     // undici's own body streams buffer up to 64 KiB before pausing the socket.
     super({ highWaterMark: 64 * 1024 });
     this.limits = limits;

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { buildConnector, Pool } from 'undici';
+import type { CancelSignal } from '../cancellation/cancellation.js';
 import { forwardableHeaders } from '../net/hop-by-hop.js';
 import { UpstreamExchange } from './exchange.js';
 import { mapTransportError } from './map-transport-error.js';
@@ -40,7 +41,8 @@ export interface RequestDeadlines {
 export interface UpstreamRequestOptions {
   body?: string | Uint8Array | Readable | null;
   headers?: Record<string, string>;
-  signal?: AbortSignal;
+  /** An AbortSignal, or the gateway's own `Cancellation` (no EventTarget on the request path). */
+  signal?: CancelSignal;
   /** E.g. a proxied non-streaming completion only sends its first byte when it is done. */
   deadlines?: RequestDeadlines;
   /** `path` is relative to the server root beside the API base (vLLM's `/tokenize`), not to `/v1`. */
@@ -174,7 +176,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
  * Reads a (small) body as text, up to `limit` bytes; the rest is discarded. Used for error
  * bodies and small JSON answers; transport failures while reading map like any other.
  */
-export async function readBodyText(body: Readable, limit = MAX_ERROR_BODY_BYTES, signal?: AbortSignal): Promise<string> {
+export async function readBodyText(body: Readable, limit = MAX_ERROR_BODY_BYTES, signal?: CancelSignal): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {

@@ -1,4 +1,5 @@
 import { ApiError, upstreamTimeout, upstreamUnavailable } from '../api/errors.js';
+import type { CancelSignal } from '../cancellation/cancellation.js';
 
 /**
  * The one place where a transport failure talking to the upstream becomes an ApiError.
@@ -10,7 +11,7 @@ import { ApiError, upstreamTimeout, upstreamUnavailable } from '../api/errors.js
  * - everything else at the socket level (refused, DNS, reset, closed mid-body) → 502
  *   `upstream_unavailable`.
  */
-export function mapTransportError(err: unknown, signal?: AbortSignal | null): unknown {
+export function mapTransportError(err: unknown, signal?: Pick<CancelSignal, 'aborted' | 'reason'> | null): unknown {
   if (err instanceof ApiError) return err;
   if (signal?.aborted) return signal.reason ?? err;
   const code = errorCode(err);

@@ -1,4 +1,5 @@
 import type { Item } from '../api/items.js';
+import type { CancelSignal } from '../cancellation/cancellation.js';
 import type { ModelEvent } from '../model/events.js';
 import type { PassThroughParams } from './pass-through.js';
 
@@ -55,7 +56,11 @@ export interface TurnRequest {
   stream?: boolean;
   /** Extra headers for the upstream call (trace context). */
   headers?: Record<string, string>;
-  signal: AbortSignal;
+  /**
+   * Aborts the turn (the client left, the run was cancelled): the request's `Cancellation`, or any
+   * AbortSignal. Code that needs a real AbortSignal gets it from the engine, not from here.
+   */
+  signal: CancelSignal;
 }
 
 export interface UpstreamAdapter {

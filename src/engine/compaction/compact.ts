@@ -93,7 +93,7 @@ async function summarise(deps: CompactDeps, req: CompactRequest, older: Item[]):
   if (!older.some((it) => !isPinned(it))) return { text: '', usage };
   const ask: Item = { type: 'message', id: deps.newId('msg'), role: 'user', status: 'completed', content: [{ type: 'input_text', text: COMPACTION_PROMPT }] };
   // Nobody watches the summary being written: one JSON answer is enough (TurnRequest.stream).
-  const turn = await fitSummaryCall(deps, defaultTurn({ model: req.model, instructions: req.instructions, items: [...older, ask], params: req.params, stream: false, signal: req.signal }));
+  const turn = await fitSummaryCall(deps, req.signal, defaultTurn({ model: req.model, instructions: req.instructions, items: [...older, ask], params: req.params, stream: false, signal: req.signal }));
   let text = '';
   for await (const batch of deps.adapter.streamTurn(turn)) {
     for (const ev of batch) {
@@ -104,12 +104,12 @@ async function summarise(deps: CompactDeps, req: CompactRequest, older: Item[]):
   return { text: text.trim(), usage };
 }
 
-async function fitSummaryCall(deps: CompactDeps, turn: TurnRequest): Promise<TurnRequest> {
+async function fitSummaryCall(deps: CompactDeps, signal: AbortSignal, turn: TurnRequest): Promise<TurnRequest> {
   if (!deps.tokenCounter) return turn;
-  const limit = await deps.tokenCounter.maxModelLen(turn.model, turn.signal);
+  const limit = await deps.tokenCounter.maxModelLen(turn.model, signal);
   if (limit === null) return turn;
   const capped = { ...turn, maxOutputTokens: Math.max(1, Math.floor(limit * SUMMARY_SHARE)) };
-  const fitted = await fitToContext(capped, deps.tokenCounter, turn.signal);
+  const fitted = await fitToContext(capped, deps.tokenCounter, signal);
   if (fitted.dropped === 0) return capped;
   deps.logger?.warn({ dropped_items: fitted.dropped, input_tokens: fitted.tokens }, 'compaction: the history to summarise exceeds the context; its oldest items were left out of the summary call');
   return { ...capped, items: fitted.items };

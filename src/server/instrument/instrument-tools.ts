@@ -11,7 +11,7 @@ import type { IdGenerator } from '../../api/ids.js';
 import type { Item } from '../../api/items.js';
 import type { RequestTool } from '../../api/request-schema.js';
 import { withSpan } from '../../observability/index.js';
-import type { GatewayTool, GatewayTools, ItemLookup, ToolPrepareContext, ToolPreparations } from '../../tools/types.js';
+import type { GatewayTool, GatewayTools, ItemLookup, RequestPrepareContext, ToolPreparations } from '../../tools/types.js';
 import type { GatewayObservability } from '../observability.js';
 import { addTiming, type RequestObservation } from './request-observation.js';
 
@@ -79,7 +79,7 @@ export class ObservedTools implements GatewayTools {
   presenterFor(name: string, tools: RequestTool[], newId: IdGenerator, preparations?: ToolPreparations) {
     return this.shared.presenterFor(name, tools, newId, preparations);
   }
-  prepare(tools: RequestTool[], ctx: Omit<ToolPrepareContext, 'param'>) {
+  prepare(tools: RequestTool[], ctx: RequestPrepareContext) {
     return this.shared.prepare(tools, ctx);
   }
 }

@@ -17,6 +17,7 @@ import type { WebSocket } from 'ws';
 import { ApiError, invalidRequest, toApiError } from '../../api/errors.js';
 import type { Item } from '../../api/items.js';
 import type { Principal } from '../../api/principal.js';
+import { Cancellation } from '../../cancellation/cancellation.js';
 import type { RunSettings } from '../../config/run-settings.js';
 import type { StreamEvent } from '../../engine/composer.js';
 import { filterOutputForClient } from '../../engine/include-filter.js';
@@ -86,7 +87,7 @@ class ResponsesConnection {
   #alive = true;
   #idle: NodeJS.Timeout | null = null;
   #ping: NodeJS.Timeout | null = null;
-  readonly #closed = new AbortController();
+  readonly #closed = new Cancellation();
   readonly #prepareDeps: PrepareDeps;
 
   constructor(
@@ -183,7 +184,7 @@ class ResponsesConnection {
   }
 
   async #handle(message: Message, laneId: string, lane: Lane): Promise<void> {
-    if (this.#closed.signal.aborted) return;
+    if (this.#closed.aborted) return;
     if ('error' in message) return this.#sendError(message.error, laneId);
     const { type, stream: _stream, stream_id: _lane, generate, ...body } = message.event;
     if (type !== 'response.create') {
@@ -213,7 +214,7 @@ class ResponsesConnection {
   }
 
   async #run(prepared: PreparedRequest, continues: string | null, laneId: string, lane: Lane, generate: boolean): Promise<void> {
-    const run = new ResponseRun(this.deps.engine, prepared, this.#closed.signal, { generate });
+    const run = new ResponseRun(this.deps.engine, prepared, this.#closed, { generate });
     for await (const batch of run.events()) {
       for (const ev of batch) await this.#send(ev, laneId);
     }

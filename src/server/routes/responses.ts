@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidRequest, notFound } from '../../api/errors.js';
 import type { Principal } from '../../api/principal.js';
 import { ID_PATTERN } from '../../api/ids.js';
+import { Cancellation, type CancelSignal } from '../../cancellation/cancellation.js';
 import { filterOutputForClient } from '../../engine/include-filter.js';
 import { prepareRequest, type PrepareDeps } from '../../engine/prepare.js';
 import { ResponseRun, type EngineDeps } from '../../engine/run-response.js';
@@ -13,13 +14,17 @@ import type { RunRegistry } from '../../runs/registry.js';
 import { LIVE_RUN_STATUSES, type RunRecord, type RunStatus, type StoredEvent, type StoreLogger } from '../../store/types.js';
 import { SseStream } from './sse-stream.js';
 
-/** Abort the run as soon as the client goes away before the response is finished. */
-function abortOnDisconnect(reply: FastifyReply): AbortController {
-  const controller = new AbortController();
+/**
+ * Abort the run as soon as the client goes away before the response is finished. A Cancellation,
+ * not an AbortController: nearly every request finishes, and the run's own code listens to it
+ * without an EventTarget (cancellation.ts); anything that needs an AbortSignal gets one from it.
+ */
+function abortOnDisconnect(reply: FastifyReply): Cancellation {
+  const cancellation = new Cancellation();
   reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort(new Error('client disconnected'));
+    if (!reply.raw.writableFinished) cancellation.abort(new Error('client disconnected'));
   });
-  return controller;
+  return cancellation;
 }
 
 type EventBatches = AsyncGenerator<StreamEvent[], void, undefined>;
@@ -55,7 +60,7 @@ async function openStream(run: ResponseRun): Promise<{ held: StreamEvent[][]; re
 }
 
 /** A background run's stored events after `startingAfter`, live until its terminal event. */
-function followSse(runs: RunRegistry, id: string, startingAfter: number, signal: AbortSignal, keepAliveMs: number): SseStream<StoredEvent[]> {
+function followSse(runs: RunRegistry, id: string, startingAfter: number, signal: CancelSignal, keepAliveMs: number): SseStream<StoredEvent[]> {
   return new SseStream(followRun(runs, id, startingAfter, signal), encodeStoredBatch, { keepAliveMs });
 }
 
@@ -139,10 +144,10 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
   app.post('/v1/responses', async (request, reply) => {
     // Armed before prepare: a client that leaves during tool discovery (remote MCP listings)
     // cancels it instead of leaving it to run to its timeout.
-    const controller = abortOnDisconnect(reply);
+    const cancellation = abortOnDisconnect(reply);
     const deps = engineOf(request);
     // validate → hydrate happen before any byte is sent: their errors are plain HTTP errors.
-    const prepared = await prepareRequest(responsePrepareDeps(deps), request.body, request.principal, controller.signal);
+    const prepared = await prepareRequest(responsePrepareDeps(deps), request.body, request.principal, cancellation);
     // Lets the instrumented adapter label the model's tool calls with their tool type.
     const observation = request.observation;
     if (observation) observation.requestTools = prepared.tools;
@@ -152,10 +157,10 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
       const queued = await startBackgroundRun(runs, deps, prepared, request.principal, logger);
       if (!prepared.req.stream) return queued;
       // This request only follows the run: a disconnect stops the following, not the run.
-      return sseResponse(reply, followSse(runs, queued.id, -1, abortOnDisconnect(reply).signal, keepAliveMs));
+      return sseResponse(reply, followSse(runs, queued.id, -1, abortOnDisconnect(reply), keepAliveMs));
     }
 
-    const run = new ResponseRun(deps, prepared, controller.signal);
+    const run = new ResponseRun(deps, prepared, cancellation);
 
     if (prepared.req.stream) {
       let opened: Awaited<ReturnType<typeof openStream>>;
@@ -163,12 +168,12 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
         opened = await openStream(run);
       } catch (err) {
         // The client left before the stream began: the run was aborted on purpose.
-        if (controller.signal.aborted) return reply;
+        if (cancellation.aborted) return reply;
         throw err;
       }
       const { held, rest } = opened;
       if (!rest && !run.started && run.result.error) {
-        if (controller.signal.aborted) return reply;
+        if (cancellation.aborted) return reply;
         return reply.status(run.result.error.status).send(run.result.error.toBody());
       }
       reportTruncation(reply, run);
@@ -183,7 +188,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
       // Non-streaming is the same pipeline run to its end.
     }
     // The client left: the run was cancelled (and stored so); there is nobody to answer.
-    if (controller.signal.aborted) return reply;
+    if (cancellation.aborted) return reply;
     const { response, error, responseJson } = run.result;
     reportTruncation(reply, run);
     if (error) return reply.status(error.status).send(error.toBody());
@@ -207,7 +212,7 @@ export function registerResponsesRoutes(app: FastifyInstance, routeDeps: Respons
         }
         throw responseNotFound(id);
       }
-      return sseResponse(reply, followSse(runs, id, startingAfter, abortOnDisconnect(reply).signal, keepAliveMs));
+      return sseResponse(reply, followSse(runs, id, startingAfter, abortOnDisconnect(reply), keepAliveMs));
     }
     const found = deps.store ? await deps.store.get(id, request.principal) : null;
     if (found) return found;

@@ -1,11 +1,13 @@
 import type { Readable } from 'node:stream';
+import type { CancelSignal } from '../../cancellation/cancellation.js';
 import type { ModelEvent } from '../../model/events.js';
 import { readBodyText, type RequestDeadlines, type UpstreamClient } from '../http-client.js';
 import { mapUpstreamHttpError } from '../map-upstream-http-error.js';
 import type { TurnRequest, UpstreamAdapter } from '../types.js';
 import { buildChatRequest } from './build-request.js';
 import type { ConvertOptions } from './convert-to-chat-messages.js';
-import { parseChatCompletion } from './parse-completion.js';
+import { completionEvents } from './parse-completion.js';
+import { readAnswerText, wholeAnswerText } from './read-answer.js';
 import { parseChatCompletionChunks } from './parse-chunks.js';
 
 export interface ChatCompletionsAdapterOptions extends ConvertOptions {
@@ -103,7 +105,7 @@ class CompletionBatch implements AsyncIterableIterator<ModelEvent[]> {
 
   constructor(
     private readonly body: Readable,
-    private readonly signal: AbortSignal,
+    private readonly signal: CancelSignal,
     private readonly generateCallId: (() => string) | undefined,
   ) {}
 
@@ -111,14 +113,26 @@ class CompletionBatch implements AsyncIterableIterator<ModelEvent[]> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<ModelEvent[], undefined>> {
-    if (this.#read) return DONE;
+  next(): Promise<IteratorResult<ModelEvent[], undefined>> {
+    if (this.#read) return Promise.resolve(DONE);
     this.#read = true;
-    try {
-      return { done: false, value: await parseChatCompletion(this.body, { signal: this.signal, generateCallId: this.generateCallId }) };
-    } finally {
+    // One promise from the body's text to the batch (no async layers: each would add promise
+    // hops to every JSON answer). A body taken whole is over once its text is there; any other
+    // body is released as soon as it has been read or has failed.
+    const whole = wholeAnswerText(this.body);
+    const release = whole ? null : () => {
       if (!this.body.readableEnded) this.body.destroy();
-    }
+    };
+    return (whole ?? readAnswerText(this.body, this.signal)).then(
+      (text) => {
+        release?.();
+        return { done: false, value: completionEvents(text, this.generateCallId) };
+      },
+      (err: unknown) => {
+        release?.();
+        throw err;
+      },
+    );
   }
 
   async return(): Promise<IteratorResult<ModelEvent[], undefined>> {

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { ApiError } from '../../api/errors.js';
 import { newId } from '../../api/ids.js';
+import type { CancelSignal } from '../../cancellation/cancellation.js';
 import type { ModelEvent } from '../../model/events.js';
 import { createEventSizeGuard } from '../event-size-guard.js';
 import { mapTransportError } from '../map-transport-error.js';
@@ -11,7 +12,7 @@ import { readPlainTextChunk } from './plain-text-chunk.js';
 
 export interface ParseChunksOptions {
   /** The turn's abort signal: a read failure after it fired is the caller's abort, not a 502. */
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** Id for tool calls the upstream sent without one (tests pass a deterministic one). */
   generateCallId?: () => string;
   /** Largest single SSE event the parser may buffer (default 8 MiB). */
@@ -44,7 +45,7 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
  */
 class ChunkBatches implements AsyncIterableIterator<ModelEvent[]> {
   readonly #body: Readable;
-  readonly #signal: AbortSignal | undefined;
+  readonly #signal: CancelSignal | undefined;
   readonly #interpreter: ReturnType<typeof createChunkInterpreter>;
   readonly #messages: EventSourceMessage[] = [];
   readonly #parser = createParser({ onEvent: (message) => this.#messages.push(message) });

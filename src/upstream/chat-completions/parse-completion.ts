@@ -1,15 +1,6 @@
-import type { Readable } from 'node:stream';
 import { newId } from '../../api/ids.js';
 import type { ModelEvent } from '../../model/events.js';
 import { createChunkInterpreter, malformed } from './interpret-chunks.js';
-import { readAnswerText } from './read-answer.js';
-
-export interface ParseCompletionOptions {
-  /** The turn's abort signal: a read failure after it fired is the caller's abort, not a 502. */
-  signal?: AbortSignal;
-  /** Id for tool calls the upstream sent without one (tests pass a deterministic one). */
-  generateCallId?: () => string;
-}
 
 /**
  * A non-streamed `chat.completion` (the upstream's JSON answer to `stream: false`) → the model
@@ -41,20 +32,20 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Reads a JSON chat completion body to its end (the output-bytes cap and the deadlines are the
- * exchange's, http-client.ts) and returns all of the turn's model events, `finish` last. Throws
- * ApiError 502 for a body that is not JSON (e.g. cut short), an error payload or an unfinished
- * answer, and the transport's 502/504 or the caller's abort while reading.
+ * A JSON chat completion's whole body text (read by the adapter: read-answer.ts; the
+ * output-bytes cap and the deadlines are the exchange's) → all of the turn's model events,
+ * `finish` last. Throws ApiError 502 for a body that is not JSON (e.g. cut short), an error
+ * payload or an unfinished answer.
  */
-export async function parseChatCompletion(body: Readable, options: ParseCompletionOptions = {}): Promise<ModelEvent[]> {
-  const text = await readAnswerText(body, options.signal);
+/** `generateCallId`: id for tool calls the upstream sent without one (tests pass a deterministic one). */
+export function completionEvents(text: string, generateCallId?: () => string): ModelEvent[] {
   let completion: unknown;
   try {
     completion = JSON.parse(text);
   } catch {
     throw malformed(`an answer that is not valid JSON: ${text.slice(0, 200)}`);
   }
-  const interpreter = createChunkInterpreter(options.generateCallId ?? (() => newId('call')));
+  const interpreter = createChunkInterpreter(generateCallId ?? (() => newId('call')));
   const events = interpreter.chunk(completionAsChunk(completion)); // throws for an error payload
   // A stream says it is over with `[DONE]`; a completion by having its choice.
   if (!isRecord(completion) || !Array.isArray(completion.choices) || completion.choices.length === 0) {

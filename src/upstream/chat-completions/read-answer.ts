@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { CancelSignal } from '../../cancellation/cancellation.js';
 import { UpstreamExchange } from '../exchange.js';
 import { mapTransportError } from '../map-transport-error.js';
 
@@ -11,10 +12,20 @@ import { mapTransportError } from '../map-transport-error.js';
  * iterator reports it), through mapTransportError; the caller's abort stays an abort. No size
  * limit of its own: the exchange caps an upstream body (VR_UPSTREAM_MAX_OUTPUT_BYTES).
  */
-export function readAnswerText(body: Readable, signal?: AbortSignal): Promise<string> {
-  // An upstream body nobody has read yet hands over its chunks directly (exchange.ts).
-  const whole = body instanceof UpstreamExchange ? body.wholeText() : null;
-  if (whole) return whole;
+export function readAnswerText(body: Readable, signal?: CancelSignal): Promise<string> {
+  return wholeAnswerText(body) ?? readStreamText(body, signal);
+}
+
+/**
+ * An upstream body nobody has read yet hands over its chunks directly (exchange.ts); null for
+ * any other body. Such an exchange is over once the text (or its failure) is there: there is
+ * nothing left to release.
+ */
+export function wholeAnswerText(body: Readable): Promise<string> | null {
+  return body instanceof UpstreamExchange ? body.wholeText() : null;
+}
+
+function readStreamText(body: Readable, signal: CancelSignal | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const settle = (err: unknown) => {
