@@ -6,7 +6,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoHandler, fakeTokenCount, sendSse, startFakeUpstream, textChunks, type FakeUpstream } from '../support/fake-upstream.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { jsonLines, type ServeProcess } from '../operations/support.js';
+import { jsonLines, waitFor, type ServeProcess } from '../operations/support.js';
 import { startCliSetup, type CliSetup } from './cli-setup.js';
 
 const MAX_MODEL_LEN = 200;
@@ -128,7 +128,11 @@ describe('truncation', () => {
       for await (const ev of streamed.data) if (ev.type === 'response.completed') completed = ev.response;
       expect(completed?.usage?.input_tokens).toBe(fakeTokenCount(sent));
       expect(await droppedMetric()).toBe(metricBefore + 2 * dropped);
-      const logged = jsonLines(gw.proc.output()).filter((l) => l.msg === 'truncation auto: dropped the oldest items to fit the context' && l.response_id === data.id);
+      // Log lines reach stdout in chunks, within 100 ms.
+      const logged = await waitFor('the truncation log line', () => {
+        const found = jsonLines(gw.proc.output()).filter((l) => l.msg === 'truncation auto: dropped the oldest items to fit the context' && l.response_id === data.id);
+        return found.length > 0 ? found : undefined;
+      });
       expect(logged).toMatchObject([{ dropped_items: dropped, input_tokens: fakeTokenCount(sent) }]);
       // Nothing left out: no header.
       const fits = await client.responses.create({ ...body, input: 'short' }).withResponse();
