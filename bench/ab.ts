@@ -9,6 +9,9 @@
  * ratio B ÷ A of the total CPU per request (AB_SLICES × AB_SLICE_SECONDS per build, c=64).
  * `AB_B_NODE_FLAGS="--flag …"` and `AB_B_ENV="VR_X=1 …"` apply to build B only: with
  * `AB_B_CLI` set to the base build too, they compare a node flag or a setting alone.
+ * `AB_TOGETHER=1` loads both builds at the same time in every slice (c each) instead of taking
+ * turns: on a machine shared with other benchmarks, whose load changes within seconds, both then
+ * see the same load (one build against itself: slices 0.97–1.07, totals 0.99–1.00).
  */
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -27,6 +30,7 @@ async function main(): Promise<void> {
   const sliceMs = Number(process.env.AB_SLICE_SECONDS ?? 3) * 1000;
   const concurrency = Number(process.env.AB_CONCURRENCY ?? 64);
   const bFlags = (process.env.AB_B_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const together = process.env.AB_TOGETHER === '1';
   const bEnv = Object.fromEntries((process.env.AB_B_ENV ?? '').split(' ').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   const dir = mkdtempSync(join(tmpdir(), 'vr-ab-'));
   const upstream = await startUpstreamChild();
@@ -47,21 +51,28 @@ async function main(): Promise<void> {
     }
     // Long enough for the JIT to settle: CPU per request still falls for the first ~2,000 requests.
     for (const g of gateways) await warmUp(g.target, 16, path === 'sse' ? 600 : 3000, 6000);
+    /** One slice of closed-loop load on `g`, added to its totals. */
+    const slice = async (i: number, g: (typeof gateways)[number]): Promise<void> => {
+      const cpu0 = cpuMs(g.gw.pid);
+      const main0 = mainThreadCpuMs(g.gw.pid);
+      const r = await closedLoop(g.target, { concurrency, maxRequests: 1_000_000, durationMs: sliceMs });
+      if (r.errors) throw new Error(`${g.name}: ${r.errors} errors (${r.firstError})`);
+      const cpu = cpuMs(g.gw.pid) - cpu0;
+      const main = mainThreadCpuMs(g.gw.pid) - main0;
+      g.cpu += cpu;
+      g.main += main;
+      g.requests += r.samples.length;
+      console.log(`slice ${i + 1} ${g.name}: ${r.samples.length} requests, ${r.rps.toFixed(0)} req/s, ${(cpu / r.samples.length).toFixed(3)} ms CPU/request (main thread ${(main / r.samples.length).toFixed(3)}), load ${loadavg()[0]!.toFixed(1)}`);
+    };
     for (let i = 0; i < slices; i++) {
+      if (together) {
+        // Both builds under load at once: each moment's machine load hits both alike.
+        await Promise.all(gateways.map((g) => slice(i, g)));
+        continue;
+      }
       // ABBA order: a trend in the machine's load hits both alike.
       const order = i % 2 === 0 ? gateways : [...gateways].reverse();
-      for (const g of order) {
-        const cpu0 = cpuMs(g.gw.pid);
-        const main0 = mainThreadCpuMs(g.gw.pid);
-        const r = await closedLoop(g.target, { concurrency, maxRequests: 1_000_000, durationMs: sliceMs });
-        if (r.errors) throw new Error(`${g.name}: ${r.errors} errors (${r.firstError})`);
-        const cpu = cpuMs(g.gw.pid) - cpu0;
-        const main = mainThreadCpuMs(g.gw.pid) - main0;
-        g.cpu += cpu;
-        g.main += main;
-        g.requests += r.samples.length;
-        console.log(`slice ${i + 1} ${g.name}: ${r.samples.length} requests, ${r.rps.toFixed(0)} req/s, ${(cpu / r.samples.length).toFixed(3)} ms CPU/request (main thread ${(main / r.samples.length).toFixed(3)}), load ${loadavg()[0]!.toFixed(1)}`);
-      }
+      for (const g of order) await slice(i, g);
     }
     const [a, b] = gateways.map((g) => g.cpu / g.requests) as [number, number];
     console.log(`${path} c=${concurrency} store=${store ?? 'default'}: A ${a.toFixed(3)} ms, B ${b.toFixed(3)} ms CPU/request; B/A = ${(b / a).toFixed(3)}`);

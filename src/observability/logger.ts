@@ -4,6 +4,7 @@
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
+import { ChunkedDestination } from './log-destination.js';
 import { parseLogLevel } from './log-settings.js';
 import { REDACT_PATHS, REDACTED, censorSecretKeys, createLineScrubber } from './redact.js';
 
@@ -40,7 +41,8 @@ function scrubbingStream(target: FlushableStream, scrub: (line: string) => strin
 }
 
 function buildDestination(pretty: boolean, destination: DestinationStream | undefined): FlushableStream {
-  if (!pretty) return destination ?? pino.destination({ dest: 1, sync: false });
+  // stdout in chunks of many lines, one write each (log-destination.ts).
+  if (!pretty) return destination ?? new ChunkedDestination(process.stdout);
   // In-process pretty stream rather than a transport: no worker thread per gateway worker, and
   // pretty output is a development convenience where throughput does not matter.
   return pinoPretty({

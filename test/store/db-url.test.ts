@@ -36,7 +36,7 @@ describe('storeOptionsFromEnv', () => {
       dbPath: undefined,
       logger: undefined,
       sqliteLockTimeoutMs: 5000,
-      sqliteWal: { checkpointWrites: 500, backstopPages: 20_000 },
+      sqliteWal: { checkpointWrites: 2000, backstopPages: 20_000 },
       cache: { enabled: false, host: 'localhost', port: 6379, ttlSeconds: 3600 },
     });
   });
