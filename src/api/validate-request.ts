@@ -4,7 +4,8 @@ import { invalidRequest, type ApiError } from './errors.js';
 import { jsonSchemaProblem } from './json-schema-check.js';
 import { allGatewayToolSpecs, specOf } from '../tools/catalog.js';
 import { clientModelTools, isClientToolEntry } from '../tools/client/model-functions.js';
-import { createResponseSchema, SUPPORTED_TYPES, type CreateResponseRequest, type RequestTool } from './request-schema.js';
+import { SUPPORTED_TYPES, type CreateResponseRequest, type RequestTool } from './request-schema.js';
+import { requestSchemaFor } from './request-schema-for-keys.js';
 
 /** `['input', 0, 'content']` → `input[0].content`, the way OpenAI names params in errors. */
 export function formatParamPath(path: readonly PropertyKey[]): string {
@@ -255,7 +256,7 @@ export function validateCreateResponse(body: unknown, limits: RequestShapeLimits
   }
   checkShape(body as Record<string, unknown>, limits);
   checkTypes(body as Record<string, unknown>);
-  const parsed = createResponseSchema.safeParse(body);
+  const parsed = requestSchemaFor(body as Record<string, unknown>).safeParse(body);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     throw first ? issueToError(first, body) : invalidRequest('Invalid request body.');

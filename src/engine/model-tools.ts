@@ -20,6 +20,8 @@ function functionTool(tool: Extract<RequestTool, { type: 'function' }>): ModelTo
  * `withGatewayTools: false` is the last turn after `max_tool_calls` is reached.
  */
 export function modelToolsFor(tools: RequestTool[], choice: ToolChoice, gateway: GatewayTools, withGatewayTools = true, preparations?: ToolPreparations): ModelToolSet {
+  // Most requests: no tools, a plain choice (checked once per turn, so nothing built for it).
+  if (tools.length === 0 && typeof choice === 'string') return { tools: [], choice };
   const entries: { source: RequestTool; fns: ModelTool[] }[] = tools.map((t) => ({
     source: t,
     fns: t.type === 'function' ? [functionTool(t)] : isClientToolEntry(t) ? clientModelTools(t) : withGatewayTools ? gateway.modelToolsFor(t, preparations) : [],

@@ -132,6 +132,13 @@ function callRole(item: Item): { role: 'call' | 'output'; callId: string } | nul
 }
 
 function checkToolOutputs(history: Item[], input: Item[]): void {
+  // Most conversations have no calls at all: nothing to pair, no sets to build.
+  const roles = (items: Item[]) => items.some((item) => item.type !== 'message' && callRole(item) !== null);
+  if (roles(history) || roles(input)) checkCallPairs(history, input);
+  checkApprovalResponses(history, input);
+}
+
+function checkCallPairs(history: Item[], input: Item[]): void {
   const calls = new Set<string>();
   const answered = new Set<string>();
   for (const item of history) {
@@ -151,7 +158,6 @@ function checkToolOutputs(history: Item[], input: Item[]): void {
   for (const id of calls) {
     if (!answered.has(id)) throw invalidRequest(`No tool output found for function call ${id}.`, 'input', 'invalid_value');
   }
-  checkApprovalResponses(history, input);
 }
 
 /**
@@ -160,6 +166,7 @@ function checkToolOutputs(history: Item[], input: Item[]): void {
  * silent no-op).
  */
 function checkApprovalResponses(history: Item[], input: Item[]): void {
+  if (!input.some((item) => item.type === 'mcp_approval_response')) return;
   const requests = new Set<string>();
   for (const item of history) if (item.type === 'mcp_approval_request') requests.add(item.id);
   input.forEach((item, i) => {

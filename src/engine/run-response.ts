@@ -84,7 +84,7 @@ function turnRequest(prepared: PreparedRequest, items: Item[], deps: EngineDeps,
   // would loop forever. Once max_tool_calls is spent, gateway tools are withdrawn entirely.
   const choice0 = gatewayRuns > 0 ? 'auto' : prepared.toolChoice;
   const { tools, choice } = modelToolsFor(prepared.tools, choice0, deps.tools, gatewayRuns < maxToolCalls, prepared.preparations);
-  const wantLogprobs = (req.include ?? []).includes('message.output_text.logprobs') || (req.top_logprobs ?? 0) > 0;
+  const wantLogprobs = req.include?.includes('message.output_text.logprobs') === true || (req.top_logprobs ?? 0) > 0;
   const format = req.text?.format;
   return {
     model: req.model,
@@ -230,9 +230,9 @@ export class ResponseRun {
    */
   truncatedItems = 0;
   private readonly composer: ResponseComposer;
-  private readonly include: ReadonlySet<string>;
-  /** How gateway tools report their items: straight into the composer. */
-  private readonly sink: ToolEventSink;
+  /** Built when a gateway tool first needs them (most runs run none). */
+  #include: ReadonlySet<string> | null = null;
+  #sink: ToolEventSink | null = null;
   /** The response was written to the store (never twice). */
   private stored = false;
   /** Automatic compaction ran in this response (it runs at most once: see autoCompact). */
@@ -265,13 +265,21 @@ export class ResponseRun {
       live: isWatchedLive(req),
     });
     this.result = { response, error: null };
-    this.include = new Set(include);
+  }
+
+  /** The request's `include`, as gateway tools read it. */
+  private get include(): ReadonlySet<string> {
+    return (this.#include ??= new Set(this.prepared.req.include ?? []));
+  }
+
+  /** How gateway tools report their items: straight into the composer. */
+  private get sink(): ToolEventSink {
     const c = this.composer;
-    this.sink = {
+    return (this.#sink ??= {
       add: (item) => void c.addItem(item),
       event: (type, item, payload) => c.itemEvent(type, item, payload),
       done: (item) => c.doneItem(item),
-    };
+    });
   }
 
   /**
@@ -342,10 +350,20 @@ export class ResponseRun {
     const { deps, prepared, composer: c } = this;
     // A warm-up: the request is validated, hydrated and stored (so it can be continued), nothing is generated.
     if (this.options.generate === false) return { status: 'completed', reason: null };
-    const byId = new Map<string, Item>();
-    const lookup: ItemLookup = (id) => byId.get(id);
+    // Items by id, for gateway tools replaying their items (e.g. an approval's request): built
+    // on the first lookup, since most runs make none. Remembered lists are never changed.
+    const remembered: Item[][] = [];
+    let byId: Map<string, Item> | null = null;
+    const lookup: ItemLookup = (id) => {
+      if (!byId) {
+        byId = new Map();
+        for (const items of remembered) for (const it of items) byId.set(it.id, it);
+      }
+      return byId.get(id);
+    };
     const remember = (items: Item[]) => {
-      for (const it of items) byId.set(it.id, it);
+      if (byId) for (const it of items) byId.set(it.id, it);
+      else remembered.push(items);
       return items;
     };
     const conversation = modelFacing(remember(expandCompactions([...prepared.history, ...prepared.input], deps.sealedBlobs)), deps.tools, lookup);

@@ -39,7 +39,8 @@ export function convertToChatMessages(instructions: string | null, items: readon
   const developerRole = options.developerRole ?? 'system';
   const messages: ChatMessage[] = [];
   if (instructions) messages.push({ role: 'system', content: instructions });
-  const callNames = new Map<string, string>();
+  // Only histories with calls need their names (most have none).
+  let callNames: Map<string, string> | null = null;
   let turn: AssistantTurn | null = null;
 
   const flush = (): void => {
@@ -70,11 +71,11 @@ export function convertToChatMessages(instructions: string | null, items: readon
       case 'function_call':
         turn ??= newTurn();
         turn.toolCalls.push({ id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } });
-        callNames.set(item.call_id, item.name);
+        (callNames ??= new Map()).set(item.call_id, item.name);
         break;
       case 'function_call_output':
         flush();
-        messages.push(toolMessage(item, callNames.get(item.call_id)));
+        messages.push(toolMessage(item, callNames?.get(item.call_id)));
         break;
       default:
         // The tool loop rewrites gateway-tool items into function_call pairs before we are called;
@@ -124,6 +125,8 @@ function reasoningText(item: ReasoningItem): string {
 
 /** The same pairing rules OpenAI applies, with its wording, so clients see familiar errors. */
 function validateCallPairs(items: readonly Item[]): void {
+  // Most histories have no calls: nothing to pair, no sets to build.
+  if (!items.some((item) => item.type === 'function_call' || item.type === 'function_call_output')) return;
   const calls = new Set<string>();
   const answered = new Set<string>();
   for (const item of items) {
