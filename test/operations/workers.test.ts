@@ -58,25 +58,32 @@ describe('vllm-responses serve --gateway-workers 2', () => {
     await servingPids(10);
     // Retrievals land on either worker; the label is the template, never the id.
     for (let i = 0; i < 4; i++) expect((await fetch(`${gw.origin}/v1/responses/${id}`)).status).toBe(200);
-    // Concurrent scrapes open several connections, so both workers answer some of them.
-    const scrapes = await Promise.all(Array.from({ length: 8 }, () => fetch(`${gw.origin}/metrics`)));
+    // Concurrent scrapes open several connections, so both workers answer some of them: batches
+    // of 8 until both have (the primary hands a connection to a worker that is free, so on a busy
+    // machine one batch can all land on one worker). Every answer, whichever worker, is the sum.
     const seenBy = new Set<string>();
-    for (const res of scrapes) {
-      seenBy.add(res.headers.get(WORKER_HEADER)!);
-      const body = await res.text();
-      expect(sampleValue(body, 'vllm_responses_http_requests_total', { method: 'POST', route: '/v1/responses', status: '200' })).toBe(before + 11);
-      expect(sampleValue(body, 'vllm_responses_http_requests_total', { method: 'GET', route: '/v1/responses/{response_id}', status: '200' })).toBe(4);
-      expect(body).not.toContain(id);
-      expect(sampleValue(body, 'vllm_responses_upstream_time_to_first_token_seconds_count', { api_kind: 'chat_completions' })).toBeGreaterThanOrEqual(before + 11);
-    }
-    const health = await Promise.all(Array.from({ length: 8 }, () => fetch(`${gw.origin}/health`)));
-    const healthBy = new Set(health.map((res) => res.headers.get(WORKER_HEADER)));
-    for (const res of health) {
-      expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({});
-    }
-    expect(healthBy.size).toBe(2);
-    expect(seenBy.size).toBe(2);
+    await waitFor('scrapes answered by both workers', async () => {
+      const scrapes = await Promise.all(Array.from({ length: 8 }, () => fetch(`${gw.origin}/metrics`)));
+      for (const res of scrapes) {
+        seenBy.add(res.headers.get(WORKER_HEADER)!);
+        const body = await res.text();
+        expect(sampleValue(body, 'vllm_responses_http_requests_total', { method: 'POST', route: '/v1/responses', status: '200' })).toBe(before + 11);
+        expect(sampleValue(body, 'vllm_responses_http_requests_total', { method: 'GET', route: '/v1/responses/{response_id}', status: '200' })).toBe(4);
+        expect(body).not.toContain(id);
+        expect(sampleValue(body, 'vllm_responses_upstream_time_to_first_token_seconds_count', { api_kind: 'chat_completions' })).toBeGreaterThanOrEqual(before + 11);
+      }
+      return seenBy.size === 2 ? true : undefined;
+    });
+    const healthBy = new Set<string | null>();
+    await waitFor('/health answered by both workers', async () => {
+      const health = await Promise.all(Array.from({ length: 8 }, () => fetch(`${gw.origin}/health`)));
+      for (const res of health) {
+        healthBy.add(res.headers.get(WORKER_HEADER));
+        expect(res.status).toBe(200);
+        expect(await res.json()).toEqual({});
+      }
+      return healthBy.size === 2 ? true : undefined;
+    });
   });
 
   it('replaces a worker that is killed, logs it, and keeps serving', async () => {
