@@ -26,7 +26,11 @@ const MODEL_BIT = bitOf.get('model')!;
 /** By key-set signature: the same keys in any order are one entry. */
 const narrowed = new Map<number, CreateSchema>();
 
+/** A key set's signature is a sum of distinct powers of two: exact only while they fit a double's mantissa. */
+const NARROWABLE = shapeKeys.length <= 52;
+
 export function requestSchemaFor(body: Record<string, unknown>): CreateSchema {
+  if (!NARROWABLE) return createResponseSchema;
   let signature = MODEL_BIT;
   for (const key in body) {
     if (!Object.hasOwn(body, key)) continue;

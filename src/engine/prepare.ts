@@ -133,8 +133,8 @@ function callRole(item: Item): { role: 'call' | 'output'; callId: string } | nul
 
 function checkToolOutputs(history: Item[], input: Item[]): void {
   // Most conversations have no calls at all: nothing to pair, no sets to build.
-  const roles = (items: Item[]) => items.some((item) => item.type !== 'message' && callRole(item) !== null);
-  if (roles(history) || roles(input)) checkCallPairs(history, input);
+  const hasCalls = (items: Item[]) => items.some((item) => item.type !== 'message' && callRole(item) !== null);
+  if (hasCalls(history) || hasCalls(input)) checkCallPairs(history, input);
   checkApprovalResponses(history, input);
 }
 

@@ -345,7 +345,6 @@ export class ResponseRun {
     else logger.warn(line, 'response failed');
   }
 
-
   private async *loop(): AsyncGenerator<StreamEvent[], { status: 'completed' | 'incomplete'; reason: string | null }, undefined> {
     const { deps, prepared, composer: c } = this;
     // A warm-up: the request is validated, hydrated and stored (so it can be continued), nothing is generated.
@@ -576,15 +575,15 @@ export class ResponseRun {
   }
 
   /**
-   * A finished turn (never a failed or cancelled one) joins its conversation, input then output.
-   * `store: false` persists nothing, conversation items included (as OpenAI): the conversation
-   * is read as history and left unchanged.
+   * Whether this response's items join a conversation. `store: false` persists nothing,
+   * conversation items included (as OpenAI): the conversation is read as history and left unchanged.
    */
   private joinsConversation(): boolean {
     const { deps, prepared } = this;
     return deps.store !== null && prepared.conversationId !== null && prepared.req.store !== false;
   }
 
+  /** A finished turn (never a failed or cancelled one) joins its conversation, input then output (see joinsConversation). */
   private async appendToConversation(): Promise<void> {
     const { deps, prepared } = this;
     if (!deps.store || !prepared.conversationId) return;
